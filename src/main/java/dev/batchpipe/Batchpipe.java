@@ -1,0 +1,57 @@
+package dev.batchpipe;
+
+import dev.batchpipe.cli.ExitCodes;
+import dev.batchpipe.cli.RunCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The batchpipe command line. {@code run} starts the service; the other commands do one job and exit.
+ * Every command that touches the pipeline boots the same Camel routes (see {@link BatchpipeService}).
+ */
+@Command(name = "batchpipe", mixinStandardHelpOptions = true, versionProvider = Batchpipe.Version.class,
+        description = "Turns large volumes of text into PostgreSQL rows through the LLM providers' batch APIs.",
+        subcommands = {RunCommand.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+                "0:success",
+                "1:some items were dead-lettered (process)",
+                "2:usage, configuration or start-up error",
+                "3:the input file was rejected (process)"})
+public final class Batchpipe implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs a command line and returns its exit code; used by {@link #main} and by tests that run the CLI in-process. */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Batchpipe());
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            StartupException startup = StartupException.find(ex);
+            if (startup != null) {
+                commandLine.getErr().println("batchpipe: " + startup.getMessage());
+                return ExitCodes.STARTUP;
+            }
+            throw ex;
+        });
+        cli.setExitCodeExceptionMapper(ex -> ExitCodes.STARTUP);
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Batchpipe.class.getPackage().getImplementationVersion();
+            return new String[] {"batchpipe " + (v == null ? "development build" : v)};
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.batchpipe;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.PropertiesComponent;
+import org.apache.camel.util.TimeUtils;
+
+/**
+ * Typed access to the {@code batchpipe.*} settings in application.properties (which map env vars through
+ * {@code {{env:X:default}}} placeholders), so beans never parse property strings themselves.
+ */
+public final class Config {
+
+    private final PropertiesComponent properties;
+
+    public Config(CamelContext context) {
+        this.properties = context.getPropertiesComponent();
+    }
+
+    public Optional<String> optional(String key) {
+        return properties.resolveProperty(key).map(String::trim).filter(v -> !v.isEmpty());
+    }
+
+    public String string(String key, String defaultValue) {
+        return optional(key).orElse(defaultValue);
+    }
+
+    public int integer(String key, int defaultValue) {
+        return optional(key).map(v -> parse(key, v, Integer::parseInt)).orElse(defaultValue);
+    }
+
+    public long longValue(String key, long defaultValue) {
+        return optional(key).map(v -> parse(key, v, Long::parseLong)).orElse(defaultValue);
+    }
+
+    public double decimal(String key, double defaultValue) {
+        return optional(key).map(v -> parse(key, v, Double::parseDouble)).orElse(defaultValue);
+    }
+
+    public boolean bool(String key, boolean defaultValue) {
+        return optional(key).map(Boolean::parseBoolean).orElse(defaultValue);
+    }
+
+    /** Durations in Camel's notation: {@code 500} (ms), {@code 30s}, {@code 5m}, {@code 1h30m}. */
+    public Duration duration(String key, Duration defaultValue) {
+        return optional(key).map(v -> Duration.ofMillis(parse(key, v, TimeUtils::toMilliSeconds))).orElse(defaultValue);
+    }
+
+    public Path path(String key, String defaultValue) {
+        return Path.of(string(key, defaultValue));
+    }
+
+    public Path dataDir() {
+        return path("batchpipe.data-dir", "./data");
+    }
+
+    private interface Parser<T> {
+        T parse(String s);
+    }
+
+    private static <T> T parse(String key, String value, Parser<T> parser) {
+        try {
+            return parser.parse(value);
+        } catch (RuntimeException e) {
+            throw new StartupException("Setting " + key + " has an invalid value '" + value + "'");
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package dev.batchpipe.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.pool.HikariPool;
+import dev.batchpipe.StartupException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.apache.camel.Service;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The PostgreSQL batchpipe keeps its state in: an external server (BATCHPIPE_DB_URL) or the embedded one, behind a
+ * HikariCP pool, migrated by Flyway from {@code sql/} before anything else touches it.
+ *
+ * <p>Registered as a Camel service so that it closes after the routes have stopped.
+ */
+public final class Database implements Service, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+    private static final Pattern SECRET_PARAM = Pattern.compile("(?i)(password|sslpassword)=[^&;]*");
+    private static final Pattern USER_INFO = Pattern.compile("//[^/@]*@");
+
+    private final HikariDataSource dataSource;
+    private final EmbeddedPostgresServer embedded;
+    private final Jdbi jdbi;
+    private final String description;
+
+    private Database(HikariDataSource dataSource, EmbeddedPostgresServer embedded, String description) {
+        this.dataSource = dataSource;
+        this.embedded = embedded;
+        this.jdbi = Jdbi.create(dataSource);
+        this.description = description;
+    }
+
+    public record Settings(String url, String user, String password, Path dataDir, int poolSize) {
+        public boolean embedded() {
+            return url == null || url.isBlank();
+        }
+    }
+
+    /** Connects (starting the embedded server when no URL is set), migrates, and returns the ready database. */
+    public static Database open(Settings settings) {
+        EmbeddedPostgresServer embedded = null;
+        String url = settings.url();
+        String user = settings.user();
+        String password = settings.password();
+        String description;
+        if (settings.embedded()) {
+            embedded = EmbeddedPostgresServer.startOrJoin(settings.dataDir());
+            url = embedded.jdbcUrl();
+            user = embedded.user();
+            password = null;
+            description = "embedded PostgreSQL in " + embedded.dataDirectory() + " (port " + embedded.port()
+                    + (embedded.owner() ? "" : ", run by another batchpipe process") + ")";
+        } else {
+            description = "PostgreSQL at " + redact(url) + (user == null || user.isBlank() ? "" : " as " + user);
+        }
+        HikariDataSource ds;
+        try {
+            ds = pool(url, user, password, settings.poolSize());
+        } catch (RuntimeException e) {
+            if (embedded != null) {
+                embedded.close();
+            }
+            throw new StartupException("Cannot connect to " + description + ": " + rootMessage(e), e);
+        }
+        Database db = new Database(ds, embedded, description);
+        try {
+            db.migrate();
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+        LOG.info("Using {}", description);
+        return db;
+    }
+
+    private static HikariDataSource pool(String url, String user, String password, int poolSize) {
+        if (!url.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("not a PostgreSQL JDBC URL (expected jdbc:postgresql://host:port/db)");
+        }
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("batchpipe");
+        config.setJdbcUrl(url);
+        if (user != null && !user.isBlank()) {
+            config.setUsername(user);
+        }
+        if (password != null && !password.isBlank()) {
+            config.setPassword(password);
+        }
+        config.setMaximumPoolSize(poolSize);
+        config.setConnectionTimeout(10_000);
+        config.addDataSourceProperty("connectTimeout", "10");
+        config.addDataSourceProperty("ApplicationName", "batchpipe");
+        try {
+            return new HikariDataSource(config);
+        } catch (HikariPool.PoolInitializationException e) {
+            throw new IllegalStateException(rootMessage(e), e);
+        }
+    }
+
+    private void migrate() {
+        try {
+            var result = Flyway.configure()
+                    .dataSource(dataSource)
+                    .locations("classpath:sql")
+                    .load()
+                    .migrate();
+            LOG.info("Database schema at version {} ({} migration(s) applied now)",
+                    result.targetSchemaVersion == null ? "unchanged" : result.targetSchemaVersion,
+                    result.migrationsExecuted);
+        } catch (FlywayException e) {
+            throw new StartupException("Migrating " + description + " failed: " + rootMessage(e), e);
+        }
+    }
+
+    /** A JDBC URL fit for logs and errors: passwords in the query string or user-info part are masked. */
+    public static String redact(String url) {
+        if (url == null) {
+            return null;
+        }
+        return USER_INFO.matcher(SECRET_PARAM.matcher(url).replaceAll("$1=***")).replaceAll("//***@");
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String msg = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+        return redact(msg.lines().findFirst().orElse(msg));
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    public Jdbi jdbi() {
+        return jdbi;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    /** Cheap liveness probe for the health check. */
+    public void ping() throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            if (!c.isValid(2)) {
+                throw new SQLException("connection not valid");
+            }
+        }
+    }
+
+    @Override
+    public void start() {
+        // opened eagerly by open(): the routes must not start on a database that is not migrated
+    }
+
+    @Override
+    public void stop() {
+        close();
+    }
+
+    @Override
+    public void close() {
+        if (!dataSource.isClosed()) {
+            dataSource.close();
+        }
+        if (embedded != null) {
+            embedded.close();
+        }
+    }
+}
