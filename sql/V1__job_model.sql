@@ -128,6 +128,10 @@ CREATE TABLE requests (
     -- provider-side failures (expired, cancelled, 5xx on the line); never consume attempts
     transient_failures  integer NOT NULL DEFAULT 0,
     last_error          text,
+    -- usage and cost summed over every attempt the provider billed, kept answers and rejected ones alike
+    input_tokens        bigint NOT NULL DEFAULT 0,
+    output_tokens       bigint NOT NULL DEFAULT 0,
+    cost_usd            numeric(16, 8) NOT NULL DEFAULT 0,
     batch_id            bigint REFERENCES batches (id),
     not_before          timestamptz,
     created_at          timestamptz NOT NULL DEFAULT now(),

@@ -2,7 +2,10 @@ package dev.batchpipe;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
 import org.apache.camel.util.TimeUtils;
@@ -50,6 +53,18 @@ public final class Config {
 
     public Path path(String key, String defaultValue) {
         return Path.of(string(key, defaultValue));
+    }
+
+    /** Every setting whose key starts with {@code prefix}, keyed by the rest of the key. */
+    public Map<String, String> withPrefix(String prefix) {
+        Map<String, String> values = new TreeMap<>();
+        Properties props = properties.loadProperties(k -> k.startsWith(prefix));
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(prefix))
+                .forEach(k -> props.setProperty(k, System.getProperty(k)));
+        for (String key : props.stringPropertyNames()) {
+            optional(key).ifPresent(v -> values.put(key.substring(prefix.length()), v));
+        }
+        return values;
     }
 
     public Path dataDir() {

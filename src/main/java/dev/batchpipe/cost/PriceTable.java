@@ -1,0 +1,89 @@
+package dev.batchpipe.cost;
+
+import dev.batchpipe.Config;
+import dev.batchpipe.provider.ResultLine;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * List prices per provider and model (USD per million tokens) from {@code batchpipe.price.<provider>.<model>.<kind>}
+ * with kind input, output or cached-input; batch calls cost {@code batchpipe.price.batch-discount} (0.5) of that.
+ * A dated model name (gpt-4o-mini-2024-07-18) uses the price of its longest listed prefix.
+ */
+public final class PriceTable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PriceTable.class);
+    private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
+
+    public record Price(BigDecimal input, BigDecimal output, BigDecimal cachedInput) {
+    }
+
+    private final Map<String, Map<String, Price>> prices;
+    private final BigDecimal batchDiscount;
+    private final Set<String> warned = ConcurrentHashMap.newKeySet();
+
+    public PriceTable(Map<String, Map<String, Price>> prices, BigDecimal batchDiscount) {
+        this.prices = prices;
+        this.batchDiscount = batchDiscount;
+    }
+
+    public static PriceTable fromConfig(Config config) {
+        Map<String, Map<String, Map<String, BigDecimal>>> raw = new HashMap<>();
+        config.withPrefix("batchpipe.price.").forEach((key, value) -> {
+            int firstDot = key.indexOf('.');
+            int lastDot = key.lastIndexOf('.');
+            if (firstDot < 0 || lastDot <= firstDot) {
+                return; // batch-discount and other non-model keys
+            }
+            raw.computeIfAbsent(key.substring(0, firstDot), k -> new HashMap<>())
+                    .computeIfAbsent(key.substring(firstDot + 1, lastDot), k -> new HashMap<>())
+                    .put(key.substring(lastDot + 1), new BigDecimal(value.trim()));
+        });
+        Map<String, Map<String, Price>> prices = new HashMap<>();
+        raw.forEach((provider, models) -> models.forEach((model, kinds) -> {
+            BigDecimal input = kinds.getOrDefault("input", BigDecimal.ZERO);
+            prices.computeIfAbsent(provider, p -> new HashMap<>()).put(model, new Price(input,
+                    kinds.getOrDefault("output", BigDecimal.ZERO), kinds.getOrDefault("cached-input", input)));
+        }));
+        return new PriceTable(prices, new BigDecimal(config.string("batchpipe.price.batch-discount", "0.5")));
+    }
+
+    /** Batch cost of one line's usage in USD. Unknown models cost 0, with one warning per model. */
+    public BigDecimal batchCost(String provider, String model, ResultLine.Usage usage) {
+        Price p = find(provider, model);
+        if (p == null) {
+            if (warned.add(provider + "/" + model)) {
+                LOG.warn("No price for {} model {}: its cost is recorded as 0 (set batchpipe.price.{}.{}.input/output)",
+                        provider, model, provider, model);
+            }
+            return BigDecimal.ZERO;
+        }
+        long uncached = Math.max(0, usage.inputTokens() - usage.cachedInputTokens());
+        BigDecimal list = p.input().multiply(BigDecimal.valueOf(uncached))
+                .add(p.cachedInput().multiply(BigDecimal.valueOf(usage.cachedInputTokens())))
+                .add(p.output().multiply(BigDecimal.valueOf(usage.outputTokens())));
+        return list.multiply(batchDiscount).divide(MILLION, 8, RoundingMode.HALF_UP);
+    }
+
+    Price find(String provider, String model) {
+        Map<String, Price> models = prices.get(provider);
+        if (models == null) {
+            return null;
+        }
+        Price exact = models.get(model);
+        if (exact != null) {
+            return exact;
+        }
+        return models.entrySet().stream()
+                .filter(e -> model.startsWith(e.getKey()))
+                .max(Comparator.comparingInt(e -> e.getKey().length()))
+                .map(Map.Entry::getValue).orElse(null);
+    }
+}

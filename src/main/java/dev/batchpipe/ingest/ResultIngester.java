@@ -1,0 +1,228 @@
+package dev.batchpipe.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchpipe.cost.PriceTable;
+import dev.batchpipe.pipeline.Batches;
+import dev.batchpipe.pipeline.Instance;
+import dev.batchpipe.pipeline.RequestRenderer;
+import dev.batchpipe.pipeline.RequestStates;
+import dev.batchpipe.provider.BatchProvider;
+import dev.batchpipe.provider.ProviderBatch;
+import dev.batchpipe.provider.Providers;
+import dev.batchpipe.provider.ResultLine;
+import dev.batchpipe.task.TaskDefinition;
+import dev.batchpipe.task.TaskRegistry;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.List;
+import java.util.NoSuchElementException;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns a finished batch's result lines into table rows. Each line is one transaction: the answer is parsed and
+ * validated against the task's schema, its rows written and the request marked succeeded together, so re-running
+ * an ingest (after a crash mid-download, say) changes nothing that was already written. Failed lines go back to
+ * pending or to the dead letters through {@link RequestStates}. {@link #finish} then resubmits whatever the
+ * provider did not answer at all.
+ */
+public final class ResultIngester {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ResultIngester.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Jdbi jdbi;
+    private final Providers providers;
+    private final TaskRegistry tasks;
+    private final OutputWriter writer;
+    private final RequestStates states;
+    private final PriceTable prices;
+    private final Instance instance;
+    private final Duration lease;
+    private final Duration quotaBackoff;
+
+    public ResultIngester(Jdbi jdbi, Providers providers, TaskRegistry tasks, OutputWriter writer, RequestStates states,
+                          PriceTable prices, Instance instance, Duration lease, Duration quotaBackoff) {
+        this.jdbi = jdbi;
+        this.providers = providers;
+        this.tasks = tasks;
+        this.writer = writer;
+        this.states = states;
+        this.prices = prices;
+        this.instance = instance;
+        this.lease = lease;
+        this.quotaBackoff = quotaBackoff;
+    }
+
+    /** Finished batches not yet ingested whose lease is free: new ones and those whose ingest was interrupted. */
+    public List<Long> claimFinished() {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        UPDATE batches SET lease_owner = :me, lease_until = now() + make_interval(secs => :lease)
+                        WHERE id IN (SELECT id FROM batches WHERE state = 'finished'
+                                       AND (lease_until IS NULL OR lease_until < now() OR lease_owner = :me)
+                                     ORDER BY finished_at LIMIT 20 FOR UPDATE SKIP LOCKED)
+                        RETURNING id""")
+                .bind("me", instance.id()).bind("lease", lease.toSeconds())
+                .mapTo(Long.class).list());
+    }
+
+    /** The result lines of a finished batch, streamed from the provider; empty when the batch produced none. */
+    public BatchProvider.ResultStream open(long batchId) {
+        var row = jdbi.withHandle(h -> h.createQuery("SELECT provider, provider_batch_id FROM batches WHERE id = :id "
+                        + "AND state = 'finished'")
+                .bind("id", batchId).map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2)}).findOne().orElse(null));
+        if (row == null) {
+            return EMPTY;
+        }
+        BatchProvider provider = providers.get(row[0]);
+        ProviderBatch pb = provider.get(row[1]);
+        if (pb.state() == ProviderBatch.State.FAILED && pb.outputFileId() == null && pb.errorFileId() == null) {
+            return EMPTY; // refused as a whole: finish() decides what happens to its requests
+        }
+        return provider.results(pb);
+    }
+
+    /** One result line, in its own transaction. */
+    public void write(ResultLine line, long batchId) {
+        long[] id = RequestRenderer.parseCustomId(line.customId());
+        if (id == null) {
+            LOG.warn("Batch {}: ignoring a result line with a custom id we did not make: {}", batchId, line.customId());
+            return;
+        }
+        jdbi.useTransaction(h -> {
+            var r = h.createQuery("SELECT r.task, r.template, r.provider, r.model, r.state, r.batch_id, i.payload::text "
+                            + "FROM requests r JOIN items i ON i.id = r.item_id WHERE r.id = :id FOR UPDATE OF r")
+                    .bind("id", id[0])
+                    .map((rs, ctx) -> new Request(id[0], rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getString(5), rs.getObject(6) == null ? 0 : rs.getLong(6), rs.getString(7)))
+                    .findOne().orElse(null);
+            if (r == null || r.state().equals("succeeded") || r.state().equals("dead")) {
+                return; // already settled: re-ingest or a late line from an earlier submission
+            }
+            BigDecimal cost = prices.batchCost(r.provider(), r.model(), line.usage());
+            h.createUpdate("UPDATE requests SET input_tokens = input_tokens + :in, output_tokens = output_tokens + :out, "
+                            + "cost_usd = cost_usd + :cost WHERE id = :id")
+                    .bind("in", line.usage().inputTokens()).bind("out", line.usage().outputTokens()).bind("cost", cost)
+                    .bind("id", r.id()).execute();
+            boolean current = r.state().equals("batched") && r.batchId() == batchId;
+            if (line.outcome() == ResultLine.Outcome.SUCCEEDED) {
+                succeeded(h, r, line, batchId, cost, current);
+            } else if (current) {
+                String reason = line.outcome().name().toLowerCase(java.util.Locale.ROOT) + ": " + line.error();
+                switch (line.failure()) {
+                    case TRANSIENT -> states.retryTransient(h, r.id(), reason);
+                    case INVALID_REQUEST -> states.deadLetter(h, r.id(), "rejected by the provider as invalid: "
+                            + line.error(), line.raw().toString());
+                    case REQUEST -> states.retryOwnFailure(h, r.id(), reason, line.raw().toString());
+                }
+            }
+        });
+    }
+
+    private void succeeded(Handle h, Request r, ResultLine line, long batchId, BigDecimal cost, boolean current) {
+        TaskDefinition.RequestTemplate template = tasks.get(r.task()).request(r.template());
+        JsonNode answer;
+        try {
+            answer = JSON.readTree(line.answer() == null ? "" : line.answer());
+        } catch (java.io.IOException e) {
+            answer = null;
+        }
+        List<String> problems = answer == null || answer.isMissingNode() ? List.of("the answer is not JSON")
+                : template.answerSchema().problems(answer);
+        if (!problems.isEmpty()) {
+            if (current) {
+                states.retryOwnFailure(h, r.id(), "answer does not match the schema: " + String.join("; ", problems),
+                        line.raw().toString());
+            }
+            return;
+        }
+        try {
+            h.execute("SAVEPOINT output");
+            writer.write(h, template, readStored(r.payload()), answer, r.id());
+            h.execute("RELEASE SAVEPOINT output");
+        } catch (RuntimeException | java.sql.SQLException e) {
+            // the answer passed the schema but the table refused it (a CHECK constraint, say): the request's problem
+            h.execute("ROLLBACK TO SAVEPOINT output");
+            if (current) {
+                states.retryOwnFailure(h, r.id(), "answer could not be stored: " + rootMessage(e), line.raw().toString());
+            }
+            return;
+        }
+        h.createUpdate("INSERT INTO results (request_id, batch_id, response, answer, input_tokens, output_tokens, "
+                        + "cached_tokens, cost_usd) VALUES (:id, :batch, CAST(:response AS jsonb), CAST(:answer AS jsonb), "
+                        + ":in, :out, :cached, :cost) ON CONFLICT (request_id) DO NOTHING")
+                .bind("id", r.id()).bind("batch", batchId).bind("response", line.raw().toString())
+                .bind("answer", answer.toString()).bind("in", line.usage().inputTokens())
+                .bind("out", line.usage().outputTokens()).bind("cached", line.usage().cachedInputTokens())
+                .bind("cost", cost).execute();
+        h.createUpdate("UPDATE requests SET state = 'succeeded', batch_id = :batch, last_error = NULL, updated_at = now() "
+                + "WHERE id = :id").bind("batch", batchId).bind("id", r.id()).execute();
+    }
+
+    /**
+     * After the last line: requests the provider did not answer go back to wait (a batch refused for quota, or lines
+     * missing from the output), the quota is released, the batch is done, and finished jobs are closed.
+     */
+    public void finish(long batchId) {
+        jdbi.useTransaction(h -> {
+            String error = h.createQuery("SELECT coalesce(error, '') FROM batches WHERE id = :id")
+                    .bind("id", batchId).mapTo(String.class).one();
+            List<Long> unanswered = h.createQuery("SELECT id FROM requests WHERE batch_id = :b AND state = 'batched'")
+                    .bind("b", batchId).mapTo(Long.class).list();
+            if (error.startsWith("token_limit_exceeded")) {
+                states.requeueWithoutAttempt(h, unanswered, "provider quota: " + error, quotaBackoff);
+            } else {
+                for (Long id : unanswered) {
+                    states.retryTransient(h, id, error.isEmpty() ? "no result line for this request" : "batch failed: " + error);
+                }
+            }
+            h.createUpdate("UPDATE batches SET state = 'ingested', ingested_at = now(), lease_owner = NULL, "
+                    + "lease_until = NULL WHERE id = :id").bind("id", batchId).execute();
+            Batches.releaseQuota(h, batchId);
+            RequestStates.completeFinishedJobs(h);
+            if (!unanswered.isEmpty()) {
+                LOG.info("Batch {}: {} request(s) without a result go back to wait", batchId, unanswered.size());
+            }
+        });
+    }
+
+    private static JsonNode readStored(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("stored item is not JSON", e);
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) {
+            t = t.getCause();
+        }
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return m.lines().findFirst().orElse(m);
+    }
+
+    private record Request(long id, String task, String template, String provider, String model, String state,
+                           long batchId, String payload) {
+    }
+
+    private static final BatchProvider.ResultStream EMPTY = new BatchProvider.ResultStream() {
+        @Override
+        public boolean hasNext() {
+            return false;
+        }
+
+        @Override
+        public ResultLine next() {
+            throw new NoSuchElementException();
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+}

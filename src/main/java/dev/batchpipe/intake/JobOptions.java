@@ -1,0 +1,25 @@
+package dev.batchpipe.intake;
+
+/**
+ * How a job was asked for: which task, from where, and the per-run overrides (provider, model) and scheduling
+ * (priority 1–10, higher goes first; schedule asap or overnight).
+ */
+public record JobOptions(String task, String sourceKind, String provider, String model, int priority, String schedule) {
+
+    public JobOptions {
+        if (priority < 1 || priority > 10) {
+            throw new IllegalArgumentException("priority must be between 1 and 10");
+        }
+        if (!schedule.equals("asap") && !schedule.equals("overnight")) {
+            throw new IllegalArgumentException("schedule must be asap or overnight");
+        }
+    }
+
+    public static JobOptions file(String task) {
+        return new JobOptions(task, "file", null, null, 5, "asap");
+    }
+
+    public JobOptions withOverrides(String provider, String model) {
+        return new JobOptions(task, sourceKind, provider, model, priority, schedule);
+    }
+}

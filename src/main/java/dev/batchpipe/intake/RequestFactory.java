@@ -1,0 +1,41 @@
+package dev.batchpipe.intake;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchpipe.provider.Providers;
+import dev.batchpipe.task.TaskDefinition;
+import dev.batchpipe.task.TokenEstimator;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Creates the requests of a new item: one per request template of its task, with the provider and model the run
+ * asked for (or the task's), and an input-token estimate for packing and quota.
+ */
+public final class RequestFactory {
+
+    private final TokenEstimator tokens;
+    private final Providers providers;
+
+    public RequestFactory(TokenEstimator tokens, Providers providers) {
+        this.tokens = tokens;
+        this.providers = providers;
+    }
+
+    public void create(Handle h, TaskDefinition task, JobOptions options, long jobId, long itemId, JsonNode item) {
+        for (TaskDefinition.RequestTemplate t : task.requests()) {
+            String provider = options.provider() != null ? options.provider() : t.provider();
+            String model = options.model() != null ? options.model()
+                    : options.provider() != null && !options.provider().equals(t.provider())
+                    ? providers.defaultModel(provider) : t.model();
+            int estimate = tokens.estimate(provider, model, t.system().render(item), t.user().render(item));
+            h.createUpdate("INSERT INTO requests (item_id, job_id, task, template, provider, model, endpoint, priority, "
+                            + "estimated_tokens, max_output_tokens, not_before) "
+                            + "VALUES (:item, :job, :task, :template, :provider, :model, :endpoint, :priority, :tokens, :max, "
+                            + "CASE WHEN :overnight THEN 'infinity'::timestamptz END)")
+                    .bind("item", itemId).bind("job", jobId).bind("task", task.name()).bind("template", t.name())
+                    .bind("provider", provider).bind("model", model).bind("endpoint", t.endpoint())
+                    .bind("priority", options.priority()).bind("tokens", estimate).bind("max", t.maxOutputTokens())
+                    .bind("overnight", options.schedule().equals("overnight"))
+                    .execute();
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.batchpipe.pipeline;
+
+import java.net.InetAddress;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Who we are. {@link #id()} names this process in leases (so an instance that dies only delays its claims until the
+ * lease runs out); {@link #tag(long)} names a batch of this installation at a provider, so a batch created just
+ * before a crash can be recognised in the provider's list, and batches of other installations never are.
+ */
+public final class Instance {
+
+    private final String id;
+    private final String installation;
+
+    public Instance(String id, String installation) {
+        this.id = id;
+        this.installation = installation;
+    }
+
+    public static Instance of(Jdbi jdbi) {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            host = "localhost";
+        }
+        String installation = jdbi.withHandle(h -> h.createQuery("SELECT id FROM installation").mapTo(String.class).one());
+        return new Instance(host + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8),
+                installation);
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String tag(long batchId) {
+        return "bp-" + installation.substring(0, 12) + "-" + batchId;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.batchpipe.provider;
+
+import java.io.Closeable;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.Optional;
+
+/**
+ * One provider's batch API. The pipeline (packing, quota, polling, ingest, retries) is provider-neutral and drives
+ * every provider through these calls; adapters only encode and decode.
+ *
+ * <p>Submission is split so that every step's outcome can be recorded before the next: {@link #upload} (may be
+ * repeated safely: an orphan file costs nothing), then {@link #create}, which is not repeated blindly: after a crash
+ * or a lost answer the pipeline first looks for the batch by its tag ({@link #findByTag}).
+ */
+public interface BatchProvider {
+
+    String name();
+
+    ProviderLimits limits();
+
+    /** One request as a line of this provider's batch input (UTF-8 JSON, no newline). */
+    byte[] encode(BatchRequest request);
+
+    /** Uploads the input file; returns the provider's file id, or null when requests travel inline in create. */
+    String upload(Path jsonl, String displayName);
+
+    /**
+     * Creates the batch. {@code tag} identifies it as ours (metadata or display name) for {@link #findByTag}.
+     * {@code jsonl} is the same file that was uploaded (used inline by providers without file upload).
+     */
+    ProviderBatch create(String model, String endpoint, String inputFileId, Path jsonl, int requestCount, String tag);
+
+    /** A batch we may have created earlier (created after {@code since}), found through its tag. */
+    Optional<ProviderBatch> findByTag(String tag, Instant since);
+
+    ProviderBatch get(String providerBatchId);
+
+    void cancel(String providerBatchId);
+
+    /** Every result line of a batch in a terminal state (successes and failures), streamed. */
+    ResultStream results(ProviderBatch batch);
+
+    /** Result lines that hold an open connection; closing releases it. */
+    interface ResultStream extends Iterator<ResultLine>, Closeable {
+    }
+}

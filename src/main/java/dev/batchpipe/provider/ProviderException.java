@@ -1,0 +1,41 @@
+package dev.batchpipe.provider;
+
+/**
+ * A provider call that failed. {@code retryable}: the same call may succeed later (429, 5xx, dropped connection);
+ * otherwise the request itself was refused. Messages never contain API keys.
+ */
+public class ProviderException extends RuntimeException {
+
+    private final int status;
+    private final String code;
+    private final boolean retryable;
+
+    public ProviderException(int status, String code, String message, boolean retryable, Throwable cause) {
+        super(message, cause);
+        this.status = status;
+        this.code = code;
+        this.retryable = retryable;
+    }
+
+    public ProviderException(int status, String code, String message, boolean retryable) {
+        this(status, code, message, retryable, null);
+    }
+
+    /** HTTP status, or 0 when no response arrived. */
+    public int status() {
+        return status;
+    }
+
+    /** The provider's error code or type (e.g. rate_limit_error, token_limit_exceeded), when it gave one. */
+    public String code() {
+        return code;
+    }
+
+    public boolean retryable() {
+        return retryable;
+    }
+
+    public boolean notFound() {
+        return status == 404;
+    }
+}

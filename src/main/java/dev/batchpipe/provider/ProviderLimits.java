@@ -1,0 +1,21 @@
+package dev.batchpipe.provider;
+
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What one batch may hold at a provider, and the enqueued-token quota per model for the account (0 = not enforced
+ * by us; the provider's own refusal still sends requests back to wait).
+ */
+public record ProviderLimits(int maxRequests, long maxBytes, Map<String, Long> enqueuedTokensByModel,
+                             long defaultEnqueuedTokens) {
+
+    public long enqueuedTokens(String model) {
+        return enqueuedTokensByModel.getOrDefault(normalise(model), defaultEnqueuedTokens);
+    }
+
+    /** Model names as they appear in env var names: upper case, anything but letters and digits as _. */
+    public static String normalise(String model) {
+        return model.toUpperCase(Locale.ROOT).replaceAll("[^A-Z0-9]", "_");
+    }
+}

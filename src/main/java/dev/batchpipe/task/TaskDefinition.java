@@ -1,0 +1,49 @@
+package dev.batchpipe.task;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A task as declared in {@code tasks/<name>.yaml}: what an input item looks like, the LLM requests made for each
+ * item, the schema each answer must satisfy and how answers become table rows. No Java is needed for a new task.
+ */
+public record TaskDefinition(
+        String name,
+        String description,
+        String source,
+        String keyField,
+        JsonSchemaSpec inputSchema,
+        String provider,
+        String model,
+        List<RequestTemplate> requests) {
+
+    public RequestTemplate request(String name) {
+        return requests.stream().filter(r -> r.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("task " + this.name + " has no request " + name));
+    }
+
+    /** One LLM call per item. Provider and model fall back to the task's. */
+    public record RequestTemplate(
+            String name,
+            String provider,
+            String model,
+            String endpoint,
+            int maxOutputTokens,
+            Double temperature,
+            PromptTemplate system,
+            PromptTemplate user,
+            JsonSchemaSpec answerSchema,
+            List<Output> outputs) {
+    }
+
+    /**
+     * Rows written for a validated answer. Rows whose {@code replace} columns match are deleted first, so a new
+     * answer for the same item replaces the old one; duplicate rows within one answer are ignored.
+     */
+    public record Output(
+            String table,
+            List<String> replace,
+            ValueExpression.Path rows,
+            Map<String, ValueExpression> columns) {
+    }
+}

@@ -1,0 +1,186 @@
+package dev.batchpipe.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Reads one task file into a {@link TaskDefinition}, with errors that name the file and the key. */
+public final class TaskLoader {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    private static final Set<String> ENDPOINTS = Set.of("/v1/chat/completions", "/v1/responses");
+
+    private TaskLoader() {
+    }
+
+    public static TaskDefinition load(InputStream in, String source) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(in);
+        } catch (IOException e) {
+            throw new TaskFileException(source + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (root == null || !root.isObject()) {
+            throw new TaskFileException(source + ": expected a mapping with name, input and requests");
+        }
+        String name = text(root, "name", source, true);
+        if (!NAME.matcher(name).matches()) {
+            throw new TaskFileException(source + ": name '" + name + "' must be lower-case letters, digits and dashes");
+        }
+        JsonNode input = required(root, "input", source);
+        String keyField = text(input, "key", source + ": input", true);
+        JsonSchemaSpec inputSchema = schema(required(input, "schema", source + ": input"), source + ": input.schema");
+        boolean keyRequired = false;
+        for (JsonNode r : inputSchema.schema().path("required")) {
+            keyRequired |= r.asText().equals(keyField);
+        }
+        if (!keyRequired) {
+            throw new TaskFileException(source + ": input.schema must list the key field '" + keyField + "' as required");
+        }
+        String provider = text(root, "provider", source, false);
+        String model = text(root, "model", source, false);
+
+        JsonNode requestsNode = required(root, "requests", source);
+        if (!requestsNode.isArray() || requestsNode.isEmpty()) {
+            throw new TaskFileException(source + ": requests must be a non-empty list");
+        }
+        List<TaskDefinition.RequestTemplate> requests = new ArrayList<>();
+        for (int i = 0; i < requestsNode.size(); i++) {
+            requests.add(request(requestsNode.get(i), source + ": requests[" + i + "]", provider, model,
+                    inputSchema.schema().path("properties")));
+        }
+        if (requests.stream().map(TaskDefinition.RequestTemplate::name).distinct().count() != requests.size()) {
+            throw new TaskFileException(source + ": request names must be unique");
+        }
+        return new TaskDefinition(name, text(root, "description", source, false), source, keyField, inputSchema,
+                provider, model, List.copyOf(requests));
+    }
+
+    private static TaskDefinition.RequestTemplate request(JsonNode node, String where, String taskProvider,
+                                                          String taskModel, JsonNode inputProperties) {
+        String name = text(node, "name", where, true);
+        if (!name.matches("[a-z0-9_]{1,20}")) {
+            throw new TaskFileException(where + ": name must be 1-20 lower-case letters, digits or _");
+        }
+        String provider = orElse(text(node, "provider", where, false), taskProvider);
+        String model = orElse(text(node, "model", where, false), taskModel);
+        if (provider == null || model == null) {
+            throw new TaskFileException(where + ": provider and model must be set on the request or the task");
+        }
+        String endpoint = orElse(text(node, "endpoint", where, false), "/v1/chat/completions");
+        if (!ENDPOINTS.contains(endpoint)) {
+            throw new TaskFileException(where + ": endpoint must be one of " + ENDPOINTS);
+        }
+        int maxOutput = node.path("max_output_tokens").asInt(1024);
+        Double temperature = node.has("temperature") ? node.get("temperature").asDouble() : null;
+        PromptTemplate system = new PromptTemplate(text(node, "system", where, false));
+        PromptTemplate user = new PromptTemplate(text(node, "user", where, true));
+        for (PromptTemplate t : List.of(system, user)) {
+            for (String field : t.fields()) {
+                if (!inputProperties.has(field)) {
+                    throw new TaskFileException(where + ": prompt uses {{" + field + "}} which input.schema does not define");
+                }
+            }
+        }
+        JsonSchemaSpec answer = schema(required(node, "schema", where), where + ".schema");
+        JsonNode outputNode = required(node, "output", where);
+        if (!outputNode.isArray() || outputNode.isEmpty()) {
+            throw new TaskFileException(where + ": output must be a non-empty list");
+        }
+        List<TaskDefinition.Output> outputs = new ArrayList<>();
+        for (int i = 0; i < outputNode.size(); i++) {
+            outputs.add(output(outputNode.get(i), where + ".output[" + i + "]"));
+        }
+        return new TaskDefinition.RequestTemplate(name, provider, model, endpoint, maxOutput, temperature, system, user,
+                answer, List.copyOf(outputs));
+    }
+
+    private static TaskDefinition.Output output(JsonNode node, String where) {
+        String table = text(node, "table", where, true);
+        if (!table.matches("[a-z_][a-z0-9_]*")) {
+            throw new TaskFileException(where + ": table must be a plain lower-case SQL name");
+        }
+        ValueExpression.Path rows = null;
+        if (node.has("rows")) {
+            if (ValueExpression.parse(node.get("rows"), where + ".rows") instanceof ValueExpression.Path p
+                    && p.root() == ValueExpression.Root.ANSWER) {
+                rows = p;
+            } else {
+                throw new TaskFileException(where + ".rows: must be a path into the answer, like $.topics");
+            }
+        }
+        JsonNode cols = required(node, "columns", where);
+        if (!cols.isObject() || cols.isEmpty()) {
+            throw new TaskFileException(where + ".columns: must map column names to values");
+        }
+        Map<String, ValueExpression> columns = new LinkedHashMap<>();
+        cols.fields().forEachRemaining(c -> {
+            if (!c.getKey().matches("[a-z_][a-z0-9_]*") || c.getKey().equals("request_id")) {
+                throw new TaskFileException(where + ".columns: '" + c.getKey()
+                        + "' is not a usable column name (request_id is set by batchpipe)");
+            }
+            columns.put(c.getKey(), ValueExpression.parse(c.getValue(), where + ".columns." + c.getKey()));
+        });
+        List<String> replace = new ArrayList<>();
+        node.path("replace").forEach(r -> replace.add(r.asText()));
+        for (String r : replace) {
+            ValueExpression e = columns.get(r);
+            if (e == null || e.usesRow()) {
+                throw new TaskFileException(where + ".replace: '" + r
+                        + "' must be one of the columns and must not depend on $row");
+            }
+        }
+        if (replace.isEmpty()) {
+            throw new TaskFileException(where + ": replace must name the columns that identify an item's rows "
+                    + "(e.g. [article_id]) so a new answer replaces the old one");
+        }
+        return new TaskDefinition.Output(table, List.copyOf(replace), rows, columns);
+    }
+
+    private static JsonSchemaSpec schema(JsonNode node, String where) {
+        if (!node.isObject() || !"object".equals(node.path("type").asText())) {
+            throw new TaskFileException(where + ": must be a JSON schema of type object");
+        }
+        try {
+            return new JsonSchemaSpec((ObjectNode) node);
+        } catch (RuntimeException e) {
+            throw new TaskFileException(where + ": not a usable JSON schema: " + e.getMessage());
+        }
+    }
+
+    private static JsonNode required(JsonNode node, String key, String where) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull()) {
+            throw new TaskFileException(where + ": " + key + " is required");
+        }
+        return v;
+    }
+
+    private static String text(JsonNode node, String key, String where, boolean required) {
+        JsonNode v = node.get(key);
+        if (v == null || v.isNull() || (v.isTextual() && v.asText().isBlank())) {
+            if (required) {
+                throw new TaskFileException(where + ": " + key + " is required");
+            }
+            return null;
+        }
+        if (!v.isValueNode()) {
+            throw new TaskFileException(where + ": " + key + " must be a text value");
+        }
+        return v.asText();
+    }
+
+    private static String orElse(String a, String b) {
+        return a != null ? a : b;
+    }
+}

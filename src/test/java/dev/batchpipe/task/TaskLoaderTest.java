@@ -1,0 +1,72 @@
+package dev.batchpipe.task;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class TaskLoaderTest {
+
+    private static final String MINIMAL = """
+            name: t
+            provider: openai
+            model: gpt-4o-mini
+            input:
+              key: id
+              schema: {type: object, required: [id, body], properties: {id: {type: string}, body: {type: string}}}
+            requests:
+              - name: only
+                user: "Read {{body}}"
+                schema: {type: object, required: [x], properties: {x: {type: integer, minimum: 0, maximum: 3}}}
+                output:
+                  - table: t_rows
+                    replace: [k]
+                    columns: {k: $item.id, x: $.x}
+            """;
+
+    @Test
+    void theShippedTasksLoad() throws IOException {
+        for (String name : new String[] {"news-classification", "knowledge-extraction"}) {
+            try (InputStream in = Files.newInputStream(Path.of("tasks", name + ".yaml"))) {
+                TaskDefinition t = TaskLoader.load(in, name);
+                assertThat(t.name()).isEqualTo(name);
+                assertThat(t.requests()).isNotEmpty();
+            }
+        }
+    }
+
+    @Test
+    void aMinimalTaskRendersAndValidates() {
+        TaskDefinition t = load(MINIMAL);
+        TaskDefinition.RequestTemplate r = t.request("only");
+        assertThat(r.user().render(new ObjectMapper().createObjectNode().put("id", "1").put("body", "news")))
+                .isEqualTo("Read news");
+        assertThat(r.answerSchema().problems(new ObjectMapper().createObjectNode().put("x", 2))).isEmpty();
+        assertThat(r.answerSchema().problems(new ObjectMapper().createObjectNode().put("x", 7))).hasSize(1);
+        assertThat(r.outputs().get(0).columns().get("k")).isInstanceOf(ValueExpression.Path.class);
+    }
+
+    @Test
+    void mistakesNameTheFileAndTheKey() {
+        assertThatThrownBy(() -> load(MINIMAL.replace("Read {{body}}", "Read {{bogus}}")))
+                .hasMessage("t.yaml: requests[0]: prompt uses {{bogus}} which input.schema does not define");
+        assertThatThrownBy(() -> load(MINIMAL.replace("x: $.x", "x: $answer.x")))
+                .hasMessageContaining("t.yaml: requests[0].output[0].columns.x: unknown reference '$answer.x'");
+        assertThatThrownBy(() -> load(MINIMAL.replace("replace: [k]", "replace: [x]").replace("x: $.x", "x: $row.x")))
+                .hasMessageContaining("replace: 'x' must be one of the columns and must not depend on $row");
+        assertThatThrownBy(() -> load(MINIMAL.replace("required: [id, body]", "required: [body]")))
+                .hasMessageContaining("input.schema must list the key field 'id' as required");
+        assertThatThrownBy(() -> load("name: t\n")).hasMessage("t.yaml: input is required");
+    }
+
+    private static TaskDefinition load(String yaml) {
+        return TaskLoader.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "t.yaml");
+    }
+}
