@@ -1,7 +1,9 @@
 package dev.batchpipe;
 
 import dev.batchpipe.cli.ExitCodes;
+import dev.batchpipe.cli.ProcessCommand;
 import dev.batchpipe.cli.RunCommand;
+import dev.batchpipe.cli.StatusCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,13 +13,15 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "batchpipe", mixinStandardHelpOptions = true, versionProvider = Batchpipe.Version.class,
         description = "Turns large volumes of text into PostgreSQL rows through the LLM providers' batch APIs.",
-        subcommands = {RunCommand.class},
+        subcommands = {RunCommand.class, ProcessCommand.class, StatusCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",
                 "1:some items were dead-lettered (process)",
                 "2:usage, configuration or start-up error",
-                "3:the input file was rejected (process)"})
+                "3:the input file was rejected (process)",
+                "4:some input lines were rejected, the rest succeeded (process)",
+                "130:stopped waiting (process --wait)"})
 public final class Batchpipe implements Runnable {
 
     @CommandLine.Spec

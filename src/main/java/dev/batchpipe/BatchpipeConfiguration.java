@@ -1,13 +1,35 @@
 package dev.batchpipe;
 
+import dev.batchpipe.cost.PriceTable;
+import dev.batchpipe.ingest.EntityResolver;
+import dev.batchpipe.ingest.OutputWriter;
+import dev.batchpipe.ingest.ResultIngester;
+import dev.batchpipe.intake.FileIntake;
+import dev.batchpipe.intake.InboxIntake;
+import dev.batchpipe.intake.RequestFactory;
+import dev.batchpipe.pipeline.BatchPacker;
+import dev.batchpipe.pipeline.BatchPoller;
+import dev.batchpipe.pipeline.BatchSubmitter;
+import dev.batchpipe.pipeline.Instance;
+import dev.batchpipe.pipeline.RequestRenderer;
+import dev.batchpipe.pipeline.RequestStates;
+import dev.batchpipe.provider.Providers;
+import dev.batchpipe.provider.SandboxLauncher;
+import dev.batchpipe.sandbox.SandboxConfig;
 import dev.batchpipe.store.Database;
 import dev.batchpipe.store.DatabaseHealthCheck;
+import dev.batchpipe.store.JobReports;
+import dev.batchpipe.task.TaskRegistry;
+import dev.batchpipe.task.TokenEstimator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.Registry;
+import org.jdbi.v3.core.Jdbi;
 
 /**
  * Wires batchpipe's beans into the Camel registry, where the YAML routes find them by name. Used by the CLI and by
@@ -22,17 +44,68 @@ public class BatchpipeConfiguration implements CamelConfiguration {
             checkPortFree(config.string("batchpipe.http.host", "127.0.0.1"), config.integer("batchpipe.http.port", 8080));
         }
         Registry registry = context.getRegistry();
+        Path dataDir = config.dataDir();
 
         Database database = Database.open(new Database.Settings(
                 config.optional("batchpipe.db.url").orElse(null),
                 config.optional("batchpipe.db.user").orElse(null),
                 config.optional("batchpipe.db.password").orElse(null),
-                config.dataDir(),
+                dataDir,
                 config.integer("batchpipe.db.pool-size", 10)));
         context.addService(database, true, true);
         registry.bind("database", database);
         registry.bind("dataSource", database.dataSource());
         registry.bind("databaseHealthCheck", new DatabaseHealthCheck(database));
+        Jdbi jdbi = database.jdbi();
+        registry.bind("jobReports", new JobReports(jdbi));
+
+        TaskRegistry tasks = TaskRegistry.load(context, config.path("batchpipe.tasks.dir", "./tasks"));
+        registry.bind("tasks", tasks);
+
+        SandboxLauncher sandbox = new SandboxLauncher(dataDir.resolve("sandbox"), SandboxConfig.builder()
+                .speed(config.decimal("batchpipe.sandbox.speed", 600))
+                .tokensPerSecond(config.longValue("batchpipe.sandbox.tokens-per-second", 20_000))
+                .build());
+        context.addService(sandbox, true, true);
+        registry.bind("sandbox", sandbox);
+        Providers providers = Providers.fromConfig(config, sandbox::baseUrl);
+        registry.bind("providers", providers);
+
+        Duration lease = config.duration("batchpipe.lease", Duration.ofMinutes(2));
+        Duration quotaBackoff = config.duration("batchpipe.quota.backoff", Duration.ofMinutes(5));
+        RequestStates states = new RequestStates(new RequestStates.Limits(
+                config.integer("batchpipe.max-attempts", 3),
+                config.integer("batchpipe.max-transient-failures", 10),
+                Duration.ZERO));
+        Instance instance = Instance.of(jdbi);
+        RequestRenderer renderer = new RequestRenderer(tasks);
+
+        FileIntake fileIntake = new FileIntake(jdbi, tasks, new RequestFactory(new TokenEstimator(), providers),
+                new FileIntake.Settings(
+                        config.integer("batchpipe.intake.chunk-size", 500),
+                        config.integer("batchpipe.intake.max-record-bytes", 8 << 20),
+                        config.integer("batchpipe.intake.max-stored-errors", 10_000),
+                        dataDir.resolve("errors")));
+        registry.bind("fileIntake", fileIntake);
+        registry.bind("inboxIntake", new InboxIntake(fileIntake, tasks));
+
+        BatchPoller.Settings polling = new BatchPoller.Settings(lease,
+                config.duration("batchpipe.poll.first-interval", Duration.ofSeconds(30)),
+                config.decimal("batchpipe.poll.factor", 1.5),
+                config.duration("batchpipe.poll.max-interval", Duration.ofMinutes(10)),
+                config.duration("batchpipe.poll.sandbox-first-interval", Duration.ofMillis(500)),
+                config.duration("batchpipe.poll.sandbox-max-interval", Duration.ofSeconds(3)),
+                config.duration("batchpipe.poll.stuck-grace", Duration.ofHours(1)));
+        registry.bind("batchPacker", new BatchPacker(jdbi, providers, renderer, states));
+        registry.bind("batchSubmitter", new BatchSubmitter(jdbi, providers, renderer, states, instance,
+                new BatchSubmitter.Settings(dataDir.resolve("batches"), lease, polling, quotaBackoff)));
+        registry.bind("batchPoller", new BatchPoller(jdbi, providers, states, instance, polling));
+
+        OutputWriter writer = new OutputWriter(new EntityResolver(
+                config.decimal("batchpipe.entities.similarity-threshold", 0.6)));
+        writer.verify(jdbi, tasks);
+        registry.bind("resultIngester", new ResultIngester(jdbi, providers, tasks, writer, states,
+                PriceTable.fromConfig(config), instance, lease, quotaBackoff));
     }
 
     /** Vert.x would fail later with a bare "Address already in use"; say which setting to change instead. */

@@ -22,6 +22,9 @@ public final class BatchpipeService implements AutoCloseable {
 
     public enum Mode { SERVICE, COMMAND }
 
+    /** For commands that only read or write the database: the routes are loaded but none starts. */
+    public static final Map<String, String> NO_ROUTES = Map.of("camel.main.auto-startup", "false");
+
     private final Main main;
 
     public BatchpipeService(Mode mode, Map<String, String> overrides) {
@@ -80,6 +83,10 @@ public final class BatchpipeService implements AutoCloseable {
 
     public CamelContext context() {
         return main.getCamelContext();
+    }
+
+    public <T> T bean(String name, Class<T> type) {
+        return main.getCamelContext().getRegistry().lookupByNameAndType(name, type);
     }
 
     public ProducerTemplate template() {

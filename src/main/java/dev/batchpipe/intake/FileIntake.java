@@ -43,7 +43,7 @@ public final class FileIntake {
     private final RequestFactory requests;
     private final Settings settings;
 
-    public record Settings(int chunkSize, int maxRecordBytes, int maxStoredErrors) {
+    public record Settings(int chunkSize, int maxRecordBytes, int maxStoredErrors, Path errorsDir) {
     }
 
     public FileIntake(Jdbi jdbi, TaskRegistry tasks, RequestFactory requests, Settings settings) {
@@ -54,16 +54,17 @@ public final class FileIntake {
     }
 
     /**
-     * Takes {@code file} in. Errors are appended, one JSON object per bad line, to {@code errorsFile} (created only
-     * when there is an error).
+     * Takes {@code file} in. Rejected lines are reported, one JSON object per line, in an errors file (named in the
+     * result; created only when a line was rejected).
      */
-    public IntakeResult accept(Path file, JobOptions options, Path errorsFile) throws IOException {
+    public IntakeResult accept(Path file, JobOptions options) throws IOException {
         TaskDefinition task = tasks.get(options.task());
         String fingerprint = fingerprint(file);
         Job job = openJob(options, file, fingerprint);
+        Path errorsFile = settings.errorsDir().resolve("job-" + job.id() + ".errors.jsonl");
         if (!job.status().equals("receiving")) {
             LOG.info("{} was already taken in as job {} ({})", file.getFileName(), job.id(), job.status());
-            return result(job.id(), true);
+            return result(job.id(), true, errorsFile);
         }
         if (job.linesRead() > 0) {
             LOG.info("Resuming intake of {} (job {}) after line {}", file.getFileName(), job.id(), job.linesRead());
@@ -87,7 +88,15 @@ public final class FileIntake {
             throw e.getCause();
         }
         finishIntake(job.id());
-        return result(job.id(), false);
+        return result(job.id(), false, errorsFile);
+    }
+
+    /** Records an input that cannot be taken in at all (unknown task, unreadable file) as a rejected job. */
+    public IntakeResult reject(Path file, String task, String reason) throws IOException {
+        long id = jdbi.withHandle(h -> h.createQuery("INSERT INTO jobs (task, source_kind, source, status, error, "
+                        + "received_at, finished_at) VALUES (:task, 'file', :source, 'rejected', :error, now(), now()) RETURNING id")
+                .bind("task", task).bind("source", file.toString()).bind("error", reason).mapTo(Long.class).one());
+        return result(id, false, null);
     }
 
     private void commitChunk(Job job, TaskDefinition task, JobOptions options, List<InputRecord> chunk, ErrorSink errors) {
@@ -189,12 +198,14 @@ public final class FileIntake {
                 WHERE id = :id AND status = 'receiving'""").bind("id", jobId).execute());
     }
 
-    private IntakeResult result(long jobId, boolean alreadyTakenIn) {
+    private IntakeResult result(long jobId, boolean alreadyTakenIn, Path errorsFile) {
+        Path errors = errorsFile != null && Files.exists(errorsFile) ? errorsFile : null;
         return jdbi.withHandle(h -> h.createQuery("SELECT id, status, lines_read, items_accepted, items_duplicate, "
                         + "lines_rejected, error FROM jobs WHERE id = :id")
                 .bind("id", jobId)
                 .map((rs, ctx) -> new IntakeResult(rs.getLong("id"), rs.getString("status"), rs.getLong("items_accepted"),
-                        rs.getLong("items_duplicate"), rs.getLong("lines_rejected"), rs.getString("error"), alreadyTakenIn))
+                        rs.getLong("items_duplicate"), rs.getLong("lines_rejected"), rs.getString("error"), alreadyTakenIn,
+                        errors))
                 .one());
     }
 

@@ -22,7 +22,14 @@ public final class BatchPoller {
     private static final Logger LOG = LoggerFactory.getLogger(BatchPoller.class);
 
     public record Settings(Duration lease, Duration firstInterval, double factor, Duration maxInterval,
-                           Duration stuckGrace) {
+                           Duration sandboxFirstInterval, Duration sandboxMaxInterval, Duration stuckGrace) {
+
+        /** Seconds until the next status check of a batch polled {@code polls} times already. */
+        public double interval(boolean sandbox, int polls) {
+            Duration first = sandbox ? sandboxFirstInterval : firstInterval;
+            Duration max = sandbox ? sandboxMaxInterval : maxInterval;
+            return Math.min(max.toMillis(), first.toMillis() * Math.pow(factor, polls)) / 1000.0;
+        }
     }
 
     private final Jdbi jdbi;
@@ -73,7 +80,7 @@ public final class BatchPoller {
                 return false;
             }
             LOG.warn("Batch {}: status check failed ({}); trying again later", batchId, e.getMessage());
-            schedule(batchId, polls);
+            schedule(batchId, polls, providers.sandboxed(provider.name()));
             return false;
         }
         jdbi.useHandle(h -> h.createUpdate("""
@@ -106,13 +113,12 @@ public final class BatchPoller {
                 LOG.warn("Cancelling batch {} failed: {}", batchId, e.getMessage());
             }
         }
-        schedule(batchId, polls);
+        schedule(batchId, polls, providers.sandboxed(provider.name()));
         return false;
     }
 
-    private void schedule(long batchId, int polls) {
-        double seconds = Math.min(settings.maxInterval().toMillis(),
-                settings.firstInterval().toMillis() * Math.pow(settings.factor(), polls)) / 1000.0;
+    private void schedule(long batchId, int polls, boolean sandbox) {
+        double seconds = settings.interval(sandbox, polls);
         jdbi.useHandle(h -> h.createUpdate("UPDATE batches SET polls = polls + 1, "
                         + "next_poll_at = now() + make_interval(secs => :s), lease_owner = NULL, lease_until = NULL WHERE id = :id")
                 .bind("s", seconds).bind("id", batchId).execute());

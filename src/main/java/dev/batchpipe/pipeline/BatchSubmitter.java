@@ -39,7 +39,7 @@ public final class BatchSubmitter {
     private final Instance instance;
     private final Settings settings;
 
-    public record Settings(Path workDir, Duration lease, Duration firstPoll, Duration quotaBackoff) {
+    public record Settings(Path workDir, Duration lease, BatchPoller.Settings polling, Duration quotaBackoff) {
     }
 
     public BatchSubmitter(Jdbi jdbi, Providers providers, RequestRenderer renderer, RequestStates states,
@@ -121,7 +121,8 @@ public final class BatchSubmitter {
                         WHERE id = :id""")
                 .bind("pid", pb.id()).bind("status", pb.rawStatus())
                 .bind("expires", pb.expiresAt() == null ? null : Timestamp.from(pb.expiresAt()))
-                .bind("poll", settings.firstPoll().toMillis() / 1000.0).bind("id", b.id()).execute());
+                .bind("poll", settings.polling().interval(providers.sandboxed(b.provider()), 0))
+                .bind("id", b.id()).execute());
         LOG.info("Submitted batch {} to {} as {} ({} requests)", b.id(), b.provider(), pb.id(), b.requestCount());
     }
 

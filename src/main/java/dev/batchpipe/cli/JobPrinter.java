@@ -1,0 +1,79 @@
+package dev.batchpipe.cli;
+
+import dev.batchpipe.store.JobReports;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+
+/** How jobs read on a terminal; shared by {@code status} and {@code process --wait}. */
+final class JobPrinter {
+
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneId.systemDefault());
+
+    private JobPrinter() {
+    }
+
+    static void table(PrintWriter out, List<JobReports.JobSummary> jobs) {
+        if (jobs.isEmpty()) {
+            out.println("No jobs yet. Drop a file in the inbox or run: batchpipe process FILE --task TASK");
+            return;
+        }
+        out.printf("%6s  %-22s  %-10s  %-16s  %8s  %6s  %7s  %10s  %s%n", "JOB", "TASK", "STATUS", "CREATED",
+                "DONE", "DEAD", "BATCHES", "COST", "SOURCE");
+        for (JobReports.JobSummary j : jobs) {
+            out.printf("%6d  %-22s  %-10s  %-16s  %8s  %6d  %7d  %10s  %s%n", j.id(), j.task(), j.status(),
+                    TIME.format(j.createdAt()), j.succeeded() + "/" + j.requests(), j.dead(), j.batches(), usd(j),
+                    j.source());
+        }
+    }
+
+    static void detail(PrintWriter out, JobReports reports, JobReports.JobSummary j) {
+        out.printf("Job %d  %s  %s%n", j.id(), j.task(), j.status() + (j.error() == null ? "" : ": " + j.error()));
+        out.printf("  source     %s%n", j.source());
+        out.printf("  items      %d taken in, %d already known, %d line(s) rejected%n", j.itemsAccepted(),
+                j.itemsDuplicate(), j.linesRejected());
+        out.printf("  requests   %d succeeded, %d dead-lettered, %d in batches, %d waiting (of %d)%n", j.succeeded(),
+                j.dead(), j.inBatches(), j.waiting(), j.requests());
+        out.printf("  tokens     %,d in, %,d out   cost %s (batch price)%n", j.inputTokens(), j.outputTokens(), usd(j));
+        out.printf("  created    %s%s%n", TIME.format(j.createdAt()), j.finishedAt() == null ? ""
+                : ", finished after " + human(Duration.between(j.createdAt(), j.finishedAt())));
+        List<JobReports.BatchSummary> batches = reports.batches(j.id());
+        if (!batches.isEmpty()) {
+            out.println("  batches");
+            for (JobReports.BatchSummary b : batches) {
+                out.printf("    %5d  %-9s %-14s %-10s %-28s %6d requests, %d done, %d failed%s%n", b.id(), b.provider(),
+                        b.model(), b.state(), b.providerBatchId() == null ? "-" : b.providerBatchId()
+                                + (b.providerStatus() == null ? "" : " (" + b.providerStatus() + ")"),
+                        b.requests(), b.completed(), b.failed(), b.error() == null ? "" : "  " + b.error());
+            }
+        }
+        problems(out, "rejected lines", reports.inputErrors(j.id(), 10), j.linesRejected());
+        problems(out, "dead letters", reports.deadLetters(j.id(), 10), j.dead());
+    }
+
+    private static void problems(PrintWriter out, String title, List<JobReports.Problem> problems, long total) {
+        if (problems.isEmpty()) {
+            return;
+        }
+        out.printf("  %s%s%n", title, total > problems.size() ? " (first " + problems.size() + " of " + total + ")" : "");
+        for (JobReports.Problem p : problems) {
+            out.printf("    line %d: %s%n", p.line(), p.reason());
+        }
+    }
+
+    static String usd(JobReports.JobSummary j) {
+        return String.format("$%.4f", j.costUsd());
+    }
+
+    static String human(Duration d) {
+        long s = d.toSeconds();
+        return s < 60 ? s + " s" : s < 3600 ? (s / 60) + " min " + (s % 60) + " s" : (s / 3600) + " h " + (s % 3600 / 60) + " min";
+    }
+
+    static String since(Instant start) {
+        return human(Duration.between(start, Instant.now()));
+    }
+}

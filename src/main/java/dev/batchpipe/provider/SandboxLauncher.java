@@ -1,0 +1,140 @@
+package dev.batchpipe.provider;
+
+import dev.batchpipe.sandbox.SandboxConfig;
+import dev.batchpipe.sandbox.SandboxServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The built-in sandbox for providers without an API key: started in-process on first use and shared by every
+ * batchpipe process on the same data dir (a service and a CLI command must talk to the same fake provider). The
+ * process holding {@code sandbox.lock} runs it and publishes its URL in {@code sandbox.url}; the others use that URL.
+ * The sandbox keeps its batches in {@code state/}, so when its owner exits, the next process to need it starts it
+ * again and every batch carries on.
+ */
+public final class SandboxLauncher implements org.apache.camel.Service, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxLauncher.class);
+    private static final long RECHECK_MILLIS = 2000;
+
+    private final Path dir;
+    private final SandboxConfig config;
+    private SandboxServer own;
+    private FileChannel lockChannel;
+    private FileLock lock;
+    private String joined;
+    private long joinedCheckedAt;
+
+    public SandboxLauncher(Path dir, SandboxConfig config) {
+        this.dir = dir;
+        this.config = config;
+    }
+
+    /** The base URL of the running sandbox (starting it, or taking it over, when needed). */
+    public synchronized String baseUrl() {
+        if (own != null) {
+            return own.baseUrl();
+        }
+        if (joined != null && (System.currentTimeMillis() - joinedCheckedAt < RECHECK_MILLIS || alive(joined))) {
+            joinedCheckedAt = System.currentTimeMillis();
+            return joined;
+        }
+        joined = null;
+        try {
+            Files.createDirectories(dir);
+            for (int i = 0; i < 50; i++) {
+                if (tryToOwn()) {
+                    return own.baseUrl();
+                }
+                String url = readUrl();
+                if (url != null && alive(url)) {
+                    joined = url;
+                    joinedCheckedAt = System.currentTimeMillis();
+                    LOG.info("Using the sandbox run by another batchpipe process at {}", url);
+                    return url;
+                }
+                Thread.sleep(200); // its owner is starting it
+            }
+        } catch (IOException e) {
+            throw new ProviderException(0, "sandbox", "cannot start the sandbox in " + dir + ": " + e.getMessage(), true, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new ProviderException(0, "sandbox", "the sandbox in " + dir + " is owned by another process that does "
+                + "not answer", true);
+    }
+
+    private boolean tryToOwn() throws IOException {
+        FileChannel channel = FileChannel.open(dir.resolve("sandbox.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock l = channel.tryLock();
+        if (l == null) {
+            channel.close();
+            return false;
+        }
+        lockChannel = channel;
+        lock = l;
+        own = SandboxServer.start(config.toBuilder().dataDir(dir.resolve("state")).build());
+        Files.writeString(dir.resolve("sandbox.url"), own.baseUrl(), StandardCharsets.UTF_8);
+        LOG.info("Sandbox provider running at {}: answers are synthetic (set the provider's API key for real results)",
+                own.baseUrl());
+        return true;
+    }
+
+    private String readUrl() {
+        try {
+            return Files.readString(dir.resolve("sandbox.url"), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static boolean alive(String url) {
+        URI uri = URI.create(url);
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The sandbox this process runs, if it runs one (tests use it to inject faults). */
+    public synchronized SandboxServer owned() {
+        return own;
+    }
+
+    @Override
+    public void start() {
+        // started on first use: commands that never call a provider never start it
+    }
+
+    @Override
+    public void stop() {
+        close();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (own != null) {
+            own.close();
+            own = null;
+            try {
+                Files.deleteIfExists(dir.resolve("sandbox.url"));
+                lock.release();
+                lockChannel.close();
+            } catch (IOException e) {
+                LOG.debug("releasing the sandbox lock failed", e);
+            }
+        }
+    }
+}
