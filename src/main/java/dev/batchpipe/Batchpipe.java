@@ -2,6 +2,7 @@ package dev.batchpipe;
 
 import dev.batchpipe.cli.ExitCodes;
 import dev.batchpipe.cli.RunCommand;
+import dev.batchpipe.cli.SandboxCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "batchpipe", mixinStandardHelpOptions = true, versionProvider = Batchpipe.Version.class,
         description = "Turns large volumes of text into PostgreSQL rows through the LLM providers' batch APIs.",
-        subcommands = {RunCommand.class},
+        subcommands = {RunCommand.class, SandboxCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",
