@@ -3,6 +3,7 @@ package dev.batchpipe;
 import dev.batchpipe.cli.ExitCodes;
 import dev.batchpipe.cli.ProcessCommand;
 import dev.batchpipe.cli.RunCommand;
+import dev.batchpipe.cli.SandboxCommand;
 import dev.batchpipe.cli.StatusCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "batchpipe", mixinStandardHelpOptions = true, versionProvider = Batchpipe.Version.class,
         description = "Turns large volumes of text into PostgreSQL rows through the LLM providers' batch APIs.",
-        subcommands = {RunCommand.class, ProcessCommand.class, StatusCommand.class},
+        subcommands = {RunCommand.class, ProcessCommand.class, StatusCommand.class, SandboxCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",

@@ -1,0 +1,101 @@
+package dev.batchpipe.sandbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.SplittableRandom;
+
+/**
+ * Deterministic answers: the same model and prompt always give the same answer, on any machine. The seed is a
+ * SHA-256 of model and prompt; every choice after that comes from a {@link SplittableRandom}, whose sequence is
+ * specified by the JDK.
+ */
+final class Answers {
+
+    /**
+     * @param text        the answer as text (structured answers serialised as JSON)
+     * @param structured  the structured answer (SCHEMA, JSON_OBJECT, TOOL), else null
+     * @param inputTokens prompt tokens
+     * @param outputTokens answer tokens
+     * @param seed        the answer's seed, for ids and vectors that must be stable too
+     */
+    record Answer(String text, JsonNode structured, int inputTokens, int outputTokens, long seed) {
+    }
+
+    private Answers() {
+    }
+
+    /** The answer to a request; {@code invalid} makes a structured answer violate its schema on purpose. */
+    static Answer answer(ParsedRequest req, boolean invalid) {
+        long seed = seed(req.model(), req.promptText());
+        SplittableRandom rnd = new SplittableRandom(seed);
+        PromptWords words = PromptWords.of(req.userText().isBlank() ? req.promptText() : req.userText());
+        int inputTokens = Math.max(1, Tokens.of(req.promptText()));
+        JsonNode structured = switch (req.kind()) {
+            case SCHEMA, TOOL -> invalid ? SchemaInstances.invalid(req.schema(), rnd, words)
+                    : SchemaInstances.generate(req.schema(), rnd, words);
+            case JSON_OBJECT -> Json.object().put("answer", words.sentence(rnd, 4, 12));
+            case TEXT, EMBEDDING -> null;
+        };
+        String text = switch (req.kind()) {
+            case TEXT -> text(words, rnd, req.maxOutputTokens());
+            case EMBEDDING -> "";
+            default -> structured.toString();
+        };
+        int outputTokens = req.kind() == ParsedRequest.Kind.EMBEDDING ? 0 : Math.max(1, Tokens.of(text));
+        return new Answer(text, structured, inputTokens, outputTokens, seed);
+    }
+
+    /** A few sentences of prompt words, kept within the answer budget (4 bytes a token). */
+    private static String text(PromptWords words, SplittableRandom rnd, int maxOutputTokens) {
+        int sentences = 1 + rnd.nextInt(3);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < sentences; i++) {
+            sb.append(i == 0 ? "" : " ").append(words.sentence(rnd, 5, 14));
+        }
+        int maxChars = Math.max(4, maxOutputTokens * 4);
+        return sb.length() > maxChars ? sb.substring(0, maxChars).trim() : sb.toString();
+    }
+
+    /** Unit vectors derived from the answer seed, one per input. */
+    static ArrayNode embeddings(Answer answer, int inputs, int dimensions) {
+        ArrayNode data = Json.MAPPER.createArrayNode();
+        SplittableRandom rnd = new SplittableRandom(answer.seed());
+        for (int i = 0; i < inputs; i++) {
+            double[] v = new double[dimensions];
+            double norm = 0;
+            for (int d = 0; d < dimensions; d++) {
+                v[d] = rnd.nextDouble() * 2 - 1;
+                norm += v[d] * v[d];
+            }
+            norm = Math.sqrt(norm);
+            ObjectNode item = data.addObject().put("object", "embedding").put("index", i);
+            ArrayNode vector = item.putArray("embedding");
+            for (double x : v) {
+                vector.add((float) (x / norm));
+            }
+        }
+        return data;
+    }
+
+    static long seed(String model, String prompt) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(String.valueOf(model).getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
+            byte[] digest = sha.digest(String.valueOf(prompt).getBytes(StandardCharsets.UTF_8));
+            return ByteBuffer.wrap(digest).getLong();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    /** A stable fraction in [0, 1) for a batch line, so per-line faults repeat on a re-run but not on a resubmit. */
+    static double lineFraction(String batchId, String customId, String purpose) {
+        return (seed(batchId + "\u0000" + purpose, customId) >>> 11) / (double) (1L << 53);
+    }
+}

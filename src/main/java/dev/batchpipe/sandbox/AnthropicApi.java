@@ -1,0 +1,262 @@
+package dev.batchpipe.sandbox;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Anthropic's Message Batches and Messages endpoints. */
+final class AnthropicApi {
+
+    private static final Pattern CUSTOM_ID = Pattern.compile("^[a-zA-Z0-9_-]{1,64}$");
+
+    private final SandboxConfig config;
+    private final Store store;
+    private final BatchEngine engine;
+    private final Counters counters;
+    private final Realtime realtime;
+    private final AnthropicFormat format;
+
+    AnthropicApi(SandboxConfig config, Store store, BatchEngine engine, Counters counters, Realtime realtime) {
+        this.config = config;
+        this.store = store;
+        this.engine = engine;
+        this.counters = counters;
+        this.realtime = realtime;
+        this.format = (AnthropicFormat) engine.format(Provider.ANTHROPIC);
+    }
+
+    void mount(Router router) {
+        router.post("/v1/messages/batches").handler(this::create);
+        router.get("/v1/messages/batches").handler(this::list);
+        router.get("/v1/messages/batches/:id").handler(ctx -> Http.json(ctx, 200, json(batch(ctx))));
+        router.post("/v1/messages/batches/:id/cancel").handler(this::cancel);
+        router.delete("/v1/messages/batches/:id").handler(this::delete);
+        router.get("/v1/messages/batches/:id/results").handler(this::results);
+        router.post("/v1/messages").handler(Http.jsonBody())
+                .handler(ctx -> realtime.answer(ctx, format, "/v1/messages", null));
+    }
+
+    /**
+     * The create body can be 256 MB: it is spooled to disk, then stream-parsed one request at a time into the
+     * batch's request file, so no more than one request is ever held as a tree.
+     */
+    private void create(RoutingContext ctx) {
+        Path body = store.tmpFile("anthropic-create");
+        Http.spool(ctx, body, config.anthropicMaxBytes()).onFailure(ctx::fail).onSuccess(path ->
+                Http.blocking(ctx, () -> {
+                    try {
+                        return createFrom(path);
+                    } finally {
+                        Files.deleteIfExists(path);
+                    }
+                }, b -> Http.json(ctx, 200, json(b))));
+    }
+
+    private BatchRecord createFrom(Path body) throws IOException {
+        BatchRecord b = new BatchRecord();
+        b.id = Ids.anthropicBatch();
+        b.provider = Provider.ANTHROPIC;
+        b.requestsFile = store.batchFile(b.id, "requests");
+        b.outputFile = store.batchFile(b.id, "output");
+        Path requests = store.resolve(b.requestsFile);
+        List<String> ids = new ArrayList<>();
+        try {
+            parseRequests(body, requests, b, ids);
+            String over = engine.admitOnCreate(Provider.ANTHROPIC, b.tokensByModel, () -> {
+                b.admitted = true;
+                engine.create(b, System.currentTimeMillis());
+            });
+            if (over != null) {
+                throw new ApiError(ApiError.Kind.RATE_LIMITED, "Number of enqueued batch tokens for " + over
+                        + " exceeds your organization's limit of " + engine.enqueuedTokenLimit(Provider.ANTHROPIC,
+                        over) + ". Please try again once some batches have ended.", null, null, -1);
+            }
+        } catch (RuntimeException | IOException e) {
+            Files.deleteIfExists(requests);
+            throw e;
+        }
+        Counters.PerProvider c = counters.of(Provider.ANTHROPIC);
+        c.requestsReceived.add(b.total);
+        ids.forEach(c::customId);
+        return b;
+    }
+
+    private void parseRequests(Path body, Path requests, BatchRecord b, List<String> ids) throws IOException {
+        Set<String> seen = new HashSet<>();
+        Map<String, Long> tokens = new LinkedHashMap<>();
+        try (JsonParser p = Json.MAPPER.createParser(body.toFile());
+             OutputStream out = new BufferedOutputStream(Files.newOutputStream(requests), 1 << 16)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw ApiError.invalid("The request body must be a JSON object.");
+            }
+            boolean sawRequests = false;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                if (!"requests".equals(field)) {
+                    p.skipChildren();
+                    continue;
+                }
+                sawRequests = true;
+                if (p.currentToken() != JsonToken.START_ARRAY) {
+                    throw ApiError.invalid("requests: Input should be a valid list");
+                }
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    JsonNode r = p.readValueAsTree();
+                    int index = ids.size();
+                    if (index >= config.anthropicMaxRequests()) {
+                        throw ApiError.invalid("requests: List should have at most " + config.anthropicMaxRequests()
+                                + " items");
+                    }
+                    String id = r.path("custom_id").asText(null);
+                    if (id == null || !r.get("custom_id").isTextual() || !CUSTOM_ID.matcher(id).matches()) {
+                        throw ApiError.invalid("requests." + index + ".custom_id: String should match pattern "
+                                + "'^[a-zA-Z0-9_-]{1,64}$'");
+                    }
+                    if (!seen.add(id)) {
+                        throw ApiError.invalid("requests: custom_id '" + id + "' is not unique; each request in a "
+                                + "batch needs its own custom_id");
+                    }
+                    JsonNode params = r.get("params");
+                    if (params == null || !params.isObject()) {
+                        throw ApiError.invalid("requests." + index + ".params: Field required");
+                    }
+                    ids.add(id);
+                    tokens.merge(modelOf(params), estimate(params), Long::sum);
+                    ObjectNode line = Json.object().put("custom_id", id);
+                    line.set("params", params);
+                    out.write(Json.MAPPER.writeValueAsBytes(line));
+                    out.write('\n');
+                }
+            }
+            if (!sawRequests) {
+                throw ApiError.invalid("requests: Field required");
+            }
+        } catch (JsonProcessingException e) {
+            throw ApiError.invalid("There was an issue with your request body: " + Http.firstLine(e));
+        }
+        if (ids.isEmpty()) {
+            throw ApiError.invalid("requests: List should have at least 1 item after validation, not 0");
+        }
+        b.total = ids.size();
+        b.tokensByModel.putAll(tokens);
+        b.model = tokens.keySet().iterator().next();
+    }
+
+    private static String modelOf(JsonNode params) {
+        String model = Json.text(params, "model");
+        return model == null ? "unknown" : model;
+    }
+
+    /** Params are only validated when the line runs; a bad one still takes queue space until then. */
+    private long estimate(JsonNode params) {
+        try {
+            return format.parse(params, null, null).estimatedTokens();
+        } catch (ApiError e) {
+            return Math.max(1, params.toString().length() / 4);
+        }
+    }
+
+    private BatchRecord batch(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        return engine.get(Provider.ANTHROPIC, id)
+                .orElseThrow(() -> ApiError.notFound("Message batch " + id + " not found."));
+    }
+
+    private ObjectNode json(BatchRecord b) {
+        synchronized (b) {
+            return format.batchJson(b);
+        }
+    }
+
+    /** Newest first; {@code after_id} pages towards older batches, {@code before_id} towards newer ones. */
+    private void list(RoutingContext ctx) {
+        int limit = Http.intParam(ctx, "limit", 20, 1, 1000);
+        String afterId = ctx.request().getParam("after_id");
+        String beforeId = ctx.request().getParam("before_id");
+        List<BatchRecord> all = engine.list(Provider.ANTHROPIC);
+        int from;
+        int to;
+        boolean hasMore;
+        if (afterId != null) {
+            from = indexOf(all, afterId) + 1;
+            to = Math.min(all.size(), from + limit);
+            hasMore = to < all.size();
+        } else if (beforeId != null) {
+            to = indexOf(all, beforeId);
+            from = Math.max(0, to - limit);
+            hasMore = from > 0;
+        } else {
+            from = 0;
+            to = Math.min(all.size(), limit);
+            hasMore = to < all.size();
+        }
+        List<BatchRecord> page = from < to ? all.subList(from, to) : List.of();
+        ObjectNode out = Json.object();
+        ArrayNode data = out.putArray("data");
+        page.forEach(b -> data.add(json(b)));
+        out.put("has_more", hasMore);
+        out.put("first_id", page.isEmpty() ? null : page.get(0).id);
+        out.put("last_id", page.isEmpty() ? null : page.get(page.size() - 1).id);
+        Http.json(ctx, 200, out);
+    }
+
+    private static int indexOf(List<BatchRecord> all, String id) {
+        for (int i = 0; i < all.size(); i++) {
+            if (all.get(i).id.equals(id)) {
+                return i;
+            }
+        }
+        throw ApiError.notFound("Message batch " + id + " not found.");
+    }
+
+    private void cancel(RoutingContext ctx) {
+        BatchRecord b = batch(ctx);
+        // cancelling an ended batch changes nothing; Anthropic answers with the batch as it is
+        Http.blocking(ctx, () -> engine.cancel(b, System.currentTimeMillis()), ok -> Http.json(ctx, 200, json(b)));
+    }
+
+    private void delete(RoutingContext ctx) {
+        BatchRecord b = batch(ctx);
+        if (!b.phase.terminal()) {
+            throw ApiError.invalid("Message batch " + b.id + " cannot be deleted while it is processing; cancel it "
+                    + "first.");
+        }
+        Http.blocking(ctx, () -> {
+            engine.delete(b);
+            return b.id;
+        }, id -> Http.json(ctx, 200, Json.object().put("id", id).put("type", "message_batch_deleted")));
+    }
+
+    private void results(RoutingContext ctx) {
+        BatchRecord b = batch(ctx);
+        if (!b.phase.terminal()) {
+            throw ApiError.invalid("Results for message batch " + b.id + " are not available until it has ended.");
+        }
+        Path results = store.resolve(b.outputFile);
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/x-jsonl");
+        if (Files.exists(results)) {
+            ctx.response().sendFile(results.toString());
+        } else {
+            ctx.response().end();
+        }
+    }
+}

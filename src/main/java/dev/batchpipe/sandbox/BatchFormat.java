@@ -1,0 +1,65 @@
+package dev.batchpipe.sandbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One provider's wire format as the batch engine needs it: how an input line names its request, how a request is
+ * read and answered, and how result lines look. Realtime endpoints use the same {@link #parse} and {@link #render}.
+ */
+interface BatchFormat {
+
+    Provider provider();
+
+    /** The custom id / key of a line of the batch's request file. */
+    String lineId(JsonNode line);
+
+    /** The request body of a line of the batch's request file. */
+    JsonNode lineBody(JsonNode line);
+
+    /**
+     * Reads a request body the way the provider would at processing time.
+     *
+     * @throws ApiError for a request the provider would reject (missing messages, …)
+     */
+    ParsedRequest parse(JsonNode body, String endpoint, String batchModel);
+
+    /** The provider's response body for an answer. */
+    ObjectNode render(ParsedRequest request, Answers.Answer answer, String endpoint, long now);
+
+    void writeSuccess(BatchRecord batch, JsonNode line, ObjectNode response, ResultFiles out) throws IOException;
+
+    void writeFailure(BatchRecord batch, JsonNode line, ApiError error, ResultFiles out) throws IOException;
+
+    /** A line that never ran because the batch expired or was cancelled ({@code phase} says which). */
+    void writeUnfinished(BatchRecord batch, JsonNode line, BatchRecord.Phase phase, ResultFiles out)
+            throws IOException;
+
+    /** The batch state as this provider names it on the wire. */
+    String state(BatchRecord.Phase phase);
+
+    /**
+     * Checks a request file before the batch starts. Only OpenAI validates late (the batch sits in
+     * {@code validating}); the others check on create, so they return null here.
+     */
+    default Validation validate(BatchRecord batch, Path requests, int maxRequests) throws IOException {
+        return null;
+    }
+
+    /** Publishes a finished batch's result files (as provider file objects) where the provider does that. */
+    default void publishResults(BatchRecord batch, Store store, long now) throws IOException {
+    }
+
+    /**
+     * @param problems     what makes the file unusable (empty = fine)
+     * @param total        lines
+     * @param tokensByModel estimated tokens per model
+     * @param customIds    the custom ids, to count duplicates across batches
+     */
+    record Validation(List<BatchRecord.Problem> problems, int total, java.util.Map<String, Long> tokensByModel,
+                      List<String> customIds) {
+    }
+}

@@ -1,0 +1,419 @@
+package dev.batchpipe.sandbox;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/** Gemini's Batch, Files (resumable upload, download) and generateContent endpoints. */
+final class GeminiApi {
+
+    /** Gemini takes files up to 2 GB. */
+    static final long MAX_FILE_BYTES = 2048 * SandboxConfig.MB;
+    /** Inline batch bodies are meant to stay under 20 MB; the sandbox streams them and takes far more. */
+    static final long MAX_CREATE_BYTES = 256 * SandboxConfig.MB;
+
+    /** A resumable upload between its start and its finalize. */
+    private record UploadSession(String displayName, String mimeType, Path data, long[] received) {
+    }
+
+    private final Store store;
+    private final BatchEngine engine;
+    private final Counters counters;
+    private final Realtime realtime;
+    private final GeminiFormat format;
+    private final Supplier<String> baseUrl;
+    private final Map<String, UploadSession> uploads = new ConcurrentHashMap<>();
+
+    GeminiApi(Store store, BatchEngine engine, Counters counters, Realtime realtime, Supplier<String> baseUrl) {
+        this.store = store;
+        this.engine = engine;
+        this.counters = counters;
+        this.realtime = realtime;
+        this.format = (GeminiFormat) engine.format(Provider.GEMINI);
+        this.baseUrl = baseUrl;
+    }
+
+    void mount(Router router) {
+        router.post("/upload/v1beta/files").handler(this::upload);
+        router.put("/upload/v1beta/files").handler(this::upload);
+        router.getWithRegex("/download/v1beta/files/([^/:]+):download").handler(this::download);
+        router.get("/v1beta/files/:id").handler(ctx -> Http.json(ctx, 200, format.fileJson(file(ctx.pathParam(
+                "id")))));
+        router.postWithRegex("/v1beta/models/([^/:]+):batchGenerateContent").handler(this::create);
+        router.postWithRegex("/v1beta/models/([^/:]+):generateContent").handler(Http.jsonBody())
+                .handler(ctx -> realtime.answer(ctx, format, "generateContent", ctx.pathParam("param0")));
+        router.get("/v1beta/batches").handler(this::list);
+        router.postWithRegex("/v1beta/batches/([^/:]+):cancel").handler(this::cancel);
+        router.getWithRegex("/v1beta/batches/([^/:]+)").handler(this::get);
+        router.deleteWithRegex("/v1beta/batches/([^/:]+)").handler(this::delete);
+    }
+
+    /** start → {@code x-goog-upload-url}; then chunks with {@code upload}, the last with {@code upload, finalize}. */
+    private void upload(RoutingContext ctx) {
+        HttpServerRequest req = ctx.request();
+        String command = String.valueOf(req.getHeader("X-Goog-Upload-Command")).toLowerCase(Locale.ROOT);
+        String sessionId = req.getParam("upload_id");
+        if (sessionId == null) {
+            if (!command.contains("start")) {
+                throw ApiError.invalid("Only resumable uploads are supported: send X-Goog-Upload-Protocol: "
+                        + "resumable and X-Goog-Upload-Command: start.");
+            }
+            startUpload(ctx);
+            return;
+        }
+        UploadSession session = uploads.get(sessionId);
+        if (session == null) {
+            throw ApiError.notFound("Upload session " + sessionId + " not found.");
+        }
+        if (command.contains("query")) {
+            ctx.response().putHeader("X-Goog-Upload-Status", "active")
+                    .putHeader("X-Goog-Upload-Size-Received", String.valueOf(session.received()[0])).end();
+            return;
+        }
+        long offset = Http.parseLong(String.valueOf(req.getHeader("X-Goog-Upload-Offset")));
+        if (offset != session.received()[0]) {
+            throw ApiError.invalid("X-Goog-Upload-Offset " + offset + " does not match the " + session.received()[0]
+                    + " bytes received so far.");
+        }
+        boolean finalize = command.contains("finalize");
+        Http.pump(ctx, req, session.data(), MAX_FILE_BYTES - offset, offset > 0).onFailure(ctx::fail)
+                .onSuccess(path -> Http.blocking(ctx, () -> {
+                    session.received()[0] = Files.size(path);
+                    return finalize ? finish(sessionId, session) : null;
+                }, file -> {
+                    ctx.response().putHeader("X-Goog-Upload-Status", finalize ? "final" : "active");
+                    if (file == null) {
+                        ctx.response().end();
+                    } else {
+                        ObjectNode out = Json.object();
+                        out.set("file", format.fileJson(file));
+                        Http.json(ctx, 200, out);
+                    }
+                }));
+        req.resume();
+    }
+
+    private void startUpload(RoutingContext ctx) {
+        HttpServerRequest req = ctx.request();
+        String declaredMime = req.getHeader("X-Goog-Upload-Header-Content-Type");
+        req.body().onFailure(ctx::fail).onSuccess(buf -> {
+            String displayName = null;
+            String mime = declaredMime;
+            if (buf.length() > 0) {
+                try {
+                    JsonNode meta = Json.MAPPER.readTree(buf.getBytes());
+                    JsonNode file = meta.path("file");
+                    displayName = Json.text(file, "displayName", "display_name");
+                    mime = mime != null ? mime : Json.text(file, "mimeType", "mime_type");
+                } catch (IOException e) {
+                    ctx.fail(ApiError.invalid("Invalid JSON payload received. " + Http.firstLine(e)));
+                    return;
+                }
+            }
+            String id = Ids.uploadSession();
+            uploads.put(id, new UploadSession(displayName, mime == null ? "application/jsonl" : mime,
+                    store.tmpFile("gemini-upload"), new long[] {0}));
+            ctx.response().putHeader("X-Goog-Upload-URL", baseUrl.get() + "/upload/v1beta/files?upload_id=" + id
+                            + "&upload_protocol=resumable")
+                    .putHeader("X-Goog-Upload-Status", "active")
+                    .putHeader("X-Goog-Upload-Chunk-Granularity", String.valueOf(8 * SandboxConfig.MB)).end();
+        });
+    }
+
+    private FileRecord finish(String sessionId, UploadSession session) throws IOException {
+        uploads.remove(sessionId);
+        String id = Ids.geminiFile();
+        FileRecord f = FileRecord.of(id, Provider.GEMINI, store.newDataFile(id), Files.size(session.data()),
+                System.currentTimeMillis());
+        f.displayName = session.displayName() != null ? session.displayName() : id.substring("files/".length());
+        f.mimeType = session.mimeType();
+        store.addFile(f, session.data());
+        counters.of(Provider.GEMINI).filesUploaded.increment();
+        return f;
+    }
+
+    private FileRecord file(String id) {
+        String name = id.startsWith("files/") ? id : "files/" + id;
+        return store.file(name).filter(f -> f.provider == Provider.GEMINI)
+                .orElseThrow(() -> ApiError.notFound("Requested entity was not found: " + name));
+    }
+
+    private void download(RoutingContext ctx) {
+        FileRecord f = file(ctx.pathParam("param0"));
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, f.mimeType == null ? "application/octet-stream"
+                : f.mimeType).sendFile(store.resolve(f.dataFile).toString());
+    }
+
+    private void create(RoutingContext ctx) {
+        String model = GeminiFormat.modelName(ctx.pathParam("param0"));
+        Path body = store.tmpFile("gemini-create");
+        Http.spool(ctx, body, MAX_CREATE_BYTES).onFailure(ctx::fail).onSuccess(path -> Http.blocking(ctx, () -> {
+            try {
+                BatchRecord b = createFrom(path, model);
+                return operation(b);
+            } finally {
+                Files.deleteIfExists(path);
+            }
+        }, op -> Http.json(ctx, 200, op)));
+    }
+
+    private BatchRecord createFrom(Path body, String model) throws IOException {
+        BatchRecord b = new BatchRecord();
+        b.id = Ids.geminiBatch();
+        b.provider = Provider.GEMINI;
+        b.model = model;
+        b.outputFile = store.batchFile(b.id, "output");
+        List<String> keys = new ArrayList<>();
+        Path inline = store.resolve(store.batchFile(b.id, "requests"));
+        try {
+            readCreateBody(body, b, inline, keys);
+            if (b.inputFileId != null) {
+                FileRecord input = file(b.inputFileId);
+                b.requestsFile = input.dataFile;
+                scanFile(store.resolve(input.dataFile), b, keys);
+            } else {
+                b.requestsFile = store.batchFile(b.id, "requests");
+                b.inlineOutput = true;
+            }
+            if (keys.isEmpty()) {
+                throw ApiError.invalid("* BatchGenerateContentRequest.batch.input_config: the batch has no requests");
+            }
+            b.total = keys.size();
+            String over = engine.admitOnCreate(Provider.GEMINI, b.tokensByModel, () -> {
+                b.admitted = true;
+                engine.create(b, System.currentTimeMillis());
+            });
+            if (over != null) {
+                throw new ApiError(ApiError.Kind.RATE_LIMITED, "Resource has been exhausted: enqueued tokens for "
+                        + "model " + over + " would exceed the limit of " + engine.enqueuedTokenLimit(Provider.GEMINI,
+                        over) + ".", null, null, -1);
+            }
+        } catch (RuntimeException | IOException e) {
+            Files.deleteIfExists(inline);
+            throw e;
+        }
+        Counters.PerProvider c = counters.of(Provider.GEMINI);
+        c.requestsReceived.add(b.total);
+        keys.forEach(c::customId);
+        return b;
+    }
+
+    /**
+     * Walks {@code {"batch":{"display_name","input_config":{"file_name" | "requests":{"requests":[…]}}}}} (camelCase
+     * too) with the streaming parser; inline requests go to the batch's request file one at a time.
+     */
+    private void readCreateBody(Path body, BatchRecord b, Path inline, List<String> keys) throws IOException {
+        try (JsonParser p = Json.MAPPER.createParser(body.toFile());
+             OutputStream out = new BufferedOutputStream(Files.newOutputStream(inline), 1 << 16)) {
+            expectObject(p, "");
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                if (!"batch".equals(field)) {
+                    p.skipChildren();
+                    continue;
+                }
+                expectObject(p, "batch");
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String name = p.currentName();
+                    p.nextToken();
+                    switch (name) {
+                        case "display_name", "displayName" -> b.displayName = p.getValueAsString();
+                        case "input_config", "inputConfig" -> readInputConfig(p, b, out, keys);
+                        default -> p.skipChildren();
+                    }
+                }
+            }
+        } catch (JsonProcessingException e) {
+            throw ApiError.invalid("Invalid JSON payload received. " + Http.firstLine(e));
+        }
+        if (b.inputFileId == null && keys.isEmpty()) {
+            throw ApiError.invalid("* BatchGenerateContentRequest.batch.input_config: either requests or file_name "
+                    + "must be set");
+        }
+    }
+
+    private void readInputConfig(JsonParser p, BatchRecord b, OutputStream out, List<String> keys)
+            throws IOException {
+        expectObject(p, "batch.input_config");
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            p.nextToken();
+            if ("file_name".equals(name) || "fileName".equals(name)) {
+                b.inputFileId = p.getValueAsString();
+            } else if ("requests".equals(name)) {
+                expectObject(p, "batch.input_config.requests");
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String inner = p.currentName();
+                    if (p.nextToken() == JsonToken.START_ARRAY && "requests".equals(inner)) {
+                        while (p.nextToken() != JsonToken.END_ARRAY) {
+                            inlineRequest(p.readValueAsTree(), b, out, keys);
+                        }
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            } else {
+                p.skipChildren();
+            }
+        }
+    }
+
+    private void inlineRequest(JsonNode item, BatchRecord b, OutputStream out, List<String> keys)
+            throws IOException {
+        JsonNode request = item.get("request");
+        if (request == null || !request.isObject()) {
+            throw ApiError.invalid("* BatchGenerateContentRequest.batch.input_config.requests.requests[" + keys.size()
+                    + "].request: request is not specified");
+        }
+        JsonNode metadata = item.get("metadata");
+        String key = Json.text(metadata, "key");
+        key = key != null ? key : String.valueOf(keys.size());
+        keys.add(key);
+        b.tokensByModel.merge(b.model, estimate(request, b.model), Long::sum);
+        ObjectNode line = Json.object().put("key", key);
+        line.set("request", request);
+        if (metadata != null) {
+            line.set("metadata", metadata);
+        }
+        out.write(Json.MAPPER.writeValueAsBytes(line));
+        out.write('\n');
+    }
+
+    /** A file input is checked line by line on create: each line needs a key and a request. */
+    private void scanFile(Path data, BatchRecord b, List<String> keys) throws IOException {
+        int lineNo = 0;
+        try (LineReader reader = new LineReader(data, 0)) {
+            for (byte[] bytes; (bytes = reader.next()) != null; ) {
+                lineNo++;
+                JsonNode line;
+                try {
+                    line = Json.MAPPER.readTree(bytes);
+                } catch (JsonProcessingException e) {
+                    throw ApiError.invalid("Invalid JSON in " + b.inputFileId + " at line " + lineNo + ".");
+                }
+                String key = Json.text(line, "key");
+                if (key == null || !line.path("request").isObject()) {
+                    throw ApiError.invalid("Line " + lineNo + " of " + b.inputFileId + " needs a 'key' and a "
+                            + "'request' object.");
+                }
+                keys.add(key);
+                b.tokensByModel.merge(b.model, estimate(line.get("request"), b.model), Long::sum);
+            }
+        }
+    }
+
+    private long estimate(JsonNode request, String model) {
+        try {
+            return format.parse(request, null, model).estimatedTokens();
+        } catch (ApiError e) {
+            return Math.max(1, request.toString().length() / 4);
+        }
+    }
+
+    private static void expectObject(JsonParser p, String where) throws IOException {
+        if (p.currentToken() != JsonToken.START_OBJECT && p.nextToken() != JsonToken.START_OBJECT) {
+            throw ApiError.invalid("Invalid JSON payload received. Expected an object" + (where.isEmpty() ? ""
+                    : " at " + where) + ".");
+        }
+    }
+
+    private BatchRecord batch(RoutingContext ctx) {
+        String id = "batches/" + ctx.pathParam("param0");
+        return engine.get(Provider.GEMINI, id).orElseThrow(() -> ApiError.notFound("Requested entity was not found: "
+                + id));
+    }
+
+    private ObjectNode operation(BatchRecord b) throws IOException {
+        synchronized (b) {
+            return format.operationJson(b, store);
+        }
+    }
+
+    private void get(RoutingContext ctx) {
+        BatchRecord b = batch(ctx);
+        Http.blocking(ctx, () -> operation(b), op -> Http.json(ctx, 200, op));
+    }
+
+    /** Page tokens are opaque to clients: here, the encoded id of the last batch of the previous page. */
+    private void list(RoutingContext ctx) {
+        int size = Http.intParam(ctx, "pageSize", 50, 1, 1000);
+        String token = ctx.request().getParam("pageToken");
+        List<BatchRecord> all = engine.list(Provider.GEMINI);
+        int from = 0;
+        if (token != null && !token.isEmpty()) {
+            String after;
+            try {
+                after = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalid("Invalid page token.");
+            }
+            from = -1;
+            for (int i = 0; i < all.size(); i++) {
+                if (all.get(i).id.equals(after)) {
+                    from = i + 1;
+                }
+            }
+            if (from < 0) {
+                throw ApiError.invalid("Invalid page token.");
+            }
+        }
+        List<BatchRecord> page = all.subList(Math.min(from, all.size()), Math.min(all.size(), from + size));
+        boolean more = from + page.size() < all.size();
+        Http.blocking(ctx, () -> {
+            ObjectNode out = Json.object();
+            ArrayNode ops = out.putArray("operations");
+            for (BatchRecord b : page) {
+                ops.add(operation(b));
+            }
+            if (more) {
+                out.put("nextPageToken", Base64.getUrlEncoder().withoutPadding().encodeToString(
+                        page.get(page.size() - 1).id.getBytes(StandardCharsets.UTF_8)));
+            }
+            return out;
+        }, out -> Http.json(ctx, 200, out));
+    }
+
+    private void cancel(RoutingContext ctx) {
+        BatchRecord b = batch(ctx);
+        Http.blocking(ctx, () -> engine.cancel(b, System.currentTimeMillis()), ok -> {
+            if (!ok) {
+                ctx.fail(ApiError.invalid("Batch " + b.id + " is already in state " + format.state(b.phase) + "."));
+                return;
+            }
+            Http.json(ctx, 200, Json.object());
+        });
+    }
+
+    private void delete(RoutingContext ctx) {
+        BatchRecord b = batch(ctx);
+        if (!b.phase.terminal()) {
+            throw ApiError.invalid("Batch " + b.id + " is still running; cancel it before deleting it.");
+        }
+        Http.blocking(ctx, () -> {
+            engine.delete(b);
+            return b.id;
+        }, id -> Http.json(ctx, 200, Json.object()));
+    }
+}

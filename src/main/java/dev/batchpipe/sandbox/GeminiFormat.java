@@ -1,0 +1,251 @@
+package dev.batchpipe.sandbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.batchpipe.sandbox.BatchRecord.Phase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+
+/** Gemini's wire format: GenerateContent bodies, batch operations, inline and file results, files. */
+final class GeminiFormat implements BatchFormat {
+
+    static final String TYPE_PREFIX = "type.googleapis.com/google.ai.generativelanguage.v1beta.";
+
+    private final Supplier<String> baseUrl;
+
+    GeminiFormat(Supplier<String> baseUrl) {
+        this.baseUrl = baseUrl;
+    }
+
+    @Override
+    public Provider provider() {
+        return Provider.GEMINI;
+    }
+
+    @Override
+    public String lineId(JsonNode line) {
+        String key = Json.text(line, "key");
+        return key != null ? key : line.path("metadata").path("key").asText();
+    }
+
+    @Override
+    public JsonNode lineBody(JsonNode line) {
+        return line.path("request");
+    }
+
+    @Override
+    public ParsedRequest parse(JsonNode body, String endpoint, String batchModel) {
+        if (!body.isObject()) {
+            throw ApiError.invalid("Invalid JSON payload: request must be an object.");
+        }
+        JsonNode contents = body.get("contents");
+        if (contents == null || !contents.isArray() || contents.isEmpty()) {
+            throw ApiError.invalid("* GenerateContentRequest.contents: contents is not specified");
+        }
+        Prompts prompts = new Prompts();
+        JsonNode system = Json.field(body, "systemInstruction", "system_instruction");
+        if (system != null) {
+            prompts.add(system.get("parts"), false);
+        }
+        for (JsonNode c : contents) {
+            String role = c.path("role").asText("user");
+            prompts.add(c.get("parts"), role.isEmpty() || "user".equals(role));
+        }
+        JsonNode config = Json.field(body, "generationConfig", "generation_config");
+        Long max = Json.integer(config, "maxOutputTokens", "max_output_tokens");
+        String model = batchModel != null ? batchModel : Json.text(body, "model");
+        ParsedRequest req = ParsedRequest.text(modelName(model), prompts.all(), prompts.user(),
+                max == null ? Tokens.DEFAULT_MAX_OUTPUT_TOKENS : (int) Math.max(1, Math.min(max, 1_000_000)));
+        JsonNode schema = Json.field(config, "responseSchema", "response_schema", "responseJsonSchema",
+                "response_json_schema");
+        if (schema != null && schema.isObject()) {
+            return req.withSchema(schema);
+        }
+        String mime = Json.text(config, "responseMimeType", "response_mime_type");
+        return "application/json".equals(mime) ? req.withKind(ParsedRequest.Kind.JSON_OBJECT) : req;
+    }
+
+    /** {@code gemini-2.5-flash} whether the caller wrote {@code models/gemini-2.5-flash} or not. */
+    static String modelName(String model) {
+        if (model == null) {
+            return "unknown";
+        }
+        return model.startsWith("models/") ? model.substring("models/".length()) : model;
+    }
+
+    @Override
+    public ObjectNode render(ParsedRequest req, Answers.Answer answer, String endpoint, long now) {
+        ObjectNode body = Json.object();
+        ObjectNode candidate = body.putArray("candidates").addObject();
+        ObjectNode content = candidate.putObject("content");
+        content.putArray("parts").addObject().put("text", answer.text());
+        content.put("role", "model");
+        candidate.put("finishReason", "STOP");
+        candidate.put("index", 0);
+        body.putObject("usageMetadata").put("promptTokenCount", answer.inputTokens())
+                .put("candidatesTokenCount", answer.outputTokens())
+                .put("totalTokenCount", answer.inputTokens() + answer.outputTokens());
+        body.put("modelVersion", req.model());
+        body.put("responseId", Ids.seeded("", answer.seed(), 22));
+        return body;
+    }
+
+    @Override
+    public void writeSuccess(BatchRecord batch, JsonNode line, ObjectNode response, ResultFiles out)
+            throws IOException {
+        ObjectNode result = resultLine(batch, line);
+        result.set("response", response);
+        out.output(result);
+    }
+
+    @Override
+    public void writeFailure(BatchRecord batch, JsonNode line, ApiError error, ResultFiles out) throws IOException {
+        ObjectNode result = resultLine(batch, line);
+        result.putObject("error").put("code", error.kind.status).put("message", error.getMessage())
+                .put("status", status(error.kind));
+        out.output(result);
+    }
+
+    /** Inline results echo the request's metadata; file results carry its key. */
+    private ObjectNode resultLine(BatchRecord batch, JsonNode line) {
+        ObjectNode result = Json.object();
+        if (batch.inlineOutput) {
+            if (line.has("metadata")) {
+                result.set("metadata", line.get("metadata"));
+            }
+        } else {
+            result.put("key", lineId(line));
+        }
+        return result;
+    }
+
+    /** Gemini reports only finished lines; the rest stay counted as pending in {@code batchStats}. */
+    @Override
+    public void writeUnfinished(BatchRecord batch, JsonNode line, Phase phase, ResultFiles out) {
+    }
+
+    @Override
+    public String state(Phase phase) {
+        return "BATCH_STATE_" + switch (phase) {
+            case VALIDATING -> "PENDING";
+            case IN_PROGRESS, FINALIZING, CANCELLING -> "RUNNING";
+            case COMPLETED -> "SUCCEEDED";
+            case FAILED -> "FAILED";
+            case EXPIRED -> "EXPIRED";
+            case CANCELLED -> "CANCELLED";
+        };
+    }
+
+    static String status(ApiError.Kind kind) {
+        return switch (kind) {
+            case UNAUTHENTICATED -> "UNAUTHENTICATED";
+            case NOT_FOUND -> "NOT_FOUND";
+            case RATE_LIMITED -> "RESOURCE_EXHAUSTED";
+            case INTERNAL -> "INTERNAL";
+            case BAD_GATEWAY, UNAVAILABLE, OVERLOADED -> "UNAVAILABLE";
+            default -> "INVALID_ARGUMENT";
+        };
+    }
+
+    /** Gemini's error body, with a RetryInfo detail on 429s. */
+    static ObjectNode errorBody(ApiError e) {
+        ObjectNode body = Json.object();
+        ObjectNode err = body.putObject("error");
+        err.put("code", e.kind.status);
+        err.put("message", e.getMessage());
+        err.put("status", status(e.kind));
+        if (e.kind == ApiError.Kind.RATE_LIMITED && e.retryAfterSeconds >= 0) {
+            err.putArray("details").addObject().put("@type", "type.googleapis.com/google.rpc.RetryInfo")
+                    .put("retryDelay", e.retryAfterSeconds + "s");
+        }
+        return body;
+    }
+
+    @Override
+    public void publishResults(BatchRecord batch, Store store, long now) throws IOException {
+        if (batch.inlineOutput) {
+            return;
+        }
+        Path data = store.resolve(batch.outputFile);
+        if (!Files.exists(data)) {
+            Files.createFile(data);
+        }
+        FileRecord f = FileRecord.of("files/batch-" + batch.id.substring("batches/".length()), Provider.GEMINI,
+                batch.outputFile, Files.size(data), now);
+        f.displayName = f.id.substring("files/".length());
+        f.mimeType = "application/jsonl";
+        store.saveFile(f);
+        synchronized (batch) {
+            batch.outputFileId = f.id;
+        }
+    }
+
+    ObjectNode fileJson(FileRecord f) {
+        ObjectNode o = Json.object();
+        o.put("name", f.id);
+        o.put("displayName", f.displayName);
+        o.put("mimeType", f.mimeType);
+        o.put("sizeBytes", String.valueOf(f.bytes));
+        o.put("createTime", Json.rfc3339(f.createdAt));
+        o.put("updateTime", Json.rfc3339(f.createdAt));
+        o.put("expirationTime", Json.rfc3339(f.createdAt + 48L * 3600 * 1000));
+        o.put("uri", baseUrl.get() + "/v1beta/" + f.id);
+        o.put("downloadUri", baseUrl.get() + "/download/v1beta/" + f.id + ":download?alt=media");
+        o.put("state", "ACTIVE");
+        o.put("source", f.dataFile.startsWith("batches/") ? "GENERATED" : "UPLOADED");
+        return o;
+    }
+
+    /**
+     * The batch as a long-running Operation. Inline results are read from disk here, which is fine at their
+     * 20 MB ceiling.
+     */
+    ObjectNode operationJson(BatchRecord b, Store store) throws IOException {
+        ObjectNode op = Json.object();
+        op.put("name", b.id);
+        ObjectNode meta = op.putObject("metadata");
+        meta.put("@type", TYPE_PREFIX + "GenerateContentBatch");
+        meta.put("name", b.id);
+        meta.put("displayName", b.displayName);
+        meta.put("model", "models/" + b.model);
+        if (b.inputFileId != null) {
+            meta.putObject("inputConfig").put("fileName", b.inputFileId);
+        }
+        meta.put("createTime", Json.rfc3339(b.createdAt));
+        meta.put("updateTime", Json.rfc3339(b.phaseSince));
+        if (b.endedAt() != null) {
+            meta.put("endTime", Json.rfc3339(b.endedAt()));
+        }
+        meta.putObject("batchStats").put("requestCount", String.valueOf(b.total))
+                .put("successfulRequestCount", String.valueOf(b.succeeded))
+                .put("failedRequestCount", String.valueOf(b.errored))
+                .put("pendingRequestCount", String.valueOf(b.total - b.succeeded - b.errored));
+        meta.put("state", state(b.phase));
+        boolean done = b.phase.terminal();
+        op.put("done", done);
+        if (done) {
+            ObjectNode output = Json.object();
+            if (b.inlineOutput) {
+                ArrayNode responses = output.putObject("inlinedResponses").putArray("inlinedResponses");
+                Path data = store.resolve(b.outputFile);
+                if (Files.exists(data)) {
+                    try (LineReader reader = new LineReader(data, 0)) {
+                        for (byte[] line; (line = reader.next()) != null; ) {
+                            responses.add(Json.MAPPER.readTree(line));
+                        }
+                    }
+                }
+            } else if (b.outputFileId != null) {
+                output.put("responsesFile", b.outputFileId);
+            }
+            meta.set("output", output);
+            ObjectNode response = op.putObject("response");
+            response.put("@type", TYPE_PREFIX + "GenerateContentBatchOutput");
+            response.setAll(output.deepCopy());
+        }
+        return op;
+    }
+}

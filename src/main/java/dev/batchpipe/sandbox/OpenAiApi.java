@@ -1,0 +1,274 @@
+package dev.batchpipe.sandbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * OpenAI's Files, Batch and realtime endpoints under {@code /v1}; the same routes answer under {@code /openai/v1}
+ * and {@code /openai} for Azure OpenAI clients, which authenticate with an {@code api-key} header.
+ */
+final class OpenAiApi {
+
+    private static final List<String> PREFIXES = List.of("/v1", "/openai/v1", "/openai");
+    /** Multipart framing around the file part; the file itself is held to the configured limit. */
+    private static final long MULTIPART_SLACK = 64 * 1024;
+
+    private final SandboxConfig config;
+    private final Store store;
+    private final BatchEngine engine;
+    private final Counters counters;
+    private final Realtime realtime;
+    private final OpenAiFormat format;
+
+    OpenAiApi(SandboxConfig config, Store store, BatchEngine engine, Counters counters, Realtime realtime) {
+        this.config = config;
+        this.store = store;
+        this.engine = engine;
+        this.counters = counters;
+        this.realtime = realtime;
+        this.format = (OpenAiFormat) engine.format(Provider.OPENAI);
+    }
+
+    void mount(Router router) {
+        for (String p : PREFIXES) {
+            router.post(p + "/files").handler(this::upload);
+            router.get(p + "/files/:id").handler(ctx -> Http.json(ctx, 200, OpenAiFormat.fileJson(file(ctx))));
+            router.get(p + "/files/:id/content").handler(this::content);
+            router.delete(p + "/files/:id").handler(this::deleteFile);
+            router.post(p + "/batches").handler(Http.jsonBody()).handler(this::create);
+            router.get(p + "/batches").handler(this::list);
+            router.get(p + "/batches/:id").handler(ctx -> Http.json(ctx, 200, json(batch(ctx))));
+            router.post(p + "/batches/:id/cancel").handler(this::cancel);
+            for (String endpoint : OpenAiFormat.ENDPOINTS) {
+                String path = p + endpoint.substring("/v1".length());
+                router.post(path).handler(Http.jsonBody()).handler(ctx -> realtime.answer(ctx, format, endpoint, null));
+            }
+        }
+    }
+
+    /** Multipart upload: the {@code file} part streams to disk, {@code purpose} is a form field. */
+    private void upload(RoutingContext ctx) {
+        HttpServerRequest req = ctx.request();
+        String type = req.getHeader(HttpHeaders.CONTENT_TYPE);
+        if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
+            throw ApiError.invalid("Invalid request: expected multipart/form-data with 'file' and 'purpose'.");
+        }
+        long declared = Http.parseLong(String.valueOf(req.getHeader(HttpHeaders.CONTENT_LENGTH)));
+        if (declared > config.openAiMaxFileBytes() + MULTIPART_SLACK) {
+            throw fileTooLarge();
+        }
+        Path tmp = store.tmpFile("upload");
+        AtomicBoolean sawFile = new AtomicBoolean();
+        String[] filename = {null};
+        AtomicReference<Future<Path>> part = new AtomicReference<>();
+        req.setExpectMultipart(true);
+        req.uploadHandler(upload -> {
+            if (!"file".equals(upload.name()) || sawFile.getAndSet(true)) {
+                upload.handler(b -> { });
+                return;
+            }
+            filename[0] = upload.filename();
+            part.set(Http.pump(ctx, upload, tmp, config.openAiMaxFileBytes(), false)
+                    .onFailure(e -> ctx.fail(e instanceof ApiError api && api.kind == ApiError.Kind.TOO_LARGE
+                            ? fileTooLarge() : e)));
+        });
+        req.exceptionHandler(ctx::fail);
+        req.endHandler(v -> {
+            if (ctx.failed() || ctx.response().ended()) {
+                return;
+            }
+            if (part.get() == null) {
+                ctx.fail(ApiError.invalid("Missing required parameter: 'file'.", "file"));
+                return;
+            }
+            String purpose = req.getFormAttribute("purpose");
+            part.get().onSuccess(path -> {
+                if (purpose == null || purpose.isBlank()) {
+                    Http.delete(path);
+                    ctx.fail(ApiError.invalid("Missing required parameter: 'purpose'.", "purpose"));
+                    return;
+                }
+                Http.blocking(ctx, () -> {
+                    String id = Ids.openAiFile();
+                    FileRecord f = FileRecord.of(id, Provider.OPENAI, store.newDataFile(id), Files.size(path),
+                            System.currentTimeMillis());
+                    f.purpose = purpose;
+                    f.filename = filename[0] == null || filename[0].isBlank() ? "upload.jsonl" : filename[0];
+                    return store.addFile(f, path);
+                }, f -> {
+                    counters.of(Provider.OPENAI).filesUploaded.increment();
+                    Http.json(ctx, 200, OpenAiFormat.fileJson(f));
+                });
+            });
+        });
+        req.resume();
+    }
+
+    private ApiError fileTooLarge() {
+        return new ApiError(ApiError.Kind.TOO_LARGE, "File is too large: the maximum size for batch input files is "
+                + config.openAiMaxFileBytes() + " bytes.", "file", "file_too_large", -1);
+    }
+
+    private FileRecord file(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        return store.file(id).filter(f -> f.provider == Provider.OPENAI)
+                .orElseThrow(() -> new ApiError(ApiError.Kind.NOT_FOUND, "No such File object: " + id, "id", null,
+                        -1));
+    }
+
+    private void content(RoutingContext ctx) {
+        FileRecord f = file(ctx);
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream")
+                .sendFile(store.resolve(f.dataFile).toString());
+    }
+
+    private void deleteFile(RoutingContext ctx) {
+        FileRecord f = file(ctx);
+        // a batch still reading the file keeps its content; only the file object goes
+        boolean inUse = engine.list(Provider.OPENAI).stream()
+                .anyMatch(b -> f.id.equals(b.inputFileId) && !b.phase.terminal());
+        Http.blocking(ctx, () -> store.deleteFile(f.id, !inUse), deleted -> Http.json(ctx, 200, Json.object()
+                .put("id", f.id).put("object", "file").put("deleted", deleted)));
+    }
+
+    private void create(RoutingContext ctx) {
+        JsonNode body = Http.object(ctx);
+        String inputFileId = required(body, "input_file_id");
+        String endpoint = normalise(required(body, "endpoint"));
+        if (!OpenAiFormat.ENDPOINTS.contains(endpoint)) {
+            throw ApiError.invalid("Invalid value for 'endpoint': the sandbox supports " + OpenAiFormat.ENDPOINTS
+                    + ".", "endpoint");
+        }
+        String window = required(body, "completion_window");
+        if (!"24h".equals(window)) {
+            throw ApiError.invalid("Invalid value for 'completion_window': only '24h' is supported.",
+                    "completion_window");
+        }
+        BatchRecord b = new BatchRecord();
+        b.metadata.putAll(metadata(body.get("metadata")));
+        FileRecord input = store.file(inputFileId).filter(f -> f.provider == Provider.OPENAI)
+                .orElseThrow(() -> new ApiError(ApiError.Kind.NOT_FOUND, "No such File object: " + inputFileId,
+                        "input_file_id", null, -1));
+        if (!"batch".equals(input.purpose)) {
+            throw ApiError.invalid("The input file must have purpose 'batch'; " + inputFileId + " has purpose '"
+                    + input.purpose + "'.", "input_file_id");
+        }
+        b.id = Ids.openAiBatch();
+        b.provider = Provider.OPENAI;
+        b.endpoint = endpoint;
+        b.completionWindow = window;
+        b.inputFileId = inputFileId;
+        b.requestsFile = input.dataFile;
+        b.outputFile = store.batchFile(b.id, "output");
+        b.errorFile = store.batchFile(b.id, "errors");
+        Http.blocking(ctx, () -> engine.create(b, System.currentTimeMillis()), created -> Http.json(ctx, 200,
+                json(created)));
+    }
+
+    /** Azure writes endpoints without the version: {@code /chat/completions}. */
+    static String normalise(String endpoint) {
+        return endpoint.startsWith("/v1/") ? endpoint : "/v1" + (endpoint.startsWith("/") ? "" : "/") + endpoint;
+    }
+
+    private static String required(JsonNode body, String field) {
+        JsonNode v = body.get(field);
+        if (v == null || !v.isTextual() || v.asText().isEmpty()) {
+            throw ApiError.invalid("Missing required parameter: '" + field + "'.", field);
+        }
+        return v.asText();
+    }
+
+    /** At most 16 string pairs, keys up to 64 and values up to 512 characters. */
+    private static Map<String, String> metadata(JsonNode metadata) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        if (metadata == null || metadata.isNull()) {
+            return out;
+        }
+        if (!metadata.isObject()) {
+            throw ApiError.invalid("Invalid type for 'metadata': expected an object.", "metadata");
+        }
+        if (metadata.size() > 16) {
+            throw ApiError.invalid("Invalid 'metadata': too many properties. Expected at most 16, but got "
+                    + metadata.size() + ".", "metadata");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = metadata.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (e.getKey().length() > 64) {
+                throw ApiError.invalid("Invalid 'metadata': key '" + e.getKey() + "' is longer than 64 characters.",
+                        "metadata");
+            }
+            if (!e.getValue().isTextual()) {
+                throw ApiError.invalid("Invalid type for 'metadata." + e.getKey() + "': expected a string.",
+                        "metadata");
+            }
+            if (e.getValue().asText().length() > 512) {
+                throw ApiError.invalid("Invalid 'metadata." + e.getKey() + "': string too long. Expected at most "
+                        + "512 characters.", "metadata");
+            }
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return out;
+    }
+
+    private BatchRecord batch(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        return engine.get(Provider.OPENAI, id).orElseThrow(() -> new ApiError(ApiError.Kind.NOT_FOUND,
+                "No batch found with id '" + id + "'.", "batch_id", null, -1));
+    }
+
+    private ObjectNode json(BatchRecord b) {
+        synchronized (b) {
+            return format.batchJson(b);
+        }
+    }
+
+    private void list(RoutingContext ctx) {
+        int limit = Http.intParam(ctx, "limit", 20, 1, 100);
+        String after = ctx.request().getParam("after");
+        List<BatchRecord> all = engine.list(Provider.OPENAI);
+        int start = 0;
+        if (after != null && !after.isEmpty()) {
+            start = all.size();
+            for (int i = 0; i < all.size(); i++) {
+                if (all.get(i).id.equals(after)) {
+                    start = i + 1;
+                    break;
+                }
+            }
+        }
+        List<BatchRecord> page = all.subList(start, Math.min(all.size(), start + limit));
+        ObjectNode out = Json.object();
+        out.put("object", "list");
+        ArrayNode data = out.putArray("data");
+        page.forEach(b -> data.add(json(b)));
+        out.put("first_id", page.isEmpty() ? null : page.get(0).id);
+        out.put("last_id", page.isEmpty() ? null : page.get(page.size() - 1).id);
+        out.put("has_more", start + page.size() < all.size());
+        Http.json(ctx, 200, out);
+    }
+
+    private void cancel(RoutingContext ctx) {
+        BatchRecord b = batch(ctx);
+        Http.blocking(ctx, () -> engine.cancel(b, System.currentTimeMillis()), ok -> {
+            if (!ok) {
+                ctx.fail(ApiError.invalid("Cannot cancel a batch with status '" + format.state(b.phase) + "'."));
+                return;
+            }
+            Http.json(ctx, 200, json(b));
+        });
+    }
+}

@@ -1,0 +1,174 @@
+package dev.batchpipe.sandbox;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sandbox: one HTTP server that speaks the batch, file and realtime APIs of OpenAI (also Azure OpenAI),
+ * Anthropic and Gemini, on simulated time, with injectable faults and quotas, and introspection under
+ * {@code /sandbox}. It runs on its own Vert.x instance, keeps every file on disk, and persists batch state so a
+ * sandbox restarted on the same data directory carries on.
+ *
+ * <pre>{@code
+ * try (SandboxServer sandbox = SandboxServer.start(SandboxConfig.builder().speed(1000).build())) {
+ *     sandbox.faults().openAi().rateLimitProbability(0.1);
+ *     // point the OpenAI client at sandbox.openAiBaseUrl(), Anthropic's at sandbox.anthropicBaseUrl(), …
+ *     assertThat(sandbox.stats().openai().batchesCreated()).isEqualTo(1);
+ * }
+ * }</pre>
+ */
+public final class SandboxServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SandboxServer.class);
+
+    private final SandboxConfig config;
+    private final SandboxFaults faults = new SandboxFaults();
+    private final Counters counters = new Counters();
+    private final Store store;
+    private final Vertx vertx;
+    private final BatchEngine engine;
+    private volatile String baseUrl;
+    private HttpServer http;
+
+    private SandboxServer(SandboxConfig config) {
+        this.config = config;
+        this.store = new Store(config.dataDir());
+        Map<Provider, BatchFormat> formats = new EnumMap<>(Provider.class);
+        formats.put(Provider.OPENAI, new OpenAiFormat());
+        formats.put(Provider.ANTHROPIC, new AnthropicFormat(this::baseUrl));
+        formats.put(Provider.GEMINI, new GeminiFormat(this::baseUrl));
+        this.engine = new BatchEngine(config, store, counters, faults, formats);
+        // a Vert.x of our own, so the sandbox never competes with (or depends on) Camel's
+        this.vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(8));
+    }
+
+    /** Binds {@code config.host():config.port()} (0 = a free port), resumes stored batches and starts serving. */
+    public static SandboxServer start(SandboxConfig config) {
+        SandboxServer server = new SandboxServer(config);
+        try {
+            server.listen();
+            return server;
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    private void listen() {
+        Realtime realtime = new Realtime(config, faults, counters);
+        Router router = Router.router(vertx);
+        new AdminApi(this, engine).mount(router);
+        router.route().handler(new Gate(config, faults, counters));
+        new AnthropicApi(config, store, engine, counters, realtime).mount(router);
+        new GeminiApi(store, engine, counters, realtime, this::baseUrl).mount(router);
+        new OpenAiApi(config, store, engine, counters, realtime).mount(router);
+        router.route().handler(ctx -> ctx.fail(ApiError.notFound("Unknown request URL: " + ctx.request().method()
+                + " " + ctx.request().path() + ".")));
+        router.route().failureHandler(new Failures());
+        HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port())
+                .setAcceptBacklog(1024).setDecompressionSupported(true);
+        try {
+            http = vertx.createHttpServer(options).requestHandler(router).listen().toCompletionStage()
+                    .toCompletableFuture().get(30, TimeUnit.SECONDS);
+            String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+            baseUrl = "http://" + host + ":" + http.actualPort();
+            engine.start();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("sandbox cannot listen on " + config.host() + ":" + config.port() + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting the sandbox", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("sandbox did not start listening within 30 s", e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("sandbox cannot read its stored batches", e);
+        }
+        LOG.info("Sandbox listening on {} (data in {})", baseUrl, store.root());
+    }
+
+    public int port() {
+        return http.actualPort();
+    }
+
+    /** {@code http://127.0.0.1:<port>} */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    /** Base URL for OpenAI clients (what {@code OPENAI_BASE_URL} takes): {@code baseUrl() + "/v1"}. */
+    public String openAiBaseUrl() {
+        return baseUrl + "/v1";
+    }
+
+    /** Base URL for Anthropic clients ({@code ANTHROPIC_BASE_URL}). */
+    public String anthropicBaseUrl() {
+        return baseUrl;
+    }
+
+    /** Base URL for Gemini clients (paths start with {@code /v1beta}, {@code /upload/v1beta}, …). */
+    public String geminiBaseUrl() {
+        return baseUrl;
+    }
+
+    /** The live fault and quota knobs; also reachable at {@code /sandbox/faults}. */
+    public SandboxFaults faults() {
+        return faults;
+    }
+
+    /** A snapshot of the introspection counts; also at {@code /sandbox/stats}. */
+    public SandboxStats stats() {
+        return counters.snapshot(engine.states());
+    }
+
+    /** Zeroes the counters and turns all faults off; batches and files stay. */
+    public void reset() {
+        counters.reset();
+        faults.reset();
+    }
+
+    public SandboxConfig config() {
+        return config;
+    }
+
+    /** The data directory in use (a temporary one when the configuration names none). */
+    public Path dataDir() {
+        return store.root();
+    }
+
+    /** Stops serving, saves every batch where it is, and deletes the data directory if it was temporary. */
+    @Override
+    public void close() {
+        try {
+            if (http != null) {
+                http.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("Sandbox HTTP server did not close cleanly: {}", e.toString());
+        }
+        engine.close();
+        try {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("Sandbox Vert.x did not close cleanly: {}", e.toString());
+        }
+        store.close();
+    }
+}
