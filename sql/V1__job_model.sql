@@ -143,6 +143,15 @@ CREATE INDEX requests_batch ON requests (batch_id);
 CREATE INDEX requests_job ON requests (job_id, state);
 CREATE UNIQUE INDEX requests_custom_id ON requests (custom_id);
 
+-- Every submission of a request (a request may go through several batches: expired, invalid answer).
+CREATE TABLE request_submissions (
+    request_id  bigint NOT NULL REFERENCES requests (id),
+    batch_id    bigint NOT NULL REFERENCES batches (id),
+    submission  integer NOT NULL,
+    PRIMARY KEY (request_id, submission)
+);
+CREATE INDEX request_submissions_batch ON request_submissions (batch_id);
+
 -- Exactly one result per request: the primary key is the request.
 CREATE TABLE results (
     request_id     bigint PRIMARY KEY REFERENCES requests (id),

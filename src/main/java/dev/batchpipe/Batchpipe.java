@@ -29,6 +29,11 @@ public final class Batchpipe implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        // one-shot commands print their own output; their logs go to the log file and only warnings to the console
+        boolean service = args.length > 0 && (args[0].equals("run") || args[0].equals("sandbox"));
+        if (!service && System.getProperty("batchpipe.console.level") == null) {
+            System.setProperty("batchpipe.console.level", "WARN");
+        }
         System.exit(execute(args));
     }
 

@@ -40,7 +40,7 @@ public final class BatchpipeService implements AutoCloseable {
         if (mode == Mode.COMMAND) {
             main.addOverrideProperty("camel.server.enabled", "false");
             main.addOverrideProperty("camel.management.enabled", "false");
-            main.addOverrideProperty("batchpipe.inbox.enabled", "false");
+            main.addOverrideProperty("camel.main.auto-startup-exclude-pattern", "inbox");
         }
         overrides.forEach(main::addOverrideProperty);
     }

@@ -139,6 +139,9 @@ public final class BatchPacker {
                         + "custom_id = 'r' || id || 's' || (submissions + 1), not_before = NULL, updated_at = now() "
                         + "WHERE id IN (<ids>)")
                 .bind("b", batchId).bindList("ids", ids).execute();
+        h.createUpdate("INSERT INTO request_submissions (request_id, batch_id, submission) "
+                        + "SELECT id, batch_id, submissions FROM requests WHERE id IN (<ids>)")
+                .bindList("ids", ids).execute();
         h.createUpdate("INSERT INTO quota_ledger (batch_id, provider, model, tokens) VALUES (:b, :p, :m, :t)")
                 .bind("b", batchId).bind("p", g.provider()).bind("m", g.model()).bind("t", tokens).execute();
         LOG.info("Packed batch {}: {} {} requests to {} {} ({} bytes, ~{} input tokens)", batchId, ids.size(),

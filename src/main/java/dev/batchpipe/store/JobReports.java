@@ -44,10 +44,8 @@ public final class JobReports {
                    coalesce(sum(r.input_tokens), 0) AS input_tokens,
                    coalesce(sum(r.output_tokens), 0) AS output_tokens,
                    coalesce(sum(r.cost_usd), 0) AS cost,
-                   (SELECT count(DISTINCT b) FROM (
-                        SELECT batch_id AS b FROM requests WHERE job_id = j.id AND batch_id IS NOT NULL
-                        UNION SELECT s.batch_id FROM results s JOIN requests q ON q.id = s.request_id WHERE q.job_id = j.id
-                   ) x) AS batches
+                   (SELECT count(DISTINCT s.batch_id) FROM request_submissions s JOIN requests q ON q.id = s.request_id
+                    WHERE q.job_id = j.id) AS batches
             FROM jobs j LEFT JOIN requests r ON r.job_id = j.id
             """;
 
@@ -67,9 +65,8 @@ public final class JobReports {
                                coalesce(b.completed_count, 0), coalesce(b.failed_count, 0), b.estimated_tokens, b.error,
                                b.created_at, coalesce(b.ingested_at, b.finished_at)
                         FROM batches b
-                        WHERE b.id IN (SELECT batch_id FROM requests WHERE job_id = :job AND batch_id IS NOT NULL
-                                       UNION SELECT s.batch_id FROM results s JOIN requests q ON q.id = s.request_id
-                                             WHERE q.job_id = :job)
+                        WHERE b.id IN (SELECT s.batch_id FROM request_submissions s JOIN requests q ON q.id = s.request_id
+                                       WHERE q.job_id = :job)
                         ORDER BY b.id""")
                 .bind("job", jobId)
                 .map((rs, ctx) -> new BatchSummary(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),

@@ -20,10 +20,13 @@ import java.util.Set;
  */
 public final class JsonSchemaSpec {
 
-    /** Keywords that providers' strict structured-output modes reject; they stay in force in our own validation. */
-    private static final Set<String> CONSTRAINT_KEYWORDS = Set.of("minimum", "maximum", "exclusiveMinimum",
-            "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "pattern", "format", "minItems", "maxItems",
-            "uniqueItems", "minProperties", "maxProperties", "$schema", "$id");
+    /**
+     * Keywords that providers' structured-output modes do not all accept (OpenAI strict mode, Gemini's schema subset);
+     * they stay in force in our own validation. Ranges and item counts are accepted everywhere and are kept, so the
+     * model is held to them.
+     */
+    private static final Set<String> CONSTRAINT_KEYWORDS = Set.of("minLength", "maxLength", "uniqueItems",
+            "minProperties", "maxProperties", "$schema", "$id");
 
     private static final JsonSchemaFactory FACTORY = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
 
@@ -49,8 +52,8 @@ public final class JsonSchemaSpec {
     }
 
     /**
-     * The schema as a provider's strict mode accepts it: value constraints (ranges, lengths, counts) removed and
-     * folded into the description so the model still reads them.
+     * The schema as every provider's structured-output mode accepts it: the keywords above removed and folded into
+     * the description so the model still reads them.
      */
     public ObjectNode strictSubset() {
         return (ObjectNode) strip(schema.deepCopy());
