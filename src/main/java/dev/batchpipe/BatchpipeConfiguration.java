@@ -88,6 +88,9 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                         dataDir.resolve("errors")));
         registry.bind("fileIntake", fileIntake);
         registry.bind("inboxIntake", new InboxIntake(fileIntake, tasks));
+        if (config.bool("camel.server.enabled", false)) {
+            InboxIntake.prepareFolders(config.path("batchpipe.inbox.dir", "./inbox"), tasks);
+        }
 
         BatchPoller.Settings polling = new BatchPoller.Settings(lease,
                 config.duration("batchpipe.poll.first-interval", Duration.ofSeconds(30)),

@@ -164,11 +164,10 @@ public final class ResultIngester {
 
     /**
      * After the last line: requests the provider did not answer go back to wait (a batch refused for quota, or lines
-     * missing from the output), the quota is released, the batch is done, and finished jobs are closed. Returns how
-     * many of the batch's requests are waiting to be packed again (failed lines included).
+     * missing from the output), the quota is released, the batch is done, and finished jobs are closed.
      */
-    public int finish(long batchId) {
-        return jdbi.inTransaction(h -> {
+    public void finish(long batchId) {
+        jdbi.useTransaction(h -> {
             String error = h.createQuery("SELECT coalesce(error, '') FROM batches WHERE id = :id")
                     .bind("id", batchId).mapTo(String.class).one();
             List<Long> unanswered = h.createQuery("SELECT id FROM requests WHERE batch_id = :b AND state = 'batched'")
@@ -187,9 +186,6 @@ public final class ResultIngester {
             if (!unanswered.isEmpty()) {
                 LOG.info("Batch {}: {} request(s) without a result go back to wait", batchId, unanswered.size());
             }
-            return h.createQuery("SELECT count(*) FROM requests r JOIN request_submissions s ON s.request_id = r.id "
-                            + "AND s.batch_id = :b WHERE r.state = 'pending'")
-                    .bind("b", batchId).mapTo(Integer.class).one();
         });
     }
 

@@ -25,8 +25,15 @@ public final class InboxIntake {
         this.tasks = tasks;
     }
 
-    /** Where the route moves the input, relative to its folder, e.g. {@code done/12-news.jsonl}. */
+    /** Where the route moves the input, relative to the inbox (as Camel's move option wants it): {@code news-classification/done/12-news.jsonl}. */
     public record Outcome(long jobId, String destination, IntakeResult result) {
+    }
+
+    /** One folder per known task, so that where to drop a file is visible in the inbox itself. */
+    public static void prepareFolders(Path inbox, TaskRegistry tasks) throws IOException {
+        for (var task : tasks.all()) {
+            Files.createDirectories(inbox.resolve(task.name()));
+        }
     }
 
     public Outcome accept(String absolutePath, String relativePath) throws IOException {
@@ -36,9 +43,10 @@ public final class InboxIntake {
                 ? intake.accept(file, JobOptions.file(task))
                 : intake.reject(file, task, "no task named '" + task + "' (the inbox folder names the task)");
         String folder = result.rejected() ? "rejected" : "done";
-        String destination = folder + "/" + result.jobId() + "-" + file.getFileName();
+        String name = result.jobId() + "-" + file.getFileName();
+        String destination = task + "/" + folder + "/" + name;
         if (result.errorsFile() != null) {
-            Path beside = file.resolveSibling(destination + ".errors.jsonl");
+            Path beside = file.resolveSibling(folder).resolve(name + ".errors.jsonl");
             Files.createDirectories(beside.getParent());
             Files.move(result.errorsFile(), beside, StandardCopyOption.REPLACE_EXISTING);
         }

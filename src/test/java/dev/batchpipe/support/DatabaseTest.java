@@ -26,6 +26,16 @@ public abstract class DatabaseTest {
         System.clearProperty("batchpipe.db.url");
     }
 
+    protected static String text(String sql, Object... args) {
+        return db.withHandle(h -> {
+            var q = h.createQuery(sql);
+            for (int i = 0; i < args.length; i++) {
+                q.bind(i, args[i]);
+            }
+            return q.mapTo(String.class).one();
+        });
+    }
+
     protected static long count(String sql, Object... args) {
         return db.withHandle(h -> {
             var q = h.createQuery(sql);

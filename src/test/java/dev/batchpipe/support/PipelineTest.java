@@ -1,0 +1,116 @@
+package dev.batchpipe.support;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.batchpipe.BatchpipeConfiguration;
+import dev.batchpipe.sandbox.SandboxConfig;
+import dev.batchpipe.sandbox.SandboxServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.Produce;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.test.main.junit5.CamelMainTest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * batchpipe's own Camel main configuration and routes, on a fresh PostgreSQL database, talking over HTTP to a sandbox
+ * server started for the test class (as if it were OpenAI: base URL and API key configured). Timers run fast; the
+ * pack tick is left to the tests, which trigger {@code direct:pack} or drop files in the inbox.
+ */
+@CamelMainTest(configurationClasses = BatchpipeConfiguration.class, properties = {
+        "camel.server.enabled=false",
+        "camel.management.enabled=false",
+        "batchpipe.poll.tick=100ms",
+        "batchpipe.poll.first-interval=100ms",
+        "batchpipe.poll.max-interval=300ms",
+        "batchpipe.pack.interval-ms=3600000",
+        "batchpipe.inbox.settle-time=100ms",
+        "batchpipe.http-retry.base-delay=10ms",
+        "batchpipe.http-retry.max-delay=200ms",
+        "batchpipe.lease=10s",
+        "batchpipe.quota.backoff=500ms"})
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class PipelineTest extends DatabaseTest {
+
+    protected static final String OPENAI_KEY = "sk-test-batchpipe-0123456789abcdef";
+
+    protected SandboxServer sandbox;
+    protected Path work;
+
+    @Produce
+    protected ProducerTemplate template;
+
+    /** Extra settings of a test class (e.g. lowered limits), as system properties for the class's context. */
+    protected Map<String, String> settings() {
+        return Map.of();
+    }
+
+    @BeforeAll
+    void startSandbox() throws IOException {
+        work = Files.createTempDirectory("batchpipe-pipeline");
+        sandbox = SandboxServer.start(SandboxConfig.builder().speed(2000).stageDelay(Duration.ofMillis(200))
+                .tickInterval(Duration.ofMillis(20)).build());
+        System.setProperty("batchpipe.openai.api-key", OPENAI_KEY);
+        System.setProperty("batchpipe.openai.base-url", sandbox.openAiBaseUrl());
+        System.setProperty("batchpipe.data-dir", work.resolve("data").toString());
+        System.setProperty("batchpipe.inbox.dir", work.resolve("inbox").toString());
+        settings().forEach(System::setProperty);
+    }
+
+    @AfterAll
+    void stopSandbox() {
+        sandbox.close();
+        for (String key : List.of("batchpipe.openai.api-key", "batchpipe.openai.base-url", "batchpipe.data-dir",
+                "batchpipe.inbox.dir")) {
+            System.clearProperty(key);
+        }
+        settings().keySet().forEach(System::clearProperty);
+    }
+
+    protected Path inbox(String task) {
+        return work.resolve("inbox").resolve(task);
+    }
+
+    /** Writes a file next to the inbox and moves it in, as a producer that finished writing would. */
+    protected Path drop(String task, String name, String content) throws IOException {
+        Path staging = Files.createDirectories(work.resolve("staging")).resolve(name);
+        Files.writeString(staging, content);
+        Path target = Files.createDirectories(inbox(task)).resolve(name);
+        return Files.move(staging, target);
+    }
+
+    /** The job of an input file, once it has been taken in completely. */
+    protected long awaitJobFor(Path file) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(
+                "SELECT count(*) FROM jobs WHERE source = ? AND status <> 'receiving'", file.toString()) == 1);
+        return db.withHandle(h -> h.createQuery("SELECT id FROM jobs WHERE source = :s").bind("s", file.toString())
+                .mapTo(Long.class).one());
+    }
+
+    protected void awaitFinished(long jobId) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).until(() ->
+                count("SELECT count(*) FROM jobs WHERE id = ? AND status NOT IN ('receiving', 'active')", jobId) == 1);
+    }
+
+    protected String status(long jobId) {
+        return db.withHandle(h -> h.createQuery("SELECT status FROM jobs WHERE id = :id").bind("id", jobId)
+                .mapTo(String.class).one());
+    }
+
+    /** JSON Lines of news articles with ids {@code prefix-1..n}. */
+    protected static String articles(String prefix, int n) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 1; i <= n; i++) {
+            sb.append("{\"id\":\"").append(prefix).append('-').append(i).append("\",\"title\":\"Bank ").append(i)
+                    .append(" raises rates\",\"contents\":\"Istanbul Bank number ").append(i)
+                    .append(" raised its lending rates on Monday as inflation stayed high. Shares of Garanti BBVA fell.\"}\n");
+        }
+        return sb.toString();
+    }
+}
