@@ -1,0 +1,94 @@
+package dev.batchpipe.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.batchpipe.sandbox.SandboxConfig;
+import dev.batchpipe.sandbox.SandboxServer;
+import dev.batchpipe.support.BatchpipeProcess;
+import dev.batchpipe.support.TestDatabase;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI as a user runs it: separate processes, real exit codes, the README's flow. */
+class CliProcessTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theReadmeFlowServiceInOneTerminalProcessAndStatusInAnother() throws Exception {
+        Files.createDirectories(dir.resolve("samples"));
+        Files.copy(Path.of("samples/news.jsonl"), dir.resolve("samples/news.jsonl"));
+        int port = BatchpipeProcess.freePort();
+        Map<String, String> env = Map.of("BATCHPIPE_HTTP_PORT", "" + port);
+        try (BatchpipeProcess service = BatchpipeProcess.start(dir, env, "run")) {
+            service.awaitHttp200("http://127.0.0.1:" + port + "/observe/health", Duration.ofSeconds(90));
+
+            try (BatchpipeProcess process = BatchpipeProcess.start(dir, env, "process", "samples/news.jsonl",
+                    "--task", "news-classification", "--wait")) {
+                assertThat(process.waitFor(Duration.ofSeconds(120))).as(process.output()).isZero();
+                assertThat(process.output())
+                        .contains("Job 1: 25 new item(s) taken in")
+                        .contains("Job 1  news-classification  succeeded")
+                        .contains("25 succeeded, 0 dead-lettered");
+            }
+            try (BatchpipeProcess status = BatchpipeProcess.start(dir, env, "status")) {
+                assertThat(status.waitFor(Duration.ofSeconds(60))).as(status.output()).isZero();
+                assertThat(status.output()).containsPattern("1\\s+news-classification\\s+succeeded");
+            }
+            assertThat(service.alive()).as("the service kept running beside the commands").isTrue();
+        }
+    }
+
+    @Test
+    void exitCodesTellWhatHappened() throws Exception {
+        Map<String, String> env = Map.of("BATCHPIPE_DB_URL", TestDatabase.freshUrl());
+        Files.writeString(dir.resolve("empty.jsonl"), "");
+        Files.writeString(dir.resolve("mixed.jsonl"), """
+                {"id":"m1","title":"Rates","contents":"The central bank held rates."}
+                not json
+                """);
+
+        assertThat(run(env, "process", "empty.jsonl", "--task", "news-classification")).isEqualTo(3);
+        assertThat(run(env, "process", "nope.jsonl", "--task", "news-classification")).isEqualTo(2);
+        try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "process", "mixed.jsonl", "--task", "no-such-task")) {
+            assertThat(p.waitFor(Duration.ofSeconds(60))).isEqualTo(2);
+            assertThat(p.output()).contains("batchpipe: Unknown task 'no-such-task' (known: knowledge-extraction, "
+                    + "news-classification)").doesNotContain("\tat ");
+        }
+        try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "process", "mixed.jsonl", "--task",
+                "news-classification", "--wait")) {
+            assertThat(p.waitFor(Duration.ofSeconds(90))).as(p.output()).isEqualTo(4);
+            assertThat(p.output()).contains("1 line(s) rejected").contains("line 2: malformed JSON");
+        }
+    }
+
+    @Test
+    void deadLetteredItemsExitWithOne() throws Exception {
+        try (SandboxServer sandbox = SandboxServer.start(SandboxConfig.builder().speed(2000)
+                .stageDelay(Duration.ofMillis(100)).build())) {
+            sandbox.faults().openAi().invalidAnswerFraction(1.0);
+            Map<String, String> env = Map.of("BATCHPIPE_DB_URL", TestDatabase.freshUrl(),
+                    "OPENAI_API_KEY", "sk-cli-test", "OPENAI_BASE_URL", sandbox.openAiBaseUrl(),
+                    "BATCHPIPE_POLL_FIRST_INTERVAL", "200ms", "BATCHPIPE_POLL_MAX_INTERVAL", "500ms");
+            Files.writeString(dir.resolve("one.jsonl"),
+                    "{\"id\":\"d1\",\"title\":\"Rates\",\"contents\":\"The central bank held rates.\"}\n");
+            try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "process", "one.jsonl", "--task",
+                    "news-classification", "--wait")) {
+                assertThat(p.waitFor(Duration.ofSeconds(90))).as(p.output()).isEqualTo(1);
+                assertThat(p.output()).contains("1 dead-lettered").contains("answer does not match the schema")
+                        .doesNotContain("sk-cli-test");
+            }
+        }
+    }
+
+    private int run(Map<String, String> env, String... args) throws Exception {
+        try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, args)) {
+            return p.waitFor(Duration.ofSeconds(60));
+        }
+    }
+}
