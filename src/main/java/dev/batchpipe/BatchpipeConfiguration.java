@@ -19,6 +19,7 @@ import dev.batchpipe.sandbox.SandboxConfig;
 import dev.batchpipe.store.Database;
 import dev.batchpipe.store.DatabaseHealthCheck;
 import dev.batchpipe.store.JobReports;
+import dev.batchpipe.store.JobsApi;
 import dev.batchpipe.task.TaskRegistry;
 import dev.batchpipe.task.TokenEstimator;
 import java.io.IOException;
@@ -57,7 +58,9 @@ public class BatchpipeConfiguration implements CamelConfiguration {
         registry.bind("dataSource", database.dataSource());
         registry.bind("databaseHealthCheck", new DatabaseHealthCheck(database));
         Jdbi jdbi = database.jdbi();
-        registry.bind("jobReports", new JobReports(jdbi));
+        JobReports reports = new JobReports(jdbi);
+        registry.bind("jobReports", reports);
+        registry.bind("jobsApi", new JobsApi(reports));
 
         TaskRegistry tasks = TaskRegistry.load(context, config.path("batchpipe.tasks.dir", "./tasks"));
         registry.bind("tasks", tasks);

@@ -41,6 +41,7 @@ public final class BatchpipeService implements AutoCloseable {
             main.addOverrideProperty("camel.server.enabled", "false");
             main.addOverrideProperty("camel.management.enabled", "false");
             main.addOverrideProperty("camel.main.auto-startup-exclude-pattern", "inbox");
+            main.addOverrideProperty("camel.main.routes-exclude-pattern", "**/api.camel.yaml");
         }
         overrides.forEach(main::addOverrideProperty);
     }
