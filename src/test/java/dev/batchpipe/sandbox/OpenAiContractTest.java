@@ -82,7 +82,11 @@ class OpenAiContractTest {
     }
 
     static JsonNode awaitStatus(String batchId, String... statuses) {
-        return Support.await(() -> api.get("/v1/batches/" + batchId).json(),
+        return awaitStatusOn(api, batchId, statuses);
+    }
+
+    static JsonNode awaitStatusOn(Client client, String batchId, String... statuses) {
+        return Support.await(() -> client.get("/v1/batches/" + batchId).json(),
                 b -> List.of(statuses).contains(b.get("status").asText()));
     }
 
