@@ -65,7 +65,15 @@ final class BatchEngine implements AutoCloseable {
         }
         lastTick = System.currentTimeMillis();
         long every = config.tickInterval().toMillis();
-        thread.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+        thread.scheduleWithFixedDelay(this::run, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Ticks back to back while a batch has more work than one step allows, so a backlog never waits idle. */
+    private void run() {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while (tick() && System.nanoTime() < until && !thread.isShutdown()) {
+            Thread.onSpinWait();
+        }
     }
 
     BatchFormat format(Provider provider) {
@@ -182,7 +190,9 @@ final class BatchEngine implements AutoCloseable {
         return out;
     }
 
-    private void tick() {
+    /** One step of every live batch; true when some batch stopped at its time budget with credit left. */
+    private boolean tick() {
+        boolean more = false;
         long now = System.currentTimeMillis();
         double simSeconds = (now - lastTick) / 1000.0 * config.speed();
         lastTick = now;
@@ -194,7 +204,7 @@ final class BatchEngine implements AutoCloseable {
             double share = active == 0 ? 0 : config.tokensPerSecond() * simSeconds / active;
             for (BatchRecord b : live) {
                 try {
-                    step(b, share, now);
+                    more |= step(b, share, now);
                 } catch (Exception e) {
                     // a broken batch must not stop the others; it stays where it was and is retried next tick
                     LOG.error("Sandbox batch {} could not advance: {}", b.id, e.toString(), e);
@@ -202,9 +212,11 @@ final class BatchEngine implements AutoCloseable {
                 }
             }
         }
+        return more;
     }
 
-    private void step(BatchRecord b, double share, long now) throws IOException {
+    /** Advances one batch; true when it ran out of time, not of credit or lines. */
+    private boolean step(BatchRecord b, double share, long now) throws IOException {
         Phase phase;
         long sinceSimMillis;
         synchronized (b) {
@@ -214,7 +226,7 @@ final class BatchEngine implements AutoCloseable {
         boolean stageOver = sinceSimMillis >= config.stageDelay().toMillis();
         if ((phase == Phase.VALIDATING || phase == Phase.IN_PROGRESS) && now >= b.expiresAt) {
             finish(b, Phase.EXPIRED, now);
-            return;
+            return false;
         }
         switch (phase) {
             case VALIDATING -> {
@@ -222,7 +234,9 @@ final class BatchEngine implements AutoCloseable {
                     admit(b, now);
                 }
             }
-            case IN_PROGRESS -> process(b, share, now);
+            case IN_PROGRESS -> {
+                return process(b, share, now);
+            }
             case FINALIZING -> {
                 if (stageOver) {
                     finish(b, Phase.COMPLETED, now);
@@ -236,6 +250,7 @@ final class BatchEngine implements AutoCloseable {
             default -> {
             }
         }
+        return false;
     }
 
     private void admit(BatchRecord b, long now) throws IOException {
@@ -276,11 +291,12 @@ final class BatchEngine implements AutoCloseable {
         }
     }
 
-    private void process(BatchRecord b, double share, long now) throws IOException {
+    private boolean process(BatchRecord b, double share, long now) throws IOException {
         BatchFormat format = formats.get(b.provider);
         Cursor cursor = cursor(b);
         long deadline = System.nanoTime() + STEP_BUDGET_NANOS;
         boolean expire = false;
+        boolean outOfTime = true;
         synchronized (b) {
             b.credit += share;
         }
@@ -294,6 +310,7 @@ final class BatchEngine implements AutoCloseable {
             Cursor.Line line = cursor.peek(format, b);
             synchronized (b) {
                 if (b.phase != Phase.IN_PROGRESS || line == null || b.credit < line.tokens()) {
+                    outOfTime = false;
                     break;
                 }
                 b.credit -= line.tokens();
@@ -320,7 +337,9 @@ final class BatchEngine implements AutoCloseable {
         }
         if (expire) {
             finish(b, Phase.EXPIRED, now);
+            return false;
         }
+        return outOfTime;
     }
 
     private void answer(BatchRecord b, Cursor.Line line, Cursor cursor, BatchFormat format, long now)
