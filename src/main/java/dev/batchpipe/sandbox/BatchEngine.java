@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,19 +101,26 @@ final class BatchEngine implements AutoCloseable {
     }
 
     /**
-     * Admits a batch created with known lines (Anthropic, Gemini) against the enqueued-token quota, atomically with
-     * every other admission.
+     * Creates a batch whose lines were read on create (Anthropic, Gemini), admitting it against the enqueued-token
+     * quota atomically with every other admission, and counts its lines.
      *
-     * @return the model whose quota the batch would exceed, or null when admitted
+     * @param overQuota the provider's 429 message for a model and its limit
+     * @throws ApiError 429 when a model's quota would be exceeded
      */
-    String admitOnCreate(Provider provider, Map<String, Long> tokensByModel, Runnable create) {
+    BatchRecord createAdmitted(BatchRecord b, List<String> customIds, BiFunction<String, Long, String> overQuota) {
         synchronized (admission) {
-            String over = overQuota(provider, tokensByModel);
-            if (over == null) {
-                create.run();
+            String over = overQuota(b.provider, b.tokensByModel);
+            if (over != null) {
+                throw new ApiError(ApiError.Kind.RATE_LIMITED, overQuota.apply(over,
+                        faults.of(b.provider).enqueuedTokenLimitFor(over)), null, null, -1);
             }
-            return over;
+            b.admitted = true;
+            create(b, System.currentTimeMillis());
         }
+        Counters.PerProvider c = counters.of(b.provider);
+        c.requestsReceived.add(customIds.size());
+        customIds.forEach(c::customId);
+        return b;
     }
 
     private String overQuota(Provider provider, Map<String, Long> tokensByModel) {
@@ -124,10 +132,6 @@ final class BatchEngine implements AutoCloseable {
             }
         }
         return null;
-    }
-
-    Long enqueuedTokenLimit(Provider provider, String model) {
-        return faults.of(provider).enqueuedTokenLimitFor(model);
     }
 
     /** Estimated tokens of the admitted, unfinished batches of a provider for a model. */
@@ -307,7 +311,7 @@ final class BatchEngine implements AutoCloseable {
                     break;
                 }
             }
-            Cursor.Line line = cursor.peek(format, b);
+            Cursor.Line line = cursor.peek(format, b, true);
             synchronized (b) {
                 if (b.phase != Phase.IN_PROGRESS || line == null || b.credit < line.tokens()) {
                     outOfTime = false;
@@ -384,7 +388,7 @@ final class BatchEngine implements AutoCloseable {
             }
             if (started) {
                 Cursor cursor = cursor(b);
-                for (Cursor.Line line; (line = cursor.peekId(format)) != null; cursor.consume()) {
+                for (Cursor.Line line; (line = cursor.peek(format, b, false)) != null; cursor.consume()) {
                     format.writeUnfinished(b, line.json(), terminal, cursor.results);
                     synchronized (b) {
                         if (terminal == Phase.EXPIRED) {
@@ -475,8 +479,11 @@ final class BatchEngine implements AutoCloseable {
                     b.errorFile == null ? null : store.resolve(b.errorFile), b.errorBytes);
         }
 
-        /** The next line, parsed as a request, or null at the end of the file. */
-        Line peek(BatchFormat format, BatchRecord b) throws IOException {
+        /**
+         * The next line, or null at the end of the file. {@code asRequest} also reads its body as a request; without
+         * it only the id is read, for reporting the line unfinished.
+         */
+        Line peek(BatchFormat format, BatchRecord b, boolean asRequest) throws IOException {
             if (pending == null && !atEnd) {
                 byte[] bytes = reader.next();
                 if (bytes == null) {
@@ -485,28 +492,17 @@ final class BatchEngine implements AutoCloseable {
                 }
                 pendingOffset = reader.offset();
                 JsonNode json = Json.MAPPER.readTree(bytes);
-                JsonNode body = format.lineBody(json);
+                String id = format.lineId(json);
+                if (!asRequest) {
+                    pending = new Line(json, id, null, null, 0);
+                    return pending;
+                }
                 try {
-                    ParsedRequest req = format.parse(body, b.endpoint, b.model);
-                    pending = new Line(json, format.lineId(json), req, null, req.estimatedTokens());
+                    ParsedRequest req = format.parse(format.lineBody(json), b.endpoint, b.model);
+                    pending = new Line(json, id, req, null, req.estimatedTokens());
                 } catch (ApiError e) {
-                    pending = new Line(json, format.lineId(json), null, e, Math.max(1, bytes.length / 4));
+                    pending = new Line(json, id, null, e, Math.max(1, bytes.length / 4));
                 }
-            }
-            return pending;
-        }
-
-        /** The next line with only its id read, for reporting it unfinished. */
-        Line peekId(BatchFormat format) throws IOException {
-            if (pending == null && !atEnd) {
-                byte[] bytes = reader.next();
-                if (bytes == null) {
-                    atEnd = true;
-                    return null;
-                }
-                pendingOffset = reader.offset();
-                JsonNode json = Json.MAPPER.readTree(bytes);
-                pending = new Line(json, format.lineId(json), null, null, 0);
             }
             return pending;
         }

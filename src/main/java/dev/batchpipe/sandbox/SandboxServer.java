@@ -72,9 +72,10 @@ public final class SandboxServer implements AutoCloseable {
         Router router = Router.router(vertx);
         new AdminApi(this, engine).mount(router);
         router.route().handler(new Gate(config, faults, counters));
-        new AnthropicApi(config, store, engine, counters, realtime).mount(router);
-        new GeminiApi(store, engine, counters, realtime, this::baseUrl).mount(router);
-        new OpenAiApi(config, store, engine, counters, realtime).mount(router);
+        Services services = new Services(config, store, engine, counters, realtime, this::baseUrl);
+        new AnthropicApi(services).mount(router);
+        new GeminiApi(services).mount(router);
+        new OpenAiApi(services).mount(router);
         router.route().handler(ctx -> ctx.fail(ApiError.notFound("Unknown request URL: " + ctx.request().method()
                 + " " + ctx.request().path() + ".")));
         router.route().failureHandler(new Failures());

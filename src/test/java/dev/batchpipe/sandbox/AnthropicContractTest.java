@@ -158,11 +158,8 @@ class AnthropicContractTest {
         assertAnthropicError(api.post("/v1/messages/batches", batch()), 400, "invalid_request_error");
         assertAnthropicError(api.post("/v1/messages/batches", "{\"requests\": [ {\"custom_id\": "), 400,
                 "invalid_request_error");
-        String[] eleven = new String[11];
-        for (int i = 0; i < eleven.length; i++) {
-            eleven[i] = "r" + i;
-        }
-        assertAnthropicError(api.post("/v1/messages/batches", batch(eleven)), 400, "invalid_request_error");
+        assertAnthropicError(api.post("/v1/messages/batches", batch(Support.ids("r", 11))), 400,
+                "invalid_request_error");
         ObjectNode huge = batch("big");
         ((ObjectNode) huge.at("/requests/0/params")).put("system", "x".repeat(300 * 1024));
         assertAnthropicError(api.post("/v1/messages/batches", huge), 413, "request_too_large");
@@ -203,11 +200,7 @@ class AnthropicContractTest {
         // a throughput of one line a second (simulated) keeps the batch busy long enough to cancel it
         try (SandboxServer slow = SandboxServer.start(Support.fast().tokensPerSecond(300).speed(1).build())) {
             Client c = Client.anthropic(slow);
-            String[] ids = new String[10];
-            for (int i = 0; i < ids.length; i++) {
-                ids[i] = "c" + i;
-            }
-            String id = c.post("/v1/messages/batches", batch(ids)).json().get("id").asText();
+            String id = c.post("/v1/messages/batches", batch(Support.ids("c", 10))).json().get("id").asText();
             Support.await(() -> c.get("/v1/messages/batches/" + id).json(),
                     b -> b.at("/request_counts/succeeded").asInt() >= 1);
             assertAnthropicError(c.delete("/v1/messages/batches/" + id), 400, "invalid_request_error");

@@ -172,12 +172,8 @@ class GeminiContractTest {
     void cancelEndsCancelledWithFinishedLinesKept() {
         try (SandboxServer slow = SandboxServer.start(Support.fast().tokensPerSecond(600).speed(1).build())) {
             Client c = Client.gemini(slow);
-            String[] keys = new String[10];
-            for (int i = 0; i < keys.length; i++) {
-                keys[i] = "c" + i;
-            }
-            String name = c.post("/v1beta/models/" + MODEL + ":batchGenerateContent", inlineBatch(false, keys)).json()
-                    .get("name").asText();
+            String name = c.post("/v1beta/models/" + MODEL + ":batchGenerateContent", inlineBatch(false,
+                    Support.ids("c", 10))).json().get("name").asText();
             Support.await(() -> c.get("/v1beta/" + name).json(),
                     op -> !op.at("/metadata/batchStats/successfulRequestCount").asText().equals("0"));
             Client.Response cancel = c.post("/v1beta/" + name + ":cancel", "{}");

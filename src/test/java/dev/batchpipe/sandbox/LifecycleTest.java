@@ -99,7 +99,7 @@ class LifecycleTest {
         try (SandboxServer sandbox = SandboxServer.start(Support.fast().build())) {
             sandbox.faults().anthropic().expireAfterFraction(0.5);
             Client api = Client.anthropic(sandbox);
-            ObjectNode body = AnthropicContractTest.batch("e0", "e1", "e2", "e3", "e4", "e5", "e6", "e7", "e8", "e9");
+            ObjectNode body = AnthropicContractTest.batch(Support.ids("e", 10));
             String id = api.post("/v1/messages/batches", body).json().get("id").asText();
             JsonNode ended = Support.await(() -> api.get("/v1/messages/batches/" + id).json(),
                     b -> b.get("processing_status").asText().equals("ended"));
