@@ -202,12 +202,11 @@ final class AnthropicApi {
     }
 
     private static int indexOf(List<BatchRecord> all, String id) {
-        for (int i = 0; i < all.size(); i++) {
-            if (all.get(i).id.equals(id)) {
-                return i;
-            }
+        int at = BatchEngine.indexOf(all, id);
+        if (at < 0) {
+            throw ApiError.notFound("Message batch " + id + " not found.");
         }
-        throw ApiError.notFound("Message batch " + id + " not found.");
+        return at;
     }
 
     private void cancel(RoutingContext ctx) {

@@ -158,6 +158,16 @@ final class BatchEngine implements AutoCloseable {
                 .sorted(Comparator.comparingLong((BatchRecord b) -> b.seq).reversed()).toList();
     }
 
+    /** Where a batch stands in a {@link #list}, or -1: the cursor of the providers' list pagination. */
+    static int indexOf(List<BatchRecord> batches, String id) {
+        for (int i = 0; i < batches.size(); i++) {
+            if (batches.get(i).id.equals(id)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** Starts cancelling; false when the batch is already past the point where it can be cancelled. */
     boolean cancel(BatchRecord b, long now) {
         synchronized (b) {

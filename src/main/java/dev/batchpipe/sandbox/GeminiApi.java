@@ -348,13 +348,8 @@ final class GeminiApi {
             } catch (IllegalArgumentException e) {
                 throw ApiError.invalid("Invalid page token.");
             }
-            from = -1;
-            for (int i = 0; i < all.size(); i++) {
-                if (all.get(i).id.equals(after)) {
-                    from = i + 1;
-                }
-            }
-            if (from < 0) {
+            from = BatchEngine.indexOf(all, after) + 1;
+            if (from == 0) {
                 throw ApiError.invalid("Invalid page token.");
             }
         }

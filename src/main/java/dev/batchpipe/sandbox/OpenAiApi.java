@@ -234,13 +234,8 @@ final class OpenAiApi {
         List<BatchRecord> all = services.engine().list(Provider.OPENAI);
         int start = 0;
         if (after != null && !after.isEmpty()) {
-            start = all.size();
-            for (int i = 0; i < all.size(); i++) {
-                if (all.get(i).id.equals(after)) {
-                    start = i + 1;
-                    break;
-                }
-            }
+            int at = BatchEngine.indexOf(all, after);
+            start = at < 0 ? all.size() : at + 1;
         }
         List<BatchRecord> page = all.subList(start, Math.min(all.size(), start + limit));
         ObjectNode out = Json.object();

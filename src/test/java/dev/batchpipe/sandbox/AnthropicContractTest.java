@@ -14,32 +14,16 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Anthropic Message Batches and Messages over real HTTP, field by field against provider-contracts.md. */
 class AnthropicContractTest {
 
-    static SandboxServer sandbox;
-    static Client api;
-
-    @BeforeAll
-    static void start() {
-        sandbox = SandboxServer.start(Support.fast().anthropicMaxRequests(10).anthropicMaxBytes(256 * 1024).build());
-        api = Client.anthropic(sandbox);
-    }
-
-    @AfterAll
-    static void stop() {
-        sandbox.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        sandbox.reset();
-    }
+    @RegisterExtension
+    static final SandboxExtension sandbox = new SandboxExtension(Support.fast().anthropicMaxRequests(10)
+            .anthropicMaxBytes(256 * 1024));
+    static final Client api = Client.anthropic(sandbox::baseUrl);
 
     static ObjectNode params(String prompt, boolean tool) {
         ObjectNode p = Client.JSON.createObjectNode().put("model", "claude-3-5-haiku-latest").put("max_tokens", 200);

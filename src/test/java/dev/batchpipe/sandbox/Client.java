@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /** A thin real-HTTP client for the tests: provider headers, JSON, streamed multipart uploads. */
 final class Client {
@@ -40,30 +41,42 @@ final class Client {
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
-    private final String base;
+    private final Supplier<String> base;
     private final Provider provider;
     private final String key;
 
     Client(String base, Provider provider, String key) {
+        this(() -> base, provider, key);
+    }
+
+    Client(Supplier<String> base, Provider provider, String key) {
         this.base = base;
         this.provider = provider;
         this.key = key;
     }
 
     static Client openAi(SandboxServer s) {
-        return new Client(s.baseUrl(), Provider.OPENAI, "sk-test");
+        return openAi(s::baseUrl);
     }
 
     static Client anthropic(SandboxServer s) {
-        return new Client(s.baseUrl(), Provider.ANTHROPIC, "sk-ant-test");
+        return anthropic(s::baseUrl);
     }
 
     static Client gemini(SandboxServer s) {
-        return new Client(s.baseUrl(), Provider.GEMINI, "AIza-test");
+        return gemini(s::baseUrl);
     }
 
-    Client withKey(String newKey) {
-        return new Client(base, provider, newKey);
+    static Client openAi(Supplier<String> base) {
+        return new Client(base, Provider.OPENAI, "sk-test");
+    }
+
+    static Client anthropic(Supplier<String> base) {
+        return new Client(base, Provider.ANTHROPIC, "sk-ant-test");
+    }
+
+    static Client gemini(Supplier<String> base) {
+        return new Client(base, Provider.GEMINI, "AIza-test");
     }
 
     HttpClient http() {
@@ -71,7 +84,7 @@ final class Client {
     }
 
     HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path : base + path))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path : base.get() + path))
                 .timeout(Duration.ofSeconds(60));
         if (key != null) {
             switch (provider) {

@@ -8,38 +8,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.UncheckedIOException;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Injected faults and quotas, set through the Java API and the admin endpoint, and the counters that see them. */
 class FaultsTest {
 
-    static SandboxServer sandbox;
-    static Client openAi;
-    static Client anthropic;
-    static Client gemini;
-    static Client admin;
-
-    @BeforeAll
-    static void start() {
-        sandbox = SandboxServer.start(Support.fast().build());
-        openAi = Client.openAi(sandbox);
-        anthropic = Client.anthropic(sandbox);
-        gemini = Client.gemini(sandbox);
-        admin = new Client(sandbox.baseUrl(), Provider.OPENAI, null);
-    }
-
-    @AfterAll
-    static void stop() {
-        sandbox.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        sandbox.reset();
-    }
+    @RegisterExtension
+    static final SandboxExtension sandbox = new SandboxExtension(Support.fast());
+    static final Client openAi = Client.openAi(sandbox::baseUrl);
+    static final Client anthropic = Client.anthropic(sandbox::baseUrl);
+    static final Client gemini = Client.gemini(sandbox::baseUrl);
+    static final Client admin = new Client(sandbox::baseUrl, Provider.OPENAI, null);
 
     private static Client.Response chat() {
         return openAi.post("/v1/chat/completions", OpenAiContractTest.chatLine("x", "gpt-4o-mini", "Hi", null)
@@ -191,7 +171,7 @@ class FaultsTest {
         JsonNode afterReset = admin.post("/sandbox/reset", "").json();
         assertThat(afterReset.at("/openai/rateLimited").asLong()).isZero();
         assertThat(sandbox.faults().openAi().dropProbability()).isZero();
-        assertThat(admin.get("/sandbox").json().get("openai").asText()).isEqualTo(sandbox.openAiBaseUrl());
+        assertThat(admin.get("/sandbox").json().get("openai").asText()).isEqualTo(sandbox.server().openAiBaseUrl());
         assertThat(admin.get("/sandbox/batches").json().has("anthropic")).isTrue();
     }
 }

@@ -11,10 +11,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Gemini Batch, Files and generateContent over real HTTP, field by field against provider-contracts.md. */
 class GeminiContractTest {
@@ -26,24 +24,9 @@ class GeminiContractTest {
               "people":{"type":"ARRAY","items":{"type":"STRING"}},
               "tone":{"type":"STRING","enum":["positive","neutral","negative"]}}}""");
 
-    static SandboxServer sandbox;
-    static Client api;
-
-    @BeforeAll
-    static void start() {
-        sandbox = SandboxServer.start(Support.fast().build());
-        api = Client.gemini(sandbox);
-    }
-
-    @AfterAll
-    static void stop() {
-        sandbox.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        sandbox.reset();
-    }
+    @RegisterExtension
+    static final SandboxExtension sandbox = new SandboxExtension(Support.fast());
+    static final Client api = Client.gemini(sandbox::baseUrl);
 
     static ObjectNode request(String prompt) {
         ObjectNode r = Client.JSON.createObjectNode();

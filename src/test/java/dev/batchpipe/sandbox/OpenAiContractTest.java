@@ -14,35 +14,19 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** OpenAI Files, Batch and realtime endpoints over real HTTP, field by field against provider-contracts.md. */
 class OpenAiContractTest {
 
-    static SandboxServer sandbox;
-    static Client api;
+    @RegisterExtension
+    static final SandboxExtension sandbox = new SandboxExtension(Support.fast().openAiMaxRequests(5)
+            .openAiMaxFileBytes(64 * 1024));
+    static final Client api = Client.openAi(sandbox::baseUrl);
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        sandbox = SandboxServer.start(Support.fast().openAiMaxRequests(5).openAiMaxFileBytes(64 * 1024).build());
-        api = Client.openAi(sandbox);
-    }
-
-    @AfterAll
-    static void stop() {
-        sandbox.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        sandbox.reset();
-    }
 
     static ObjectNode chatLine(String id, String model, String prompt, JsonNode schema) {
         ObjectNode line = Client.JSON.createObjectNode().put("custom_id", id).put("method", "POST")
