@@ -140,7 +140,7 @@ final class OpenAiApi {
     private void create(RoutingContext ctx) {
         JsonNode body = Http.object(ctx);
         String inputFileId = required(body, "input_file_id");
-        String endpoint = normalise(required(body, "endpoint"));
+        String endpoint = OpenAiFormat.normalise(required(body, "endpoint"));
         if (!OpenAiFormat.ENDPOINTS.contains(endpoint)) {
             throw ApiError.invalid("Invalid value for 'endpoint': the sandbox supports " + OpenAiFormat.ENDPOINTS
                     + ".", "endpoint");
@@ -169,11 +169,6 @@ final class OpenAiApi {
         b.errorFile = services.store().batchFile(b.id, "errors");
         Http.blocking(ctx, () -> services.engine().create(b, System.currentTimeMillis()), created -> Http.json(ctx, 200,
                 json(created)));
-    }
-
-    /** Azure writes endpoints without the version: {@code /chat/completions}. */
-    static String normalise(String endpoint) {
-        return endpoint.startsWith("/v1/") ? endpoint : "/v1" + (endpoint.startsWith("/") ? "" : "/") + endpoint;
     }
 
     private static String required(JsonNode body, String field) {

@@ -44,15 +44,26 @@ final class Client {
     private final Supplier<String> base;
     private final Provider provider;
     private final String key;
+    /** Azure OpenAI: {@code api-key} header and paths under {@code /openai}. */
+    private final boolean azure;
 
     Client(String base, Provider provider, String key) {
         this(() -> base, provider, key);
     }
 
     Client(Supplier<String> base, Provider provider, String key) {
+        this(base, provider, key, false);
+    }
+
+    private Client(Supplier<String> base, Provider provider, String key, boolean azure) {
         this.base = base;
         this.provider = provider;
         this.key = key;
+        this.azure = azure;
+    }
+
+    static Client azure(Supplier<String> base) {
+        return new Client(base, Provider.OPENAI, "azure-key", true);
     }
 
     static Client openAi(SandboxServer s) {
@@ -84,9 +95,11 @@ final class Client {
     }
 
     HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path : base.get() + path))
-                .timeout(Duration.ofSeconds(60));
-        if (key != null) {
+        String full = path.startsWith("http") ? path : base.get() + (azure ? "/openai" : "") + path;
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(full)).timeout(Duration.ofSeconds(60));
+        if (azure) {
+            b.header("api-key", key);
+        } else if (key != null) {
             switch (provider) {
                 case OPENAI -> b.header("Authorization", "Bearer " + key);
                 case ANTHROPIC -> b.header("x-api-key", key).header("anthropic-version", "2023-06-01");

@@ -238,6 +238,19 @@ class OpenAiContractTest {
     }
 
     @Test
+    void azureClientsUseApiKeysAndUnversionedUrls() throws IOException {
+        Client azure = Client.azure(sandbox::baseUrl);
+        ObjectNode line = chatLine("az-1", "my-deployment", "Hello Azure", null);
+        line.put("url", "/chat/completions");
+        String fileId = azure.uploadOpenAi(file(List.of(line)), "batch").json().get("id").asText();
+        Client.Response created = azure.post("/v1/batches", Map.of("input_file_id", fileId, "endpoint",
+                "/chat/completions", "completion_window", "24h"));
+        assertThat(created.status()).as(created.body()).isEqualTo(200);
+        JsonNode done = awaitStatusOn(azure, created.json().get("id").asText(), "completed", "failed");
+        assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("completed");
+    }
+
+    @Test
     void invalidFilesEndFailedWithLineErrors() throws IOException {
         record Case(List<ObjectNode> lines, String code, int line) {
         }
