@@ -72,8 +72,14 @@ final class BatchEngine implements AutoCloseable {
     /** Ticks back to back while a batch has more work than one step allows, so a backlog never waits idle. */
     private void run() {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        while (tick() && System.nanoTime() < until && !thread.isShutdown()) {
-            Thread.onSpinWait();
+        boolean more = true;
+        try {
+            while (more && System.nanoTime() < until && !thread.isShutdown()) {
+                more = tick();
+            }
+        } catch (RuntimeException e) {
+            // an exception would cancel the scheduled task and with it every batch; log and step again next time
+            LOG.error("Sandbox engine step failed: {}", e.toString(), e);
         }
     }
 
@@ -220,9 +226,15 @@ final class BatchEngine implements AutoCloseable {
                 try {
                     more |= step(b, share, now);
                 } catch (Exception e) {
-                    // a broken batch must not stop the others; it stays where it was and is retried next tick
-                    LOG.error("Sandbox batch {} could not advance: {}", b.id, e.toString(), e);
+                    // a broken batch (its input file gone, a full disk) must not stop the others, nor fail again
+                    // on every tick: it ends failed, with what it had finished kept
+                    LOG.error("Sandbox batch {} failed: {}", b.id, e.toString(), e);
                     closeCursor(b.id);
+                    synchronized (b) {
+                        b.errors.add(new BatchRecord.Problem("server_error", "The sandbox could not process this "
+                                + "batch: " + e.getMessage(), null, null));
+                        terminate(b, Phase.FAILED, now);
+                    }
                 }
             }
         }
