@@ -136,6 +136,24 @@ class LifecycleTest {
     }
 
     @Test
+    void aBatchWhoseInputVanishedFailsWithoutStoppingTheOthers() throws IOException {
+        try (SandboxServer sandbox = SandboxServer.start(Support.fast().build())) {
+            Client api = Client.openAi(sandbox);
+            String fileId = api.uploadOpenAi(lines(3), "batch").json().get("id").asText();
+            // pulled from under the sandbox, as a full or broken disk would
+            Files.delete(sandbox.dataDir().resolve("files").resolve(fileId + ".data"));
+            String broken = api.post("/v1/batches", Map.of("input_file_id", fileId, "endpoint",
+                    "/v1/chat/completions", "completion_window", "24h")).json().get("id").asText();
+            String healthy = submit(api, lines(3));
+            JsonNode failed = OpenAiContractTest.awaitStatusOn(api, broken, "failed", "completed");
+            assertThat(failed.get("status").asText()).isEqualTo("failed");
+            assertThat(failed.at("/errors/data/0/code").asText()).isEqualTo("server_error");
+            assertThat(OpenAiContractTest.awaitStatusOn(api, healthy, "completed", "failed").get("status").asText())
+                    .isEqualTo("completed");
+        }
+    }
+
+    @Test
     void aRestartedSandboxContinuesItsBatchesWhereTheyStopped() throws IOException {
         Path data = tmp.resolve("data");
         SandboxConfig config = Support.fast().dataDir(data).speed(1).tokensPerSecond(1020).build();
