@@ -38,7 +38,7 @@ final class AnthropicApi {
     void mount(Router router) {
         router.post("/v1/messages/batches").handler(this::create);
         router.get("/v1/messages/batches").handler(this::list);
-        router.get("/v1/messages/batches/:id").handler(ctx -> Http.json(ctx, 200, json(batch(ctx))));
+        router.get("/v1/messages/batches/:id").handler(ctx -> Http.json(ctx, 200, json(ctx, batch(ctx))));
         router.post("/v1/messages/batches/:id/cancel").handler(this::cancel);
         router.delete("/v1/messages/batches/:id").handler(this::delete);
         router.get("/v1/messages/batches/:id/results").handler(this::results);
@@ -59,7 +59,7 @@ final class AnthropicApi {
                     } finally {
                         Files.deleteIfExists(path);
                     }
-                }, b -> Http.json(ctx, 200, json(b))));
+                }, b -> Http.json(ctx, 200, json(ctx, b))));
     }
 
     private BatchRecord createFrom(Path body) throws IOException {
@@ -163,9 +163,9 @@ final class AnthropicApi {
                 .orElseThrow(() -> ApiError.notFound("Message batch " + id + " not found."));
     }
 
-    private ObjectNode json(BatchRecord b) {
+    private ObjectNode json(RoutingContext ctx, BatchRecord b) {
         synchronized (b) {
-            return format.batchJson(b);
+            return format.batchJson(b, Http.base(ctx));
         }
     }
 
@@ -194,7 +194,7 @@ final class AnthropicApi {
         List<BatchRecord> page = from < to ? all.subList(from, to) : List.of();
         ObjectNode out = Json.object();
         ArrayNode data = out.putArray("data");
-        page.forEach(b -> data.add(json(b)));
+        page.forEach(b -> data.add(json(ctx, b)));
         out.put("has_more", hasMore);
         out.put("first_id", page.isEmpty() ? null : page.get(0).id);
         out.put("last_id", page.isEmpty() ? null : page.get(page.size() - 1).id);
@@ -212,7 +212,8 @@ final class AnthropicApi {
     private void cancel(RoutingContext ctx) {
         BatchRecord b = batch(ctx);
         // cancelling an ended batch changes nothing; Anthropic answers with the batch as it is
-        Http.blocking(ctx, () -> services.engine().cancel(b, System.currentTimeMillis()), ok -> Http.json(ctx, 200, json(b)));
+        Http.blocking(ctx, () -> services.engine().cancel(b, System.currentTimeMillis()),
+                ok -> Http.json(ctx, 200, json(ctx, b)));
     }
 
     private void delete(RoutingContext ctx) {

@@ -48,8 +48,8 @@ final class GeminiApi {
         router.post("/upload/v1beta/files").handler(this::upload);
         router.put("/upload/v1beta/files").handler(this::upload);
         router.getWithRegex("/download/v1beta/files/([^/:]+):download").handler(this::download);
-        router.get("/v1beta/files/:id").handler(ctx -> Http.json(ctx, 200, format.fileJson(file(ctx.pathParam(
-                "id")))));
+        router.get("/v1beta/files/:id").handler(ctx -> Http.json(ctx, 200,
+                GeminiFormat.fileJson(file(ctx.pathParam("id")), Http.base(ctx))));
         router.postWithRegex("/v1beta/models/([^/:]+):batchGenerateContent").handler(this::create);
         router.postWithRegex("/v1beta/models/([^/:]+):generateContent").handler(Http.jsonBody())
                 .handler(ctx -> services.realtime().answer(ctx, format, "generateContent", ctx.pathParam("param0")));
@@ -97,7 +97,7 @@ final class GeminiApi {
                         ctx.response().end();
                     } else {
                         ObjectNode out = Json.object();
-                        out.set("file", format.fileJson(file));
+                        out.set("file", GeminiFormat.fileJson(file, Http.base(ctx)));
                         Http.json(ctx, 200, out);
                     }
                 }));
@@ -124,7 +124,7 @@ final class GeminiApi {
             String id = Ids.uploadSession();
             uploads.put(id, new UploadSession(displayName, mime == null ? "application/jsonl" : mime,
                     services.store().tmpFile("gemini-upload"), new long[] {0}));
-            ctx.response().putHeader("X-Goog-Upload-URL", services.baseUrl().get() + "/upload/v1beta/files?upload_id=" + id
+            ctx.response().putHeader("X-Goog-Upload-URL", Http.base(ctx) + "/upload/v1beta/files?upload_id=" + id
                             + "&upload_protocol=resumable")
                     .putHeader("X-Goog-Upload-Status", "active")
                     .putHeader("X-Goog-Upload-Chunk-Granularity", String.valueOf(8 * SandboxConfig.MB)).end();

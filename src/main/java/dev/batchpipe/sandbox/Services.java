@@ -1,8 +1,5 @@
 package dev.batchpipe.sandbox;
 
-import java.util.function.Supplier;
-
 /** What the provider APIs share: configuration, storage, the engine, counters and the realtime limiter. */
-record Services(SandboxConfig config, Store store, BatchEngine engine, Counters counters, Realtime realtime,
-                Supplier<String> baseUrl) {
+record Services(SandboxConfig config, Store store, BatchEngine engine, Counters counters, Realtime realtime) {
 }
