@@ -27,31 +27,23 @@ final class AnthropicApi {
 
     private static final Pattern CUSTOM_ID = Pattern.compile("^[a-zA-Z0-9_-]{1,64}$");
 
-    private final SandboxConfig config;
-    private final Store store;
-    private final BatchEngine engine;
-    private final Counters counters;
-    private final Realtime realtime;
+    private final Services services;
     private final AnthropicFormat format;
 
-    AnthropicApi(SandboxConfig config, Store store, BatchEngine engine, Counters counters, Realtime realtime) {
-        this.config = config;
-        this.store = store;
-        this.engine = engine;
-        this.counters = counters;
-        this.realtime = realtime;
-        this.format = (AnthropicFormat) engine.format(Provider.ANTHROPIC);
+    AnthropicApi(Services services) {
+        this.services = services;
+        this.format = (AnthropicFormat) services.engine().format(Provider.ANTHROPIC);
     }
 
     void mount(Router router) {
         router.post("/v1/messages/batches").handler(this::create);
         router.get("/v1/messages/batches").handler(this::list);
-        router.get("/v1/messages/batches/:id").handler(ctx -> Http.json(ctx, 200, json(batch(ctx))));
+        router.get("/v1/messages/batches/:id").handler(ctx -> Http.json(ctx, 200, json(ctx, batch(ctx))));
         router.post("/v1/messages/batches/:id/cancel").handler(this::cancel);
         router.delete("/v1/messages/batches/:id").handler(this::delete);
         router.get("/v1/messages/batches/:id/results").handler(this::results);
         router.post("/v1/messages").handler(Http.jsonBody())
-                .handler(ctx -> realtime.answer(ctx, format, "/v1/messages", null));
+                .handler(ctx -> services.realtime().answer(ctx, format, "/v1/messages", null));
     }
 
     /**
@@ -59,44 +51,34 @@ final class AnthropicApi {
      * batch's request file, so no more than one request is ever held as a tree.
      */
     private void create(RoutingContext ctx) {
-        Path body = store.tmpFile("anthropic-create");
-        Http.spool(ctx, body, config.anthropicMaxBytes()).onFailure(ctx::fail).onSuccess(path ->
+        Path body = services.store().tmpFile("anthropic-create");
+        Http.spool(ctx, body, services.config().anthropicMaxBytes()).onFailure(ctx::fail).onSuccess(path ->
                 Http.blocking(ctx, () -> {
                     try {
                         return createFrom(path);
                     } finally {
                         Files.deleteIfExists(path);
                     }
-                }, b -> Http.json(ctx, 200, json(b))));
+                }, b -> Http.json(ctx, 200, json(ctx, b))));
     }
 
     private BatchRecord createFrom(Path body) throws IOException {
         BatchRecord b = new BatchRecord();
         b.id = Ids.anthropicBatch();
         b.provider = Provider.ANTHROPIC;
-        b.requestsFile = store.batchFile(b.id, "requests");
-        b.outputFile = store.batchFile(b.id, "output");
-        Path requests = store.resolve(b.requestsFile);
+        b.requestsFile = services.store().batchFile(b.id, "requests");
+        b.outputFile = services.store().batchFile(b.id, "output");
+        Path requests = services.store().resolve(b.requestsFile);
         List<String> ids = new ArrayList<>();
         try {
             parseRequests(body, requests, b, ids);
-            String over = engine.admitOnCreate(Provider.ANTHROPIC, b.tokensByModel, () -> {
-                b.admitted = true;
-                engine.create(b, System.currentTimeMillis());
-            });
-            if (over != null) {
-                throw new ApiError(ApiError.Kind.RATE_LIMITED, "Number of enqueued batch tokens for " + over
-                        + " exceeds your organization's limit of " + engine.enqueuedTokenLimit(Provider.ANTHROPIC,
-                        over) + ". Please try again once some batches have ended.", null, null, -1);
-            }
+            return services.engine().createAdmitted(b, ids, (model, limit) -> "Number of enqueued batch tokens for " + model
+                    + " exceeds your organization's limit of " + limit + ". Please try again once some batches have "
+                    + "ended.");
         } catch (RuntimeException | IOException e) {
             Files.deleteIfExists(requests);
             throw e;
         }
-        Counters.PerProvider c = counters.of(Provider.ANTHROPIC);
-        c.requestsReceived.add(b.total);
-        ids.forEach(c::customId);
-        return b;
     }
 
     private void parseRequests(Path body, Path requests, BatchRecord b, List<String> ids) throws IOException {
@@ -122,8 +104,8 @@ final class AnthropicApi {
                 while (p.nextToken() != JsonToken.END_ARRAY) {
                     JsonNode r = p.readValueAsTree();
                     int index = ids.size();
-                    if (index >= config.anthropicMaxRequests()) {
-                        throw ApiError.invalid("requests: List should have at most " + config.anthropicMaxRequests()
+                    if (index >= services.config().anthropicMaxRequests()) {
+                        throw ApiError.invalid("requests: List should have at most " + services.config().anthropicMaxRequests()
                                 + " items");
                     }
                     String id = r.path("custom_id").asText(null);
@@ -177,13 +159,13 @@ final class AnthropicApi {
 
     private BatchRecord batch(RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        return engine.get(Provider.ANTHROPIC, id)
+        return services.engine().get(Provider.ANTHROPIC, id)
                 .orElseThrow(() -> ApiError.notFound("Message batch " + id + " not found."));
     }
 
-    private ObjectNode json(BatchRecord b) {
+    private ObjectNode json(RoutingContext ctx, BatchRecord b) {
         synchronized (b) {
-            return format.batchJson(b);
+            return format.batchJson(b, Http.base(ctx));
         }
     }
 
@@ -192,7 +174,7 @@ final class AnthropicApi {
         int limit = Http.intParam(ctx, "limit", 20, 1, 1000);
         String afterId = ctx.request().getParam("after_id");
         String beforeId = ctx.request().getParam("before_id");
-        List<BatchRecord> all = engine.list(Provider.ANTHROPIC);
+        List<BatchRecord> all = services.engine().list(Provider.ANTHROPIC);
         int from;
         int to;
         boolean hasMore;
@@ -212,7 +194,7 @@ final class AnthropicApi {
         List<BatchRecord> page = from < to ? all.subList(from, to) : List.of();
         ObjectNode out = Json.object();
         ArrayNode data = out.putArray("data");
-        page.forEach(b -> data.add(json(b)));
+        page.forEach(b -> data.add(json(ctx, b)));
         out.put("has_more", hasMore);
         out.put("first_id", page.isEmpty() ? null : page.get(0).id);
         out.put("last_id", page.isEmpty() ? null : page.get(page.size() - 1).id);
@@ -220,18 +202,18 @@ final class AnthropicApi {
     }
 
     private static int indexOf(List<BatchRecord> all, String id) {
-        for (int i = 0; i < all.size(); i++) {
-            if (all.get(i).id.equals(id)) {
-                return i;
-            }
+        int at = BatchEngine.indexOf(all, id);
+        if (at < 0) {
+            throw ApiError.notFound("Message batch " + id + " not found.");
         }
-        throw ApiError.notFound("Message batch " + id + " not found.");
+        return at;
     }
 
     private void cancel(RoutingContext ctx) {
         BatchRecord b = batch(ctx);
         // cancelling an ended batch changes nothing; Anthropic answers with the batch as it is
-        Http.blocking(ctx, () -> engine.cancel(b, System.currentTimeMillis()), ok -> Http.json(ctx, 200, json(b)));
+        Http.blocking(ctx, () -> services.engine().cancel(b, System.currentTimeMillis()),
+                ok -> Http.json(ctx, 200, json(ctx, b)));
     }
 
     private void delete(RoutingContext ctx) {
@@ -241,7 +223,7 @@ final class AnthropicApi {
                     + "first.");
         }
         Http.blocking(ctx, () -> {
-            engine.delete(b);
+            services.engine().delete(b);
             return b.id;
         }, id -> Http.json(ctx, 200, Json.object().put("id", id).put("type", "message_batch_deleted")));
     }
@@ -251,7 +233,7 @@ final class AnthropicApi {
         if (!b.phase.terminal()) {
             throw ApiError.invalid("Results for message batch " + b.id + " are not available until it has ended.");
         }
-        Path results = store.resolve(b.outputFile);
+        Path results = services.store().resolve(b.outputFile);
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/x-jsonl");
         if (Files.exists(results)) {
             ctx.response().sendFile(results.toString());

@@ -4,16 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchpipe.sandbox.BatchRecord.Phase;
 import java.io.IOException;
-import java.util.function.Supplier;
 
 /** Anthropic's wire format: Messages API bodies, message batches and their result lines. */
 final class AnthropicFormat implements BatchFormat {
-
-    private final Supplier<String> baseUrl;
-
-    AnthropicFormat(Supplier<String> baseUrl) {
-        this.baseUrl = baseUrl;
-    }
 
     @Override
     public Provider provider() {
@@ -156,7 +149,8 @@ final class AnthropicFormat implements BatchFormat {
         return body;
     }
 
-    ObjectNode batchJson(BatchRecord b) {
+    /** The batch object; {@code base} is the URL the client reached the sandbox at, for {@code results_url}. */
+    ObjectNode batchJson(BatchRecord b, String base) {
         ObjectNode o = Json.object();
         o.put("id", b.id);
         o.put("type", "message_batch");
@@ -179,7 +173,7 @@ final class AnthropicFormat implements BatchFormat {
             o.put("cancel_initiated_at", Json.rfc3339(b.cancellingAt));
         }
         if (b.phase.terminal()) {
-            o.put("results_url", baseUrl.get() + "/v1/messages/batches/" + b.id + "/results");
+            o.put("results_url", base + "/v1/messages/batches/" + b.id + "/results");
         } else {
             o.putNull("results_url");
         }

@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +66,21 @@ final class BatchEngine implements AutoCloseable {
         }
         lastTick = System.currentTimeMillis();
         long every = config.tickInterval().toMillis();
-        thread.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+        thread.scheduleWithFixedDelay(this::run, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** Ticks back to back while a batch has more work than one step allows, so a backlog never waits idle. */
+    private void run() {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        boolean more = true;
+        try {
+            while (more && System.nanoTime() < until && !thread.isShutdown()) {
+                more = tick();
+            }
+        } catch (RuntimeException e) {
+            // an exception would cancel the scheduled task and with it every batch; log and step again next time
+            LOG.error("Sandbox engine step failed: {}", e.toString(), e);
+        }
     }
 
     BatchFormat format(Provider provider) {
@@ -92,19 +107,26 @@ final class BatchEngine implements AutoCloseable {
     }
 
     /**
-     * Admits a batch created with known lines (Anthropic, Gemini) against the enqueued-token quota, atomically with
-     * every other admission.
+     * Creates a batch whose lines were read on create (Anthropic, Gemini), admitting it against the enqueued-token
+     * quota atomically with every other admission, and counts its lines.
      *
-     * @return the model whose quota the batch would exceed, or null when admitted
+     * @param overQuota the provider's 429 message for a model and its limit
+     * @throws ApiError 429 when a model's quota would be exceeded
      */
-    String admitOnCreate(Provider provider, Map<String, Long> tokensByModel, Runnable create) {
+    BatchRecord createAdmitted(BatchRecord b, List<String> customIds, BiFunction<String, Long, String> overQuota) {
         synchronized (admission) {
-            String over = overQuota(provider, tokensByModel);
-            if (over == null) {
-                create.run();
+            String over = overQuota(b.provider, b.tokensByModel);
+            if (over != null) {
+                throw new ApiError(ApiError.Kind.RATE_LIMITED, overQuota.apply(over,
+                        faults.of(b.provider).enqueuedTokenLimitFor(over)), null, null, -1);
             }
-            return over;
+            b.admitted = true;
+            create(b, System.currentTimeMillis());
         }
+        Counters.PerProvider c = counters.of(b.provider);
+        c.requestsReceived.add(customIds.size());
+        customIds.forEach(c::customId);
+        return b;
     }
 
     private String overQuota(Provider provider, Map<String, Long> tokensByModel) {
@@ -116,10 +138,6 @@ final class BatchEngine implements AutoCloseable {
             }
         }
         return null;
-    }
-
-    Long enqueuedTokenLimit(Provider provider, String model) {
-        return faults.of(provider).enqueuedTokenLimitFor(model);
     }
 
     /** Estimated tokens of the admitted, unfinished batches of a provider for a model. */
@@ -144,6 +162,16 @@ final class BatchEngine implements AutoCloseable {
     List<BatchRecord> list(Provider provider) {
         return batches.values().stream().filter(b -> b.provider == provider)
                 .sorted(Comparator.comparingLong((BatchRecord b) -> b.seq).reversed()).toList();
+    }
+
+    /** Where a batch stands in a {@link #list}, or -1: the cursor of the providers' list pagination. */
+    static int indexOf(List<BatchRecord> batches, String id) {
+        for (int i = 0; i < batches.size(); i++) {
+            if (batches.get(i).id.equals(id)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** Starts cancelling; false when the batch is already past the point where it can be cancelled. */
@@ -182,7 +210,9 @@ final class BatchEngine implements AutoCloseable {
         return out;
     }
 
-    private void tick() {
+    /** One step of every live batch; true when some batch stopped at its time budget with credit left. */
+    private boolean tick() {
+        boolean more = false;
         long now = System.currentTimeMillis();
         double simSeconds = (now - lastTick) / 1000.0 * config.speed();
         lastTick = now;
@@ -194,17 +224,25 @@ final class BatchEngine implements AutoCloseable {
             double share = active == 0 ? 0 : config.tokensPerSecond() * simSeconds / active;
             for (BatchRecord b : live) {
                 try {
-                    step(b, share, now);
+                    more |= step(b, share, now);
                 } catch (Exception e) {
-                    // a broken batch must not stop the others; it stays where it was and is retried next tick
-                    LOG.error("Sandbox batch {} could not advance: {}", b.id, e.toString(), e);
+                    // a broken batch (its input file gone, a full disk) must not stop the others, nor fail again
+                    // on every tick: it ends failed, with what it had finished kept
+                    LOG.error("Sandbox batch {} failed: {}", b.id, e.toString(), e);
                     closeCursor(b.id);
+                    synchronized (b) {
+                        b.errors.add(new BatchRecord.Problem("server_error", "The sandbox could not process this "
+                                + "batch: " + e.getMessage(), null, null));
+                        terminate(b, Phase.FAILED, now);
+                    }
                 }
             }
         }
+        return more;
     }
 
-    private void step(BatchRecord b, double share, long now) throws IOException {
+    /** Advances one batch; true when it ran out of time, not of credit or lines. */
+    private boolean step(BatchRecord b, double share, long now) throws IOException {
         Phase phase;
         long sinceSimMillis;
         synchronized (b) {
@@ -214,7 +252,7 @@ final class BatchEngine implements AutoCloseable {
         boolean stageOver = sinceSimMillis >= config.stageDelay().toMillis();
         if ((phase == Phase.VALIDATING || phase == Phase.IN_PROGRESS) && now >= b.expiresAt) {
             finish(b, Phase.EXPIRED, now);
-            return;
+            return false;
         }
         switch (phase) {
             case VALIDATING -> {
@@ -222,7 +260,9 @@ final class BatchEngine implements AutoCloseable {
                     admit(b, now);
                 }
             }
-            case IN_PROGRESS -> process(b, share, now);
+            case IN_PROGRESS -> {
+                return process(b, share, now);
+            }
             case FINALIZING -> {
                 if (stageOver) {
                     finish(b, Phase.COMPLETED, now);
@@ -236,6 +276,7 @@ final class BatchEngine implements AutoCloseable {
             default -> {
             }
         }
+        return false;
     }
 
     private void admit(BatchRecord b, long now) throws IOException {
@@ -276,11 +317,12 @@ final class BatchEngine implements AutoCloseable {
         }
     }
 
-    private void process(BatchRecord b, double share, long now) throws IOException {
+    private boolean process(BatchRecord b, double share, long now) throws IOException {
         BatchFormat format = formats.get(b.provider);
         Cursor cursor = cursor(b);
         long deadline = System.nanoTime() + STEP_BUDGET_NANOS;
         boolean expire = false;
+        boolean outOfTime = true;
         synchronized (b) {
             b.credit += share;
         }
@@ -291,9 +333,10 @@ final class BatchEngine implements AutoCloseable {
                     break;
                 }
             }
-            Cursor.Line line = cursor.peek(format, b);
+            Cursor.Line line = cursor.peek(format, b, true);
             synchronized (b) {
                 if (b.phase != Phase.IN_PROGRESS || line == null || b.credit < line.tokens()) {
+                    outOfTime = false;
                     break;
                 }
                 b.credit -= line.tokens();
@@ -320,7 +363,9 @@ final class BatchEngine implements AutoCloseable {
         }
         if (expire) {
             finish(b, Phase.EXPIRED, now);
+            return false;
         }
+        return outOfTime;
     }
 
     private void answer(BatchRecord b, Cursor.Line line, Cursor cursor, BatchFormat format, long now)
@@ -365,7 +410,7 @@ final class BatchEngine implements AutoCloseable {
             }
             if (started) {
                 Cursor cursor = cursor(b);
-                for (Cursor.Line line; (line = cursor.peekId(format)) != null; cursor.consume()) {
+                for (Cursor.Line line; (line = cursor.peek(format, b, false)) != null; cursor.consume()) {
                     format.writeUnfinished(b, line.json(), terminal, cursor.results);
                     synchronized (b) {
                         if (terminal == Phase.EXPIRED) {
@@ -456,8 +501,11 @@ final class BatchEngine implements AutoCloseable {
                     b.errorFile == null ? null : store.resolve(b.errorFile), b.errorBytes);
         }
 
-        /** The next line, parsed as a request, or null at the end of the file. */
-        Line peek(BatchFormat format, BatchRecord b) throws IOException {
+        /**
+         * The next line, or null at the end of the file. {@code asRequest} also reads its body as a request; without
+         * it only the id is read, for reporting the line unfinished.
+         */
+        Line peek(BatchFormat format, BatchRecord b, boolean asRequest) throws IOException {
             if (pending == null && !atEnd) {
                 byte[] bytes = reader.next();
                 if (bytes == null) {
@@ -466,28 +514,17 @@ final class BatchEngine implements AutoCloseable {
                 }
                 pendingOffset = reader.offset();
                 JsonNode json = Json.MAPPER.readTree(bytes);
-                JsonNode body = format.lineBody(json);
+                String id = format.lineId(json);
+                if (!asRequest) {
+                    pending = new Line(json, id, null, null, 0);
+                    return pending;
+                }
                 try {
-                    ParsedRequest req = format.parse(body, b.endpoint, b.model);
-                    pending = new Line(json, format.lineId(json), req, null, req.estimatedTokens());
+                    ParsedRequest req = format.parse(format.lineBody(json), b.endpoint, b.model);
+                    pending = new Line(json, id, req, null, req.estimatedTokens());
                 } catch (ApiError e) {
-                    pending = new Line(json, format.lineId(json), null, e, Math.max(1, bytes.length / 4));
+                    pending = new Line(json, id, null, e, Math.max(1, bytes.length / 4));
                 }
-            }
-            return pending;
-        }
-
-        /** The next line with only its id read, for reporting it unfinished. */
-        Line peekId(BatchFormat format) throws IOException {
-            if (pending == null && !atEnd) {
-                byte[] bytes = reader.next();
-                if (bytes == null) {
-                    atEnd = true;
-                    return null;
-                }
-                pendingOffset = reader.offset();
-                JsonNode json = Json.MAPPER.readTree(bytes);
-                pending = new Line(json, format.lineId(json), null, null, 0);
             }
             return pending;
         }

@@ -18,12 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 
 /** Gemini's Batch, Files (resumable upload, download) and generateContent endpoints. */
 final class GeminiApi {
@@ -37,32 +35,24 @@ final class GeminiApi {
     private record UploadSession(String displayName, String mimeType, Path data, long[] received) {
     }
 
-    private final Store store;
-    private final BatchEngine engine;
-    private final Counters counters;
-    private final Realtime realtime;
+    private final Services services;
     private final GeminiFormat format;
-    private final Supplier<String> baseUrl;
     private final Map<String, UploadSession> uploads = new ConcurrentHashMap<>();
 
-    GeminiApi(Store store, BatchEngine engine, Counters counters, Realtime realtime, Supplier<String> baseUrl) {
-        this.store = store;
-        this.engine = engine;
-        this.counters = counters;
-        this.realtime = realtime;
-        this.format = (GeminiFormat) engine.format(Provider.GEMINI);
-        this.baseUrl = baseUrl;
+    GeminiApi(Services services) {
+        this.services = services;
+        this.format = (GeminiFormat) services.engine().format(Provider.GEMINI);
     }
 
     void mount(Router router) {
         router.post("/upload/v1beta/files").handler(this::upload);
         router.put("/upload/v1beta/files").handler(this::upload);
         router.getWithRegex("/download/v1beta/files/([^/:]+):download").handler(this::download);
-        router.get("/v1beta/files/:id").handler(ctx -> Http.json(ctx, 200, format.fileJson(file(ctx.pathParam(
-                "id")))));
+        router.get("/v1beta/files/:id").handler(ctx -> Http.json(ctx, 200,
+                GeminiFormat.fileJson(file(ctx.pathParam("id")), Http.base(ctx))));
         router.postWithRegex("/v1beta/models/([^/:]+):batchGenerateContent").handler(this::create);
         router.postWithRegex("/v1beta/models/([^/:]+):generateContent").handler(Http.jsonBody())
-                .handler(ctx -> realtime.answer(ctx, format, "generateContent", ctx.pathParam("param0")));
+                .handler(ctx -> services.realtime().answer(ctx, format, "generateContent", ctx.pathParam("param0")));
         router.get("/v1beta/batches").handler(this::list);
         router.postWithRegex("/v1beta/batches/([^/:]+):cancel").handler(this::cancel);
         router.getWithRegex("/v1beta/batches/([^/:]+)").handler(this::get);
@@ -107,7 +97,7 @@ final class GeminiApi {
                         ctx.response().end();
                     } else {
                         ObjectNode out = Json.object();
-                        out.set("file", format.fileJson(file));
+                        out.set("file", GeminiFormat.fileJson(file, Http.base(ctx)));
                         Http.json(ctx, 200, out);
                     }
                 }));
@@ -133,8 +123,8 @@ final class GeminiApi {
             }
             String id = Ids.uploadSession();
             uploads.put(id, new UploadSession(displayName, mime == null ? "application/jsonl" : mime,
-                    store.tmpFile("gemini-upload"), new long[] {0}));
-            ctx.response().putHeader("X-Goog-Upload-URL", baseUrl.get() + "/upload/v1beta/files?upload_id=" + id
+                    services.store().tmpFile("gemini-upload"), new long[] {0}));
+            ctx.response().putHeader("X-Goog-Upload-URL", Http.base(ctx) + "/upload/v1beta/files?upload_id=" + id
                             + "&upload_protocol=resumable")
                     .putHeader("X-Goog-Upload-Status", "active")
                     .putHeader("X-Goog-Upload-Chunk-Granularity", String.valueOf(8 * SandboxConfig.MB)).end();
@@ -144,30 +134,30 @@ final class GeminiApi {
     private FileRecord finish(String sessionId, UploadSession session) throws IOException {
         uploads.remove(sessionId);
         String id = Ids.geminiFile();
-        FileRecord f = FileRecord.of(id, Provider.GEMINI, store.newDataFile(id), Files.size(session.data()),
+        FileRecord f = FileRecord.of(id, Provider.GEMINI, services.store().newDataFile(id), Files.size(session.data()),
                 System.currentTimeMillis());
         f.displayName = session.displayName() != null ? session.displayName() : id.substring("files/".length());
         f.mimeType = session.mimeType();
-        store.addFile(f, session.data());
-        counters.of(Provider.GEMINI).filesUploaded.increment();
+        services.store().addFile(f, session.data());
+        services.counters().of(Provider.GEMINI).filesUploaded.increment();
         return f;
     }
 
     private FileRecord file(String id) {
         String name = id.startsWith("files/") ? id : "files/" + id;
-        return store.file(name).filter(f -> f.provider == Provider.GEMINI)
+        return services.store().file(name).filter(f -> f.provider == Provider.GEMINI)
                 .orElseThrow(() -> ApiError.notFound("Requested entity was not found: " + name));
     }
 
     private void download(RoutingContext ctx) {
         FileRecord f = file(ctx.pathParam("param0"));
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, f.mimeType == null ? "application/octet-stream"
-                : f.mimeType).sendFile(store.resolve(f.dataFile).toString());
+                : f.mimeType).sendFile(services.store().resolve(f.dataFile).toString());
     }
 
     private void create(RoutingContext ctx) {
         String model = GeminiFormat.modelName(ctx.pathParam("param0"));
-        Path body = store.tmpFile("gemini-create");
+        Path body = services.store().tmpFile("gemini-create");
         Http.spool(ctx, body, MAX_CREATE_BYTES).onFailure(ctx::fail).onSuccess(path -> Http.blocking(ctx, () -> {
             try {
                 BatchRecord b = createFrom(path, model);
@@ -183,40 +173,29 @@ final class GeminiApi {
         b.id = Ids.geminiBatch();
         b.provider = Provider.GEMINI;
         b.model = model;
-        b.outputFile = store.batchFile(b.id, "output");
+        b.outputFile = services.store().batchFile(b.id, "output");
         List<String> keys = new ArrayList<>();
-        Path inline = store.resolve(store.batchFile(b.id, "requests"));
+        Path inline = services.store().resolve(services.store().batchFile(b.id, "requests"));
         try {
             readCreateBody(body, b, inline, keys);
             if (b.inputFileId != null) {
                 FileRecord input = file(b.inputFileId);
                 b.requestsFile = input.dataFile;
-                scanFile(store.resolve(input.dataFile), b, keys);
+                scanFile(services.store().resolve(input.dataFile), b, keys);
             } else {
-                b.requestsFile = store.batchFile(b.id, "requests");
+                b.requestsFile = services.store().batchFile(b.id, "requests");
                 b.inlineOutput = true;
             }
             if (keys.isEmpty()) {
                 throw ApiError.invalid("* BatchGenerateContentRequest.batch.input_config: the batch has no requests");
             }
             b.total = keys.size();
-            String over = engine.admitOnCreate(Provider.GEMINI, b.tokensByModel, () -> {
-                b.admitted = true;
-                engine.create(b, System.currentTimeMillis());
-            });
-            if (over != null) {
-                throw new ApiError(ApiError.Kind.RATE_LIMITED, "Resource has been exhausted: enqueued tokens for "
-                        + "model " + over + " would exceed the limit of " + engine.enqueuedTokenLimit(Provider.GEMINI,
-                        over) + ".", null, null, -1);
-            }
+            return services.engine().createAdmitted(b, keys, (over, limit) -> "Resource has been exhausted: enqueued tokens "
+                    + "for model " + over + " would exceed the limit of " + limit + ".");
         } catch (RuntimeException | IOException e) {
             Files.deleteIfExists(inline);
             throw e;
         }
-        Counters.PerProvider c = counters.of(Provider.GEMINI);
-        c.requestsReceived.add(b.total);
-        keys.forEach(c::customId);
-        return b;
     }
 
     /**
@@ -341,13 +320,13 @@ final class GeminiApi {
 
     private BatchRecord batch(RoutingContext ctx) {
         String id = "batches/" + ctx.pathParam("param0");
-        return engine.get(Provider.GEMINI, id).orElseThrow(() -> ApiError.notFound("Requested entity was not found: "
+        return services.engine().get(Provider.GEMINI, id).orElseThrow(() -> ApiError.notFound("Requested entity was not found: "
                 + id));
     }
 
     private ObjectNode operation(BatchRecord b) throws IOException {
         synchronized (b) {
-            return format.operationJson(b, store);
+            return format.operationJson(b, services.store());
         }
     }
 
@@ -360,7 +339,7 @@ final class GeminiApi {
     private void list(RoutingContext ctx) {
         int size = Http.intParam(ctx, "pageSize", 50, 1, 1000);
         String token = ctx.request().getParam("pageToken");
-        List<BatchRecord> all = engine.list(Provider.GEMINI);
+        List<BatchRecord> all = services.engine().list(Provider.GEMINI);
         int from = 0;
         if (token != null && !token.isEmpty()) {
             String after;
@@ -369,13 +348,8 @@ final class GeminiApi {
             } catch (IllegalArgumentException e) {
                 throw ApiError.invalid("Invalid page token.");
             }
-            from = -1;
-            for (int i = 0; i < all.size(); i++) {
-                if (all.get(i).id.equals(after)) {
-                    from = i + 1;
-                }
-            }
-            if (from < 0) {
+            from = BatchEngine.indexOf(all, after) + 1;
+            if (from == 0) {
                 throw ApiError.invalid("Invalid page token.");
             }
         }
@@ -397,7 +371,7 @@ final class GeminiApi {
 
     private void cancel(RoutingContext ctx) {
         BatchRecord b = batch(ctx);
-        Http.blocking(ctx, () -> engine.cancel(b, System.currentTimeMillis()), ok -> {
+        Http.blocking(ctx, () -> services.engine().cancel(b, System.currentTimeMillis()), ok -> {
             if (!ok) {
                 ctx.fail(ApiError.invalid("Batch " + b.id + " is already in state " + format.state(b.phase) + "."));
                 return;
@@ -412,7 +386,7 @@ final class GeminiApi {
             throw ApiError.invalid("Batch " + b.id + " is still running; cancel it before deleting it.");
         }
         Http.blocking(ctx, () -> {
-            engine.delete(b);
+            services.engine().delete(b);
             return b.id;
         }, id -> Http.json(ctx, 200, Json.object()));
     }

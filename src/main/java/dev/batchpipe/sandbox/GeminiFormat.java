@@ -7,18 +7,11 @@ import dev.batchpipe.sandbox.BatchRecord.Phase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.Supplier;
 
 /** Gemini's wire format: GenerateContent bodies, batch operations, inline and file results, files. */
 final class GeminiFormat implements BatchFormat {
 
     static final String TYPE_PREFIX = "type.googleapis.com/google.ai.generativelanguage.v1beta.";
-
-    private final Supplier<String> baseUrl;
-
-    GeminiFormat(Supplier<String> baseUrl) {
-        this.baseUrl = baseUrl;
-    }
 
     @Override
     public Provider provider() {
@@ -183,7 +176,8 @@ final class GeminiFormat implements BatchFormat {
         }
     }
 
-    ObjectNode fileJson(FileRecord f) {
+    /** The File resource; {@code base} is the URL the client reached the sandbox at. */
+    static ObjectNode fileJson(FileRecord f, String base) {
         ObjectNode o = Json.object();
         o.put("name", f.id);
         o.put("displayName", f.displayName);
@@ -192,8 +186,8 @@ final class GeminiFormat implements BatchFormat {
         o.put("createTime", Json.rfc3339(f.createdAt));
         o.put("updateTime", Json.rfc3339(f.createdAt));
         o.put("expirationTime", Json.rfc3339(f.createdAt + 48L * 3600 * 1000));
-        o.put("uri", baseUrl.get() + "/v1beta/" + f.id);
-        o.put("downloadUri", baseUrl.get() + "/download/v1beta/" + f.id + ":download?alt=media");
+        o.put("uri", base + "/v1beta/" + f.id);
+        o.put("downloadUri", base + "/download/v1beta/" + f.id + ":download?alt=media");
         o.put("state", "ACTIVE");
         o.put("source", f.dataFile.startsWith("batches/") ? "GENERATED" : "UPLOADED");
         return o;

@@ -28,6 +28,15 @@ final class Http {
     private Http() {
     }
 
+    /** The base URL the client used to reach the sandbox (its Host header), for URLs the sandbox hands out. */
+    static String base(RoutingContext ctx) {
+        String host = ctx.request().getHeader(HttpHeaders.HOST);
+        if (host == null || host.isBlank()) {
+            host = ctx.request().localAddress().host() + ":" + ctx.request().localAddress().port();
+        }
+        return "http://" + host;
+    }
+
     static BodyHandler jsonBody() {
         return BodyHandler.create(false).setBodyLimit(JSON_BODY_LIMIT);
     }

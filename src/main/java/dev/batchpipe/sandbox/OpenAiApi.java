@@ -27,20 +27,12 @@ final class OpenAiApi {
     /** Multipart framing around the file part; the file itself is held to the configured limit. */
     private static final long MULTIPART_SLACK = 64 * 1024;
 
-    private final SandboxConfig config;
-    private final Store store;
-    private final BatchEngine engine;
-    private final Counters counters;
-    private final Realtime realtime;
+    private final Services services;
     private final OpenAiFormat format;
 
-    OpenAiApi(SandboxConfig config, Store store, BatchEngine engine, Counters counters, Realtime realtime) {
-        this.config = config;
-        this.store = store;
-        this.engine = engine;
-        this.counters = counters;
-        this.realtime = realtime;
-        this.format = (OpenAiFormat) engine.format(Provider.OPENAI);
+    OpenAiApi(Services services) {
+        this.services = services;
+        this.format = (OpenAiFormat) services.engine().format(Provider.OPENAI);
     }
 
     void mount(Router router) {
@@ -55,7 +47,7 @@ final class OpenAiApi {
             router.post(p + "/batches/:id/cancel").handler(this::cancel);
             for (String endpoint : OpenAiFormat.ENDPOINTS) {
                 String path = p + endpoint.substring("/v1".length());
-                router.post(path).handler(Http.jsonBody()).handler(ctx -> realtime.answer(ctx, format, endpoint, null));
+                router.post(path).handler(Http.jsonBody()).handler(ctx -> services.realtime().answer(ctx, format, endpoint, null));
             }
         }
     }
@@ -68,10 +60,10 @@ final class OpenAiApi {
             throw ApiError.invalid("Invalid request: expected multipart/form-data with 'file' and 'purpose'.");
         }
         long declared = Http.parseLong(String.valueOf(req.getHeader(HttpHeaders.CONTENT_LENGTH)));
-        if (declared > config.openAiMaxFileBytes() + MULTIPART_SLACK) {
+        if (declared > services.config().openAiMaxFileBytes() + MULTIPART_SLACK) {
             throw fileTooLarge();
         }
-        Path tmp = store.tmpFile("upload");
+        Path tmp = services.store().tmpFile("upload");
         AtomicBoolean sawFile = new AtomicBoolean();
         String[] filename = {null};
         AtomicReference<Future<Path>> part = new AtomicReference<>();
@@ -82,7 +74,7 @@ final class OpenAiApi {
                 return;
             }
             filename[0] = upload.filename();
-            part.set(Http.pump(ctx, upload, tmp, config.openAiMaxFileBytes(), false)
+            part.set(Http.pump(ctx, upload, tmp, services.config().openAiMaxFileBytes(), false)
                     .onFailure(e -> ctx.fail(e instanceof ApiError api && api.kind == ApiError.Kind.TOO_LARGE
                             ? fileTooLarge() : e)));
         });
@@ -104,13 +96,13 @@ final class OpenAiApi {
                 }
                 Http.blocking(ctx, () -> {
                     String id = Ids.openAiFile();
-                    FileRecord f = FileRecord.of(id, Provider.OPENAI, store.newDataFile(id), Files.size(path),
+                    FileRecord f = FileRecord.of(id, Provider.OPENAI, services.store().newDataFile(id), Files.size(path),
                             System.currentTimeMillis());
                     f.purpose = purpose;
                     f.filename = filename[0] == null || filename[0].isBlank() ? "upload.jsonl" : filename[0];
-                    return store.addFile(f, path);
+                    return services.store().addFile(f, path);
                 }, f -> {
-                    counters.of(Provider.OPENAI).filesUploaded.increment();
+                    services.counters().of(Provider.OPENAI).filesUploaded.increment();
                     Http.json(ctx, 200, OpenAiFormat.fileJson(f));
                 });
             });
@@ -120,12 +112,12 @@ final class OpenAiApi {
 
     private ApiError fileTooLarge() {
         return new ApiError(ApiError.Kind.TOO_LARGE, "File is too large: the maximum size for batch input files is "
-                + config.openAiMaxFileBytes() + " bytes.", "file", "file_too_large", -1);
+                + services.config().openAiMaxFileBytes() + " bytes.", "file", "file_too_large", -1);
     }
 
     private FileRecord file(RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        return store.file(id).filter(f -> f.provider == Provider.OPENAI)
+        return services.store().file(id).filter(f -> f.provider == Provider.OPENAI)
                 .orElseThrow(() -> new ApiError(ApiError.Kind.NOT_FOUND, "No such File object: " + id, "id", null,
                         -1));
     }
@@ -133,22 +125,22 @@ final class OpenAiApi {
     private void content(RoutingContext ctx) {
         FileRecord f = file(ctx);
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream")
-                .sendFile(store.resolve(f.dataFile).toString());
+                .sendFile(services.store().resolve(f.dataFile).toString());
     }
 
     private void deleteFile(RoutingContext ctx) {
         FileRecord f = file(ctx);
         // a batch still reading the file keeps its content; only the file object goes
-        boolean inUse = engine.list(Provider.OPENAI).stream()
+        boolean inUse = services.engine().list(Provider.OPENAI).stream()
                 .anyMatch(b -> f.id.equals(b.inputFileId) && !b.phase.terminal());
-        Http.blocking(ctx, () -> store.deleteFile(f.id, !inUse), deleted -> Http.json(ctx, 200, Json.object()
+        Http.blocking(ctx, () -> services.store().deleteFile(f.id, !inUse), deleted -> Http.json(ctx, 200, Json.object()
                 .put("id", f.id).put("object", "file").put("deleted", deleted)));
     }
 
     private void create(RoutingContext ctx) {
         JsonNode body = Http.object(ctx);
         String inputFileId = required(body, "input_file_id");
-        String endpoint = normalise(required(body, "endpoint"));
+        String endpoint = OpenAiFormat.normalise(required(body, "endpoint"));
         if (!OpenAiFormat.ENDPOINTS.contains(endpoint)) {
             throw ApiError.invalid("Invalid value for 'endpoint': the sandbox supports " + OpenAiFormat.ENDPOINTS
                     + ".", "endpoint");
@@ -160,7 +152,7 @@ final class OpenAiApi {
         }
         BatchRecord b = new BatchRecord();
         b.metadata.putAll(metadata(body.get("metadata")));
-        FileRecord input = store.file(inputFileId).filter(f -> f.provider == Provider.OPENAI)
+        FileRecord input = services.store().file(inputFileId).filter(f -> f.provider == Provider.OPENAI)
                 .orElseThrow(() -> new ApiError(ApiError.Kind.NOT_FOUND, "No such File object: " + inputFileId,
                         "input_file_id", null, -1));
         if (!"batch".equals(input.purpose)) {
@@ -173,15 +165,10 @@ final class OpenAiApi {
         b.completionWindow = window;
         b.inputFileId = inputFileId;
         b.requestsFile = input.dataFile;
-        b.outputFile = store.batchFile(b.id, "output");
-        b.errorFile = store.batchFile(b.id, "errors");
-        Http.blocking(ctx, () -> engine.create(b, System.currentTimeMillis()), created -> Http.json(ctx, 200,
+        b.outputFile = services.store().batchFile(b.id, "output");
+        b.errorFile = services.store().batchFile(b.id, "errors");
+        Http.blocking(ctx, () -> services.engine().create(b, System.currentTimeMillis()), created -> Http.json(ctx, 200,
                 json(created)));
-    }
-
-    /** Azure writes endpoints without the version: {@code /chat/completions}. */
-    static String normalise(String endpoint) {
-        return endpoint.startsWith("/v1/") ? endpoint : "/v1" + (endpoint.startsWith("/") ? "" : "/") + endpoint;
     }
 
     private static String required(JsonNode body, String field) {
@@ -226,7 +213,7 @@ final class OpenAiApi {
 
     private BatchRecord batch(RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        return engine.get(Provider.OPENAI, id).orElseThrow(() -> new ApiError(ApiError.Kind.NOT_FOUND,
+        return services.engine().get(Provider.OPENAI, id).orElseThrow(() -> new ApiError(ApiError.Kind.NOT_FOUND,
                 "No batch found with id '" + id + "'.", "batch_id", null, -1));
     }
 
@@ -239,16 +226,11 @@ final class OpenAiApi {
     private void list(RoutingContext ctx) {
         int limit = Http.intParam(ctx, "limit", 20, 1, 100);
         String after = ctx.request().getParam("after");
-        List<BatchRecord> all = engine.list(Provider.OPENAI);
+        List<BatchRecord> all = services.engine().list(Provider.OPENAI);
         int start = 0;
         if (after != null && !after.isEmpty()) {
-            start = all.size();
-            for (int i = 0; i < all.size(); i++) {
-                if (all.get(i).id.equals(after)) {
-                    start = i + 1;
-                    break;
-                }
-            }
+            int at = BatchEngine.indexOf(all, after);
+            start = at < 0 ? all.size() : at + 1;
         }
         List<BatchRecord> page = all.subList(start, Math.min(all.size(), start + limit));
         ObjectNode out = Json.object();
@@ -263,7 +245,7 @@ final class OpenAiApi {
 
     private void cancel(RoutingContext ctx) {
         BatchRecord b = batch(ctx);
-        Http.blocking(ctx, () -> engine.cancel(b, System.currentTimeMillis()), ok -> {
+        Http.blocking(ctx, () -> services.engine().cancel(b, System.currentTimeMillis()), ok -> {
             if (!ok) {
                 ctx.fail(ApiError.invalid("Cannot cancel a batch with status '" + format.state(b.phase) + "'."));
                 return;

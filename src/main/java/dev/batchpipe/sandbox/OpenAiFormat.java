@@ -27,6 +27,11 @@ final class OpenAiFormat implements BatchFormat {
     private static final int MAX_PROBLEMS = 10;
     private static final int DEFAULT_EMBEDDING_DIMENSIONS = 1536;
 
+    /** Azure writes endpoints and line URLs without the version: {@code /chat/completions}. */
+    static String normalise(String endpoint) {
+        return endpoint.startsWith("/v1/") ? endpoint : "/v1" + (endpoint.startsWith("/") ? "" : "/") + endpoint;
+    }
+
     @Override
     public Provider provider() {
         return Provider.OPENAI;
@@ -315,7 +320,7 @@ final class OpenAiFormat implements BatchFormat {
                     continue;
                 }
                 String id = line.get("custom_id").asText();
-                String url = line.get("url").asText();
+                String url = normalise(line.get("url").asText());
                 String lineModel = line.path("body").path("model").asText();
                 if (!ids.add(id)) {
                     problems.add(new Problem("duplicate_custom_id", "The custom_id for this request is a duplicate "

@@ -5,8 +5,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The words of a user prompt, so generated answers read like extractions from it: entities are runs of capitalised
@@ -15,7 +13,8 @@ import java.util.regex.Pattern;
  */
 final class PromptWords {
 
-    private static final Pattern WORD = Pattern.compile("[\\p{L}\\p{N}][\\p{L}\\p{N}'’-]*");
+    /** Answers draw on the start of very long prompts only, which keeps a line's cost bounded. */
+    private static final int MAX_CHARS = 16_000;
     private static final Set<String> STOP = Set.of("a", "an", "and", "are", "as", "at", "be", "but", "by", "for",
             "from", "has", "have", "he", "her", "his", "i", "if", "in", "into", "is", "it", "its", "of", "on", "or",
             "our", "she", "so", "that", "the", "their", "them", "then", "there", "these", "they", "this", "to", "was",
@@ -35,23 +34,36 @@ final class PromptWords {
     }
 
     static PromptWords of(String text) {
+        String t = text == null ? "" : text.length() > MAX_CHARS ? text.substring(0, MAX_CHARS) : text;
         List<String> words = new ArrayList<>();
         List<String> entities = new ArrayList<>();
         List<String> run = new ArrayList<>();
-        int lastEnd = -1;
-        Matcher m = WORD.matcher(text == null ? "" : text);
-        while (m.find()) {
-            String w = m.group();
+        int i = 0;
+        boolean adjacent = false;
+        // a hand-written scanner: this runs for every batch line, and a regex was its hot spot
+        while (i < t.length()) {
+            char c = t.charAt(i);
+            if (!Character.isLetterOrDigit(c)) {
+                if (!Character.isWhitespace(c)) {
+                    adjacent = false;
+                }
+                i++;
+                continue;
+            }
+            int start = i;
+            while (i < t.length() && isWordChar(t.charAt(i))) {
+                i++;
+            }
+            String w = t.substring(start, i);
             words.add(w);
-            boolean capital = Character.isUpperCase(w.codePointAt(0));
-            boolean adjacent = lastEnd >= 0 && text.substring(lastEnd, m.start()).isBlank();
+            boolean capital = Character.isUpperCase(c);
             if (!capital || !adjacent) {
                 flush(run, entities);
             }
             if (capital && !(run.isEmpty() && STOP.contains(w.toLowerCase(Locale.ROOT)))) {
                 run.add(w);
             }
-            lastEnd = m.end();
+            adjacent = true;
         }
         flush(run, entities);
         if (words.isEmpty()) {
@@ -65,6 +77,10 @@ final class PromptWords {
             entities.addAll(FALLBACK);
         }
         return new PromptWords(words, entities);
+    }
+
+    private static boolean isWordChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '\'' || c == '’' || c == '-';
     }
 
     private static void flush(List<String> run, List<String> entities) {

@@ -48,8 +48,8 @@ public final class SandboxServer implements AutoCloseable {
         this.store = new Store(config.dataDir());
         Map<Provider, BatchFormat> formats = new EnumMap<>(Provider.class);
         formats.put(Provider.OPENAI, new OpenAiFormat());
-        formats.put(Provider.ANTHROPIC, new AnthropicFormat(this::baseUrl));
-        formats.put(Provider.GEMINI, new GeminiFormat(this::baseUrl));
+        formats.put(Provider.ANTHROPIC, new AnthropicFormat());
+        formats.put(Provider.GEMINI, new GeminiFormat());
         this.engine = new BatchEngine(config, store, counters, faults, formats);
         // a Vert.x of our own, so the sandbox never competes with (or depends on) Camel's
         this.vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(8));
@@ -72,9 +72,10 @@ public final class SandboxServer implements AutoCloseable {
         Router router = Router.router(vertx);
         new AdminApi(this, engine).mount(router);
         router.route().handler(new Gate(config, faults, counters));
-        new AnthropicApi(config, store, engine, counters, realtime).mount(router);
-        new GeminiApi(store, engine, counters, realtime, this::baseUrl).mount(router);
-        new OpenAiApi(config, store, engine, counters, realtime).mount(router);
+        Services services = new Services(config, store, engine, counters, realtime);
+        new AnthropicApi(services).mount(router);
+        new GeminiApi(services).mount(router);
+        new OpenAiApi(services).mount(router);
         router.route().handler(ctx -> ctx.fail(ApiError.notFound("Unknown request URL: " + ctx.request().method()
                 + " " + ctx.request().path() + ".")));
         router.route().failureHandler(new Failures());

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /** A thin real-HTTP client for the tests: provider headers, JSON, streamed multipart uploads. */
 final class Client {
@@ -40,30 +41,53 @@ final class Client {
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
-    private final String base;
+    private final Supplier<String> base;
     private final Provider provider;
     private final String key;
+    /** Azure OpenAI: {@code api-key} header and paths under {@code /openai}. */
+    private final boolean azure;
 
     Client(String base, Provider provider, String key) {
+        this(() -> base, provider, key);
+    }
+
+    Client(Supplier<String> base, Provider provider, String key) {
+        this(base, provider, key, false);
+    }
+
+    private Client(Supplier<String> base, Provider provider, String key, boolean azure) {
         this.base = base;
         this.provider = provider;
         this.key = key;
+        this.azure = azure;
+    }
+
+    static Client azure(Supplier<String> base) {
+        return new Client(base, Provider.OPENAI, "azure-key", true);
     }
 
     static Client openAi(SandboxServer s) {
-        return new Client(s.baseUrl(), Provider.OPENAI, "sk-test");
+        return openAi(s::baseUrl);
     }
 
     static Client anthropic(SandboxServer s) {
-        return new Client(s.baseUrl(), Provider.ANTHROPIC, "sk-ant-test");
+        return anthropic(s::baseUrl);
     }
 
     static Client gemini(SandboxServer s) {
-        return new Client(s.baseUrl(), Provider.GEMINI, "AIza-test");
+        return gemini(s::baseUrl);
     }
 
-    Client withKey(String newKey) {
-        return new Client(base, provider, newKey);
+    static Client openAi(Supplier<String> base) {
+        return new Client(base, Provider.OPENAI, "sk-test");
+    }
+
+    static Client anthropic(Supplier<String> base) {
+        return new Client(base, Provider.ANTHROPIC, "sk-ant-test");
+    }
+
+    static Client gemini(Supplier<String> base) {
+        return new Client(base, Provider.GEMINI, "AIza-test");
     }
 
     HttpClient http() {
@@ -71,9 +95,11 @@ final class Client {
     }
 
     HttpRequest.Builder request(String path) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(path.startsWith("http") ? path : base + path))
-                .timeout(Duration.ofSeconds(60));
-        if (key != null) {
+        String full = path.startsWith("http") ? path : base.get() + (azure ? "/openai" : "") + path;
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(full)).timeout(Duration.ofSeconds(60));
+        if (azure) {
+            b.header("api-key", key);
+        } else if (key != null) {
             switch (provider) {
                 case OPENAI -> b.header("Authorization", "Bearer " + key);
                 case ANTHROPIC -> b.header("x-api-key", key).header("anthropic-version", "2023-06-01");

@@ -14,35 +14,19 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** OpenAI Files, Batch and realtime endpoints over real HTTP, field by field against provider-contracts.md. */
 class OpenAiContractTest {
 
-    static SandboxServer sandbox;
-    static Client api;
+    @RegisterExtension
+    static final SandboxExtension sandbox = new SandboxExtension(Support.fast().openAiMaxRequests(5)
+            .openAiMaxFileBytes(64 * 1024));
+    static final Client api = Client.openAi(sandbox::baseUrl);
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        sandbox = SandboxServer.start(Support.fast().openAiMaxRequests(5).openAiMaxFileBytes(64 * 1024).build());
-        api = Client.openAi(sandbox);
-    }
-
-    @AfterAll
-    static void stop() {
-        sandbox.close();
-    }
-
-    @BeforeEach
-    void reset() {
-        sandbox.reset();
-    }
 
     static ObjectNode chatLine(String id, String model, String prompt, JsonNode schema) {
         ObjectNode line = Client.JSON.createObjectNode().put("custom_id", id).put("method", "POST")
@@ -82,7 +66,11 @@ class OpenAiContractTest {
     }
 
     static JsonNode awaitStatus(String batchId, String... statuses) {
-        return Support.await(() -> api.get("/v1/batches/" + batchId).json(),
+        return awaitStatusOn(api, batchId, statuses);
+    }
+
+    static JsonNode awaitStatusOn(Client client, String batchId, String... statuses) {
+        return Support.await(() -> client.get("/v1/batches/" + batchId).json(),
                 b -> List.of(statuses).contains(b.get("status").asText()));
     }
 
@@ -247,6 +235,19 @@ class OpenAiContractTest {
                             .header("api-key", "right").GET().build());
             assertThat(azure.status()).isEqualTo(200);
         }
+    }
+
+    @Test
+    void azureClientsUseApiKeysAndUnversionedUrls() throws IOException {
+        Client azure = Client.azure(sandbox::baseUrl);
+        ObjectNode line = chatLine("az-1", "my-deployment", "Hello Azure", null);
+        line.put("url", "/chat/completions");
+        String fileId = azure.uploadOpenAi(file(List.of(line)), "batch").json().get("id").asText();
+        Client.Response created = azure.post("/v1/batches", Map.of("input_file_id", fileId, "endpoint",
+                "/chat/completions", "completion_window", "24h"));
+        assertThat(created.status()).as(created.body()).isEqualTo(200);
+        JsonNode done = awaitStatusOn(azure, created.json().get("id").asText(), "completed", "failed");
+        assertThat(done.get("status").asText()).as(done.toString()).isEqualTo("completed");
     }
 
     @Test

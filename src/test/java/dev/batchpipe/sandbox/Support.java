@@ -31,6 +31,11 @@ final class Support {
                 .tickInterval(Duration.ofMillis(20));
     }
 
+    /** {@code prefix0 … prefix(n-1)}: custom ids for a batch of n requests. */
+    static String[] ids(String prefix, int n) {
+        return java.util.stream.IntStream.range(0, n).mapToObj(i -> prefix + i).toArray(String[]::new);
+    }
+
     static Set<ValidationMessage> violations(JsonNode schema, JsonNode instance) {
         JsonSchema s = SCHEMAS.getSchema(schema);
         return s.validate(instance);
