@@ -108,11 +108,6 @@ public final class SandboxLauncher implements org.apache.camel.Service, AutoClos
         }
     }
 
-    /** The sandbox this process runs, if it runs one (tests use it to inject faults). */
-    public synchronized SandboxServer owned() {
-        return own;
-    }
-
     @Override
     public void start() {
         // started on first use: commands that never call a provider never start it
