@@ -6,6 +6,7 @@ import dev.batchpipe.ingest.OutputWriter;
 import dev.batchpipe.ingest.ResultIngester;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.InboxIntake;
+import dev.batchpipe.intake.JobWriter;
 import dev.batchpipe.intake.RequestFactory;
 import dev.batchpipe.pipeline.BatchPacker;
 import dev.batchpipe.pipeline.BatchPoller;
@@ -83,12 +84,12 @@ public class BatchpipeConfiguration implements CamelConfiguration {
         Instance instance = Instance.of(jdbi);
         RequestRenderer renderer = new RequestRenderer(tasks);
 
-        FileIntake fileIntake = new FileIntake(jdbi, tasks, new RequestFactory(new TokenEstimator(), providers),
-                new FileIntake.Settings(
-                        config.integer("batchpipe.intake.chunk-size", 500),
-                        config.integer("batchpipe.intake.max-record-bytes", 8 << 20),
-                        config.integer("batchpipe.intake.max-stored-errors", 10_000),
-                        dataDir.resolve("errors")));
+        JobWriter jobWriter = new JobWriter(jdbi, new RequestFactory(new TokenEstimator(), providers),
+                config.integer("batchpipe.intake.max-stored-errors", 10_000));
+        FileIntake fileIntake = new FileIntake(jobWriter, tasks, new FileIntake.Settings(
+                config.integer("batchpipe.intake.chunk-size", 500),
+                config.integer("batchpipe.intake.max-record-bytes", 8 << 20),
+                dataDir.resolve("errors")));
         registry.bind("fileIntake", fileIntake);
         registry.bind("inboxIntake", new InboxIntake(fileIntake, tasks));
         if (config.bool("camel.server.enabled", false)) {
