@@ -1,7 +1,7 @@
 -- Work that starts in the database: rows other systems insert into a task's source table (story_groups
 -- for knowledge-extraction), and extraction runs an operator or another system requests by inserting a
--- row. Both wake batchpipe through NOTIFY; a polling route catches whatever arrived while no instance
--- was listening.
+-- row. Both wake batchpipe through NOTIFY (channels batchpipe_sources, payload the table name, and
+-- batchpipe_runs); a polling route catches whatever arrived while no instance was listening.
 
 -- A source table follows one convention (see README, "DB-triggered runs"): the task's input columns,
 -- updated_at, and the extraction columns below. The trigger marks a row pending whenever its input
@@ -14,6 +14,7 @@ ALTER TABLE story_groups
     ADD COLUMN extraction_job_id  bigint REFERENCES jobs (id),
     ADD COLUMN extracted_at       timestamptz;
 CREATE INDEX story_groups_waiting ON story_groups (updated_at) WHERE extraction_state IN ('pending', 'claimed');
+CREATE INDEX story_groups_queued ON story_groups (extraction_job_id) WHERE extraction_state = 'queued';
 
 CREATE FUNCTION story_groups_input_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -22,7 +23,8 @@ BEGIN
         NEW.claimed_by := NULL;
         NEW.claimed_until := NULL;
         NEW.updated_at := now();
-        PERFORM pg_notify('batchpipe_story_groups', NEW.id);
+        -- one payload per table: PostgreSQL folds identical notifications of a transaction into one
+        PERFORM pg_notify('batchpipe_sources', TG_TABLE_NAME);
     END IF;
     RETURN NEW;
 END $$;
@@ -58,7 +60,7 @@ CREATE INDEX extraction_runs_open ON extraction_runs (id) WHERE status IN ('requ
 
 CREATE FUNCTION extraction_runs_requested() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('batchpipe_extraction_runs', NEW.id::text);
+    PERFORM pg_notify('batchpipe_runs', NEW.id::text);
     RETURN NEW;
 END $$;
 CREATE TRIGGER extraction_runs_requested AFTER INSERT ON extraction_runs

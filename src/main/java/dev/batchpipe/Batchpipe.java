@@ -34,7 +34,15 @@ public final class Batchpipe implements Runnable {
         if (!service && System.getProperty("batchpipe.console.level") == null) {
             System.setProperty("batchpipe.console.level", "WARN");
         }
-        System.exit(execute(args));
+        int code;
+        try {
+            code = execute(args);
+        } catch (Throwable t) {
+            // an Error escaping a command must not leave the JVM running on its non-daemon threads
+            t.printStackTrace();
+            code = ExitCodes.STARTUP;
+        }
+        System.exit(code);
     }
 
     /** Runs a command line and returns its exit code; used by {@link #main} and by tests that run the CLI in-process. */

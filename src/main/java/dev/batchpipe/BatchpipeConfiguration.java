@@ -4,6 +4,7 @@ import dev.batchpipe.cost.PriceTable;
 import dev.batchpipe.ingest.EntityResolver;
 import dev.batchpipe.ingest.OutputWriter;
 import dev.batchpipe.ingest.ResultIngester;
+import dev.batchpipe.intake.DbIntake;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.InboxIntake;
 import dev.batchpipe.intake.JobWriter;
@@ -12,11 +13,15 @@ import dev.batchpipe.pipeline.BatchPacker;
 import dev.batchpipe.pipeline.BatchPoller;
 import dev.batchpipe.pipeline.BatchSubmitter;
 import dev.batchpipe.pipeline.Instance;
+import dev.batchpipe.pipeline.JobCompletion;
+import dev.batchpipe.pipeline.OvernightWindow;
+import dev.batchpipe.pipeline.OvernightWindows;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.provider.SandboxLauncher;
 import dev.batchpipe.sandbox.SandboxConfig;
+import dev.batchpipe.store.ClusteredQuartz;
 import dev.batchpipe.store.Database;
 import dev.batchpipe.store.DatabaseHealthCheck;
 import dev.batchpipe.store.JobReports;
@@ -103,7 +108,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                 config.duration("batchpipe.poll.sandbox-first-interval", Duration.ofMillis(500)),
                 config.duration("batchpipe.poll.sandbox-max-interval", Duration.ofSeconds(3)),
                 config.duration("batchpipe.poll.stuck-grace", Duration.ofHours(1)));
-        registry.bind("batchPacker", new BatchPacker(jdbi, providers, renderer, states));
+        JobCompletion completion = new JobCompletion(tasks);
+        registry.bind("batchPacker", new BatchPacker(jdbi, providers, renderer, states, completion));
         registry.bind("batchSubmitter", new BatchSubmitter(jdbi, providers, renderer, states, instance,
                 new BatchSubmitter.Settings(dataDir.resolve("batches"), lease, polling, quotaBackoff)));
         registry.bind("batchPoller", new BatchPoller(jdbi, providers, states, instance, polling));
@@ -111,8 +117,19 @@ public class BatchpipeConfiguration implements CamelConfiguration {
         OutputWriter writer = new OutputWriter(new EntityResolver(
                 config.decimal("batchpipe.entities.similarity-threshold", 0.6)));
         writer.verify(jdbi, tasks);
-        registry.bind("resultIngester", new ResultIngester(jdbi, providers, tasks, writer, states,
+        registry.bind("resultIngester", new ResultIngester(jdbi, providers, tasks, writer, states, completion,
                 PriceTable.fromConfig(config), instance, lease, quotaBackoff));
+        registry.bind("dbIntake", new DbIntake(jdbi, tasks, jobWriter, completion, instance, new DbIntake.Settings(
+                config.integer("batchpipe.db-source.claim-size", 500), lease,
+                config.bool("batchpipe.db-source.auto-pickup", true))));
+        registry.bind("overnightWindow", new OvernightWindow(jdbi));
+
+        registry.bind("quartz", ClusteredQuartz.component(database.dataSource(),
+                config.bool("batchpipe.quartz.clustered", true), config.string("batchpipe.quartz.instance-id", "AUTO")));
+        registry.bind("pgEventDataSource", database.notificationDataSource());
+        if (config.bool("batchpipe.overnight.enabled", true)) {
+            context.addLifecycleStrategy(new OvernightWindows(tasks, config));
+        }
     }
 
     /** Vert.x would fail later with a bare "Address already in use"; say which setting to change instead. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchpipe.cost.PriceTable;
 import dev.batchpipe.pipeline.Batches;
 import dev.batchpipe.pipeline.Instance;
+import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
 import dev.batchpipe.provider.BatchProvider;
@@ -39,18 +40,21 @@ public final class ResultIngester {
     private final TaskRegistry tasks;
     private final OutputWriter writer;
     private final RequestStates states;
+    private final JobCompletion completion;
     private final PriceTable prices;
     private final Instance instance;
     private final Duration lease;
     private final Duration quotaBackoff;
 
     public ResultIngester(Jdbi jdbi, Providers providers, TaskRegistry tasks, OutputWriter writer, RequestStates states,
-                          PriceTable prices, Instance instance, Duration lease, Duration quotaBackoff) {
+                          JobCompletion completion, PriceTable prices, Instance instance, Duration lease,
+                          Duration quotaBackoff) {
         this.jdbi = jdbi;
         this.providers = providers;
         this.tasks = tasks;
         this.writer = writer;
         this.states = states;
+        this.completion = completion;
         this.prices = prices;
         this.instance = instance;
         this.lease = lease;
@@ -182,7 +186,7 @@ public final class ResultIngester {
             h.createUpdate("UPDATE batches SET state = 'ingested', ingested_at = now(), lease_owner = NULL, "
                     + "lease_until = NULL WHERE id = :id").bind("id", batchId).execute();
             Batches.releaseQuota(h, batchId);
-            RequestStates.completeFinishedJobs(h);
+            completion.complete(h);
             if (!unanswered.isEmpty()) {
                 LOG.info("Batch {}: {} request(s) without a result go back to wait", batchId, unanswered.size());
             }
