@@ -12,6 +12,7 @@ import dev.batchpipe.intake.RequestFactory;
 import dev.batchpipe.pipeline.BatchPacker;
 import dev.batchpipe.pipeline.BatchPoller;
 import dev.batchpipe.pipeline.BatchSubmitter;
+import dev.batchpipe.pipeline.DeadLetters;
 import dev.batchpipe.pipeline.Instance;
 import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.pipeline.OvernightWindow;
@@ -21,6 +22,7 @@ import dev.batchpipe.pipeline.RequestStates;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.provider.SandboxLauncher;
 import dev.batchpipe.sandbox.SandboxConfig;
+import dev.batchpipe.store.ApiGuard;
 import dev.batchpipe.store.ClusteredQuartz;
 import dev.batchpipe.store.Database;
 import dev.batchpipe.store.DatabaseHealthCheck;
@@ -44,6 +46,8 @@ import org.jdbi.v3.core.Jdbi;
  */
 public class BatchpipeConfiguration implements CamelConfiguration {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BatchpipeConfiguration.class);
+
     @Override
     public void configure(CamelContext context) throws Exception {
         Config config = new Config(context);
@@ -66,7 +70,6 @@ public class BatchpipeConfiguration implements CamelConfiguration {
         Jdbi jdbi = database.jdbi();
         JobReports reports = new JobReports(jdbi);
         registry.bind("jobReports", reports);
-        registry.bind("jobsApi", new JobsApi(reports));
 
         TaskRegistry tasks = TaskRegistry.load(context, config.path("batchpipe.tasks.dir", "./tasks"));
         registry.bind("tasks", tasks);
@@ -123,6 +126,16 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                 config.integer("batchpipe.db-source.claim-size", 500), lease,
                 config.bool("batchpipe.db-source.auto-pickup", true))));
         registry.bind("overnightWindow", new OvernightWindow(jdbi));
+        DeadLetters deadLetters = new DeadLetters(jdbi, tasks);
+        registry.bind("deadLetters", deadLetters);
+        ApiGuard guard = new ApiGuard(config.string("batchpipe.http.host", "127.0.0.1"),
+                config.optional("batchpipe.api.token").orElse(null));
+        if (config.bool("camel.server.enabled", false) && guard.openToTheNetwork()
+                && config.optional("batchpipe.api.token").isEmpty()) {
+            LOG.warn("The API is bound to {} without BATCHPIPE_API_TOKEN: its changing endpoints refuse every call",
+                    config.string("batchpipe.http.host", "127.0.0.1"));
+        }
+        registry.bind("jobsApi", new JobsApi(reports, tasks, fileIntake, deadLetters, guard, dataDir.resolve("uploads")));
 
         registry.bind("quartz", ClusteredQuartz.component(database.dataSource(),
                 config.bool("batchpipe.quartz.clustered", true), config.string("batchpipe.quartz.instance-id", "AUTO")));

@@ -2,6 +2,7 @@ package dev.batchpipe.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchpipe.CrashPoints;
 import dev.batchpipe.cost.PriceTable;
 import dev.batchpipe.pipeline.Batches;
 import dev.batchpipe.pipeline.Instance;
@@ -91,6 +92,7 @@ public final class ResultIngester {
 
     /** One result line, in its own transaction. */
     public void write(ResultLine line, long batchId) {
+        CrashPoints.reached("mid-download");
         long[] id = RequestRenderer.parseCustomId(line.customId());
         if (id == null) {
             LOG.warn("Batch {}: ignoring a result line with a custom id we did not make: {}", batchId, line.customId());
@@ -147,6 +149,7 @@ public final class ResultIngester {
             h.execute("SAVEPOINT output");
             writer.write(h, template, readStored(r.payload()), answer, r.id());
             h.execute("RELEASE SAVEPOINT output");
+            CrashPoints.reached("mid-ingest");
         } catch (RuntimeException | java.sql.SQLException e) {
             // the answer passed the schema but the table refused it (a CHECK constraint, say): the request's problem
             h.execute("ROLLBACK TO SAVEPOINT output");

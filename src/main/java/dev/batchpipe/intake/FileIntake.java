@@ -1,6 +1,7 @@
 package dev.batchpipe.intake;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.batchpipe.CrashPoints;
 import dev.batchpipe.task.TaskDefinition;
 import dev.batchpipe.task.TaskRegistry;
 import java.io.BufferedWriter;
@@ -86,6 +87,7 @@ public final class FileIntake {
             // the errors file is written after the commit: a crash in between leaves the lines in input_errors
             writer.commit(job.id(), task, options, chunk, (h, c) -> { }).rejected().forEach(errors::write);
             chunk.clear();
+            CrashPoints.reached("intake-chunk");
         }
     }
 

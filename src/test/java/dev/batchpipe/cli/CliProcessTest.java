@@ -83,6 +83,19 @@ class CliProcessTest {
                 assertThat(p.output()).contains("1 dead-lettered").contains("answer does not match the schema")
                         .doesNotContain("sk-cli-test");
             }
+            try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "dead-letters", "--task", "news-classification")) {
+                assertThat(p.waitFor(Duration.ofSeconds(60))).isZero();
+                assertThat(p.output()).containsPattern("1\\s+1\\s+news-classification\\s+d1\\s+1\\s+failed 3 attempt");
+            }
+            sandbox.faults().reset();
+            try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "replay", "--all")) {
+                assertThat(p.waitFor(Duration.ofSeconds(60))).isZero();
+                assertThat(p.output()).contains("1 request(s) sent again.");
+            }
+            try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "dead-letters")) {
+                assertThat(p.waitFor(Duration.ofSeconds(60))).isZero();
+                assertThat(p.output()).contains("No dead letters.");
+            }
         }
     }
 
