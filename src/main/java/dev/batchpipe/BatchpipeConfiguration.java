@@ -110,7 +110,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                 config.duration("batchpipe.poll.max-interval", Duration.ofMinutes(10)),
                 config.duration("batchpipe.poll.sandbox-first-interval", Duration.ofMillis(500)),
                 config.duration("batchpipe.poll.sandbox-max-interval", Duration.ofSeconds(3)),
-                config.duration("batchpipe.poll.stuck-grace", Duration.ofHours(1)));
+                config.duration("batchpipe.poll.stuck-grace", Duration.ofHours(1)),
+                config.duration("batchpipe.poll.max-running", Duration.ofHours(49)));
         JobCompletion completion = new JobCompletion(tasks);
         registry.bind("batchPacker", new BatchPacker(jdbi, providers, renderer, states, completion));
         registry.bind("batchSubmitter", new BatchSubmitter(jdbi, providers, renderer, states, instance,

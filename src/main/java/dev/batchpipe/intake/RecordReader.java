@@ -316,8 +316,9 @@ public abstract class RecordReader implements Iterator<InputRecord>, Closeable {
                 CSVRecord r = records.next();
                 lastLine = parser.getCurrentLineNumber();
                 if (r.size() != columns) {
-                    return new InputRecord.Bad(start, "expected " + columns + " columns (as in the header), got " + r.size(),
-                            String.join(",", r.values()));
+                    String span = lastLine > start ? " (the record runs to line " + lastLine + ": is a quote left open?)" : "";
+                    return new InputRecord.Bad(start, "expected " + columns + " columns (as in the header), got " + r.size()
+                            + span, String.join(",", r.values()));
                 }
                 ObjectNode obj = JSON.createObjectNode();
                 parser.getHeaderNames().forEach(h -> obj.put(h, r.get(h)));

@@ -14,15 +14,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Asks providers how their batches are doing. Polls back off from {@code firstInterval} by {@code factor} up to
- * {@code maxInterval}; a batch whose provider-side window has passed by more than {@code stuckGrace} is cancelled,
- * so what it finished is kept and the rest is resubmitted.
+ * {@code maxInterval}. A stuck batch (its provider-side window passed by more than {@code stuckGrace}, or running
+ * longer than {@code maxRunning} since we submitted it) is cancelled, so what it finished is kept and the rest is
+ * resubmitted.
  */
 public final class BatchPoller {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchPoller.class);
 
     public record Settings(Duration lease, Duration firstInterval, double factor, Duration maxInterval,
-                           Duration sandboxFirstInterval, Duration sandboxMaxInterval, Duration stuckGrace) {
+                           Duration sandboxFirstInterval, Duration sandboxMaxInterval, Duration stuckGrace,
+                           Duration maxRunning) {
 
         /** Seconds until the next status check of a batch polled {@code polls} times already. */
         public double interval(boolean sandbox, int polls) {
@@ -60,17 +62,18 @@ public final class BatchPoller {
 
     /** Checks one batch; returns true when it reached a final state and its results can be ingested. */
     public boolean poll(long batchId) {
-        var row = jdbi.withHandle(h -> h.createQuery("SELECT provider, provider_batch_id, polls, expires_at FROM batches "
-                        + "WHERE id = :id AND state = 'submitted' AND lease_owner = :me")
+        Submitted row = jdbi.withHandle(h -> h.createQuery("SELECT provider, provider_batch_id, polls, expires_at, "
+                        + "submitted_at FROM batches WHERE id = :id AND state = 'submitted' AND lease_owner = :me")
                 .bind("id", batchId).bind("me", instance.id())
-                .map((rs, ctx) -> new Object[] {rs.getString(1), rs.getString(2), rs.getInt(3), rs.getTimestamp(4)})
+                .map((rs, ctx) -> new Submitted(rs.getString(1), rs.getString(2), rs.getInt(3), instant(rs.getTimestamp(4)),
+                        instant(rs.getTimestamp(5))))
                 .findOne().orElse(null));
         if (row == null) {
             return false;
         }
-        BatchProvider provider = providers.get((String) row[0]);
-        String providerId = (String) row[1];
-        int polls = (Integer) row[2];
+        BatchProvider provider = providers.get(row.provider());
+        String providerId = row.providerBatchId();
+        int polls = row.polls();
         ProviderBatch pb;
         try {
             pb = provider.get(providerId);
@@ -97,16 +100,18 @@ public final class BatchPoller {
                             + "WHERE id = :id")
                     .bind("err", pb.errorCode() == null ? null : pb.errorCode() + ": " + pb.errorMessage())
                     .bind("id", batchId).execute());
-            LOG.info("Batch {} ({} {}) is {}: {} done, {} failed", batchId, row[0], providerId, pb.rawStatus(),
+            LOG.info("Batch {} ({} {}) is {}: {} done, {} failed", batchId, row.provider(), providerId, pb.rawStatus(),
                     pb.completed(), pb.failed());
             return true;
         }
-        Timestamp expires = (Timestamp) row[3];
-        Instant deadline = pb.expiresAt() != null ? pb.expiresAt() : expires == null ? null : expires.toInstant();
-        if (deadline != null && pb.state() != ProviderBatch.State.CANCELLING
-                && Instant.now().isAfter(deadline.plus(settings.stuckGrace()))) {
-            LOG.warn("Batch {} ({} {}) is still {} past its window: cancelling it; finished lines are kept and the rest "
-                    + "resubmitted", batchId, row[0], providerId, pb.rawStatus());
+        Instant windowEnd = pb.expiresAt() != null ? pb.expiresAt() : row.expiresAt();
+        Instant deadline = row.submittedAt().plus(settings.maxRunning());
+        if (windowEnd != null && windowEnd.plus(settings.stuckGrace()).isBefore(deadline)) {
+            deadline = windowEnd.plus(settings.stuckGrace());
+        }
+        if (pb.state() != ProviderBatch.State.CANCELLING && Instant.now().isAfter(deadline)) {
+            LOG.warn("Batch {} ({} {}) is still {} past its deadline: cancelling it; finished lines are kept and the rest "
+                    + "resubmitted", batchId, row.provider(), providerId, pb.rawStatus());
             try {
                 provider.cancel(providerId);
             } catch (ProviderException e) {
@@ -115,6 +120,13 @@ public final class BatchPoller {
         }
         schedule(batchId, polls, providers.sandboxed(provider.name()));
         return false;
+    }
+
+    private record Submitted(String provider, String providerBatchId, int polls, Instant expiresAt, Instant submittedAt) {
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
     }
 
     private void schedule(long batchId, int polls, boolean sandbox) {

@@ -29,9 +29,14 @@ public final class BatchpipeProcess implements AutoCloseable {
     }
 
     public static BatchpipeProcess start(Path workDir, Map<String, String> env, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m", "-cp", System.getProperty("java.class.path"), "dev.batchpipe.Batchpipe"));
+        return start(workDir, List.of("-Xmx512m"), env, args);
+    }
+
+    public static BatchpipeProcess start(Path workDir, List<String> jvmOptions, Map<String, String> env, String... args)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.batchpipe.Batchpipe"));
         cmd.addAll(List.of(args));
         Files.createDirectories(workDir);
         Path out = Files.createTempFile(workDir, "batchpipe-", ".out");

@@ -47,6 +47,12 @@ public abstract class PipelineTest extends DatabaseTest {
     @Produce
     protected ProducerTemplate template;
 
+    /** The sandbox a test class talks to; fast by default. */
+    protected SandboxConfig sandboxConfig() {
+        return SandboxConfig.builder().speed(2000).stageDelay(Duration.ofMillis(200)).tickInterval(Duration.ofMillis(20))
+                .build();
+    }
+
     /** Extra settings of a test class (e.g. lowered limits), as system properties for the class's context. */
     protected Map<String, String> settings() {
         return Map.of();
@@ -55,8 +61,7 @@ public abstract class PipelineTest extends DatabaseTest {
     @BeforeAll
     void startSandbox() throws IOException {
         work = Files.createTempDirectory("batchpipe-pipeline");
-        sandbox = SandboxServer.start(SandboxConfig.builder().speed(2000).stageDelay(Duration.ofMillis(200))
-                .tickInterval(Duration.ofMillis(20)).build());
+        sandbox = SandboxServer.start(sandboxConfig());
         System.setProperty("batchpipe.openai.api-key", OPENAI_KEY);
         System.setProperty("batchpipe.openai.base-url", sandbox.openAiBaseUrl());
         System.setProperty("batchpipe.data-dir", work.resolve("data").toString());
