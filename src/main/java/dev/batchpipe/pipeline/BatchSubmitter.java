@@ -38,6 +38,7 @@ public final class BatchSubmitter {
     private final RequestStates states;
     private final Instance instance;
     private final Settings settings;
+    private final LeaseKeeper leases;
 
     public record Settings(Path workDir, Duration lease, BatchPoller.Settings polling, Duration quotaBackoff) {
     }
@@ -50,6 +51,7 @@ public final class BatchSubmitter {
         this.states = states;
         this.instance = instance;
         this.settings = settings;
+        this.leases = new LeaseKeeper(jdbi, instance, settings.lease());
     }
 
     /** Batches not yet submitted whose lease is free (new ones, and those a crashed instance left half-way). */
@@ -76,7 +78,7 @@ public final class BatchSubmitter {
         BatchProvider provider = providers.get(b.provider());
         String tag = instance.tag(b.id());
         Path file = settings.workDir().resolve("batch-" + b.id() + ".jsonl");
-        try {
+        try (LeaseKeeper.Held held = leases.hold(b.id())) {
             String state = b.state();
             String inputFileId = b.inputFileId();
             if (state.equals("packed")) {
