@@ -9,7 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * First handler of every provider call: tags the call with its provider, records it, counts the status it ends
  * with, and applies what happens before a real provider looks at a request: added latency and dropped connections,
- * the API key check, then injected 429s and 5xx.
+ * the API key check, then injected 429s and 5xx; or, after it, an answer lost on the way back.
  */
 final class Gate implements Handler<RoutingContext> {
 
@@ -84,6 +84,13 @@ final class Gate implements Handler<RoutingContext> {
                 int status = f.serverErrorStatus();
                 throw new ApiError(ApiError.Kind.ofStatus(status), status == 529 ? "Overloaded (sandbox fault)."
                         : "The server had an error while processing your request (sandbox fault).");
+            }
+            if (targeted && rnd.nextDouble() < f.lostResponseProbability()) {
+                // the call is carried out; only its answer never leaves
+                ctx.addHeadersEndHandler(v -> {
+                    counters.of(provider).dropped.increment();
+                    ctx.request().connection().close();
+                });
             }
         } catch (ApiError e) {
             ctx.fail(e);
