@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * Sends packed batches to their provider, recording each step before taking the next:
  * {@code packed} → upload → {@code uploaded} (file id) → {@code creating} → create → {@code submitted} (batch id).
  * A batch found in {@code creating} was maybe created by a process that died before recording the id: the provider's
- * batch list is searched for our tag first, and the batch adopted instead of created twice.
+ * batch list is searched for it first (by our tag, or by size and age where batches carry no tag), and the batch
+ * adopted instead of created twice.
  */
 public final class BatchSubmitter {
 
@@ -92,7 +93,8 @@ public final class BatchSubmitter {
             ProviderBatch created = null;
             if (state.equals("creating")) {
                 Instant since = b.createdAt().minus(Duration.ofHours(1));
-                created = provider.findByTag(tag, since).orElse(null);
+                created = provider.findCreated(new BatchProvider.Lookup(tag, since, b.requestCount(),
+                        providerBatchId -> recordedElsewhere(b, providerBatchId))).orElse(null);
                 if (created != null) {
                     LOG.info("Adopted {} batch {} created for batch {} before a restart", b.provider(), created.id(), b.id());
                 }
@@ -113,6 +115,12 @@ public final class BatchSubmitter {
         } catch (IOException e) {
             throw new UncheckedIOException("batch " + b.id() + ": " + e.getMessage(), e);
         }
+    }
+
+    private boolean recordedElsewhere(Batch b, String providerBatchId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM batches WHERE provider = :p "
+                        + "AND provider_batch_id = :pid AND id <> :id")
+                .bind("p", b.provider()).bind("pid", providerBatchId).bind("id", b.id()).mapTo(Integer.class).one()) > 0;
     }
 
     private void record(Batch b, ProviderBatch pb) {

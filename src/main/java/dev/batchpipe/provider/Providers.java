@@ -71,6 +71,7 @@ public final class Providers {
                 sandbox ? () -> "sandbox" : () -> key,
                 OpenAiBatchProvider.Auth.BEARER,
                 null,
+                false,
                 config.optional("batchpipe.openai.organization").orElse(null),
                 config.optional("batchpipe.openai.project").orElse(null),
                 config.string("batchpipe.openai.completion-window", "24h"),
@@ -88,7 +89,7 @@ public final class Providers {
      */
     static ProviderLimits limits(Config config, String provider) {
         Map<String, Long> perModel = new LinkedHashMap<>();
-        String envPrefix = "BATCHPIPE_" + provider.toUpperCase(java.util.Locale.ROOT) + "_ENQUEUED_TOKENS_";
+        String envPrefix = "BATCHPIPE_" + ProviderLimits.normalise(provider) + "_ENQUEUED_TOKENS_";
         System.getenv().forEach((k, v) -> {
             if (k.startsWith(envPrefix) && !v.isBlank()) {
                 perModel.put(k.substring(envPrefix.length()), parseLong(k, v));
@@ -101,7 +102,8 @@ public final class Providers {
                 config.integer("batchpipe." + provider + ".max-requests-per-batch", 50_000),
                 config.longValue("batchpipe." + provider + ".max-batch-bytes", 200L * 1000 * 1000),
                 Map.copyOf(perModel),
-                config.longValue("batchpipe." + provider + ".enqueued-tokens", 0));
+                config.longValue("batchpipe." + provider + ".enqueued-tokens", 0),
+                config.integer("batchpipe." + provider + ".max-queued-requests", 0));
     }
 
     private static long parseLong(String key, String value) {
