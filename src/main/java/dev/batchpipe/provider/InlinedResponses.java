@@ -26,6 +26,8 @@ final class InlinedResponses implements BatchProvider.ResultStream {
     private final JsonParser parser;
     private final Function<JsonNode, ResultLine> decoder;
     private boolean started;
+    /** The array was read to its end (or the stream closed): never read on, the rest of the Operation is not ours. */
+    private boolean exhausted;
     private ResultLine next;
 
     InlinedResponses(InputStream in, Function<JsonNode, ResultLine> decoder) {
@@ -42,15 +44,15 @@ final class InlinedResponses implements BatchProvider.ResultStream {
     @Override
     public boolean hasNext() {
         try {
-            if (next == null) {
+            if (next == null && !exhausted) {
                 if (!started) {
                     started = true;
-                    if (parser.nextToken() != JsonToken.START_ARRAY) {
-                        return false; // no responses at all
-                    }
+                    exhausted = parser.nextToken() != JsonToken.START_ARRAY; // no responses at all
                 }
-                if (parser.nextToken() == JsonToken.START_OBJECT) {
+                if (!exhausted && parser.nextToken() == JsonToken.START_OBJECT) {
                     next = decoder.apply(parser.readValueAsTree());
+                } else {
+                    exhausted = true;
                 }
             }
             return next != null;
@@ -71,6 +73,7 @@ final class InlinedResponses implements BatchProvider.ResultStream {
 
     @Override
     public void close() throws IOException {
+        exhausted = true;
         parser.close();
         in.close();
     }
