@@ -96,7 +96,8 @@ public final class BatchSubmitter {
                 created = provider.findCreated(new BatchProvider.Lookup(tag, since, b.requestCount(),
                         providerBatchId -> recordedElsewhere(b, providerBatchId))).orElse(null);
                 if (created != null) {
-                    LOG.info("Adopted {} batch {} created for batch {} before a restart", b.provider(), created.id(), b.id());
+                    LOG.info("Adopted {} batch {}, created for batch {} before its id could be recorded", b.provider(),
+                            created.id(), b.id());
                 }
             } else {
                 jdbi.useHandle(h -> h.createUpdate("UPDATE batches SET state = 'creating' WHERE id = :id")
