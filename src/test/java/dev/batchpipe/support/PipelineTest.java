@@ -1,5 +1,6 @@
 package dev.batchpipe.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.batchpipe.BatchpipeConfiguration;
@@ -95,15 +96,16 @@ public abstract class PipelineTest extends DatabaseTest {
     }
 
     /**
-     * Takes a file in as the CLI's {@code process --provider P --model M} does, and packs it at once; returns the
-     * job. The provider sees exactly the prompts it would see from the inbox.
+     * Takes a file in as the CLI's {@code process --provider P --model M} does and starts packing it (without waiting
+     * for its submission, so a test can change faults meanwhile); returns the job. The provider sees exactly the
+     * prompts it would see from the inbox.
      */
     protected long process(String task, String name, String content, String provider, String model) throws IOException {
         Path file = Files.createDirectories(work.resolve("files")).resolve(name);
         Files.writeString(file, content);
         FileIntake intake = template.getCamelContext().getRegistry().lookupByNameAndType("fileIntake", FileIntake.class);
         long job = intake.accept(file, JobOptions.file(task).withOverrides(provider, model)).jobId();
-        template.sendBody("direct:pack", null);
+        template.asyncSendBody("direct:pack", null);
         return job;
     }
 
@@ -135,6 +137,23 @@ public abstract class PipelineTest extends DatabaseTest {
     protected String status(long jobId) {
         return db.withHandle(h -> h.createQuery("SELECT status FROM jobs WHERE id = :id").bind("id", jobId)
                 .mapTo(String.class).one());
+    }
+
+    /**
+     * Every item of the job whose source key matches {@code keys} (a LIKE pattern) ended with exactly one result or
+     * one dead letter, and the task rows are exactly those of succeeded requests.
+     */
+    protected void assertExactlyOneOutcomePerItem(long job, String keys) {
+        assertThat(count("""
+                SELECT count(*) FROM items i JOIN requests r ON r.item_id = i.id
+                WHERE i.job_id = ? AND i.source_key LIKE ?
+                  AND (SELECT count(*) FROM results s WHERE s.request_id = r.id)
+                    + (SELECT count(*) FROM dead_letters d WHERE d.request_id = r.id AND d.replayed_at IS NULL) <> 1""",
+                job, keys)).isZero();
+        assertThat(count("SELECT count(*) FROM news_classifications n JOIN requests r ON r.id = n.request_id "
+                + "WHERE r.job_id = ? AND r.state <> 'succeeded'", job)).isZero();
+        assertThat(count("SELECT count(*) FROM news_classifications WHERE article_id LIKE ?", keys))
+                .isEqualTo(count("SELECT count(*) FROM requests WHERE job_id = ? AND state = 'succeeded'", job));
     }
 
     /** JSON Lines of news articles with ids {@code prefix-1..n}. */
