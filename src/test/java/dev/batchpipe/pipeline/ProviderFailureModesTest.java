@@ -3,15 +3,27 @@ package dev.batchpipe.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.batchpipe.provider.AnthropicBatchProvider;
+import dev.batchpipe.provider.BatchRequest;
+import dev.batchpipe.provider.ProviderHttp;
+import dev.batchpipe.provider.Providers;
 import dev.batchpipe.sandbox.Provider;
 import dev.batchpipe.sandbox.ProviderFaults;
 import dev.batchpipe.sandbox.SandboxStats;
 import dev.batchpipe.support.PipelineTest;
+import dev.batchpipe.task.TaskRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -148,5 +160,54 @@ class ProviderFailureModesTest extends PipelineTest {
     private long batchesOf(long job) {
         return count("SELECT count(DISTINCT b.id) FROM batches b JOIN request_submissions s ON s.batch_id = b.id "
                 + "JOIN requests r ON r.id = s.request_id WHERE r.job_id = ? AND b.provider_batch_id IS NOT NULL", job);
+    }
+
+    /**
+     * Anthropic batches carry no tag, so a stranger's batch of the same size, created while ours was never made, is
+     * adopted. Its lines carry another installation's custom ids: none is written, and our requests go out again.
+     */
+    @Test
+    void aStrangersBatchAdoptedByMistakeAnswersNothingAndOurRequestsAreResubmitted() throws Exception {
+        faults("anthropic").dropProbability(1).target(paths("anthropic")[0]);
+        long job = process("news-classification", "stranger.jsonl", articles("anstr", 4), "anthropic", MODEL);
+        awaitUntil(() -> stats("anthropic").dropped() > 0);
+        sandbox.faults().reset();
+        // before our submitter looks again (its lease is 2 s): a batch of four requests from elsewhere, whose custom
+        // ids differ from ours only by the installation prefix, with answers that would pass our schema
+        List<String> ours = db.withHandle(h -> h.createQuery("SELECT custom_id FROM requests WHERE job_id = :j")
+                .bind("j", job).mapTo(String.class).list());
+        AnthropicBatchProvider stranger = new AnthropicBatchProvider(new AnthropicBatchProvider.Settings(
+                sandbox::anthropicBaseUrl, () -> "sk-ant-stranger", "bp-ffffffffffff-", providers().get("anthropic")
+                .limits()), new ProviderHttp.Retry(1, Duration.ZERO, Duration.ZERO, false));
+        Path lines = Files.createTempFile(work, "stranger", ".jsonl");
+        ObjectNode schema = registry("tasks", TaskRegistry.class).get("news-classification").request("classify")
+                .answerSchema().strictSubset();
+        for (String id : ours) {
+            Files.write(lines, (new String(stranger.encode(new BatchRequest(id, MODEL, "/v1/chat/completions", "",
+                    "Someone else's article about tulips.", 300, null, "classify", schema)), StandardCharsets.UTF_8)
+                    + "\n").getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
+        }
+        String theirs = stranger.create(MODEL, "", null, lines, ours.size(), "theirs").id();
+        awaitFinished(job);
+
+        assertThat(text("SELECT provider_batch_id FROM batches b JOIN request_submissions s ON s.batch_id = b.id "
+                + "JOIN requests r ON r.id = s.request_id WHERE r.job_id = ? AND s.submission = 1 LIMIT 1", job))
+                .as("the stranger's batch was adopted").isEqualTo(theirs);
+        assertThat(status(job)).isEqualTo("succeeded");
+        assertExactlyOneOutcomePerItem(job, "anstr-%");
+        assertThat(count("SELECT count(*) FROM results s JOIN requests r ON r.id = s.request_id JOIN batches b "
+                + "ON b.id = s.batch_id WHERE r.job_id = ? AND b.provider_batch_id = ?", job, theirs)).isZero();
+        assertThat(count("SELECT count(*) FROM requests WHERE job_id = ? AND submissions = 2 AND attempts = 0", job))
+                .isEqualTo(4);
+        assertThat(count("SELECT count(*) FROM news_classifications WHERE article_id LIKE 'anstr-%' "
+                + "AND summary_en ILIKE '%tulips%'")).isZero();
+    }
+
+    private Providers providers() {
+        return registry("providers", Providers.class);
+    }
+
+    private <T> T registry(String name, Class<T> type) {
+        return template.getCamelContext().getRegistry().lookupByNameAndType(name, type);
     }
 }
