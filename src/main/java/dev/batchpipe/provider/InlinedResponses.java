@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.util.NoSuchElementException;
 import java.util.function.Function;
 
 /**
@@ -18,7 +17,7 @@ import java.util.function.Function;
  * ({@code response.inlinedResponses.inlinedResponses[]}) as it streams in, so the rest of the Operation (and the
  * same answers repeated under {@code metadata.output}) are never held in memory.
  */
-final class InlinedResponses implements BatchProvider.ResultStream {
+final class InlinedResponses extends ResultLines {
 
     private static final JsonPointer RESPONSES = JsonPointer.compile("/response/inlinedResponses/inlinedResponses");
 
@@ -26,9 +25,6 @@ final class InlinedResponses implements BatchProvider.ResultStream {
     private final JsonParser parser;
     private final Function<JsonNode, ResultLine> decoder;
     private boolean started;
-    /** The array was read to its end (or the stream closed): never read on, the rest of the Operation is not ours. */
-    private boolean exhausted;
-    private ResultLine next;
 
     InlinedResponses(InputStream in, Function<JsonNode, ResultLine> decoder) {
         this.in = in;
@@ -41,39 +37,20 @@ final class InlinedResponses implements BatchProvider.ResultStream {
         }
     }
 
+    /** The next answer; null at the end of the array (then nothing more is read: the rest is not ours). */
     @Override
-    public boolean hasNext() {
-        try {
-            if (next == null && !exhausted) {
-                if (!started) {
-                    started = true;
-                    exhausted = parser.nextToken() != JsonToken.START_ARRAY; // no responses at all
-                }
-                if (!exhausted && parser.nextToken() == JsonToken.START_OBJECT) {
-                    next = decoder.apply(parser.readValueAsTree());
-                } else {
-                    exhausted = true;
-                }
+    protected ResultLine read() throws IOException {
+        if (!started) {
+            started = true;
+            if (parser.nextToken() != JsonToken.START_ARRAY) {
+                return null; // no responses at all
             }
-            return next != null;
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading the batch's inline responses failed: " + e.getMessage(), e);
         }
+        return parser.nextToken() == JsonToken.START_OBJECT ? decoder.apply(parser.readValueAsTree()) : null;
     }
 
     @Override
-    public ResultLine next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
-        ResultLine r = next;
-        next = null;
-        return r;
-    }
-
-    @Override
-    public void close() throws IOException {
-        exhausted = true;
+    protected void release() throws IOException {
         parser.close();
         in.close();
     }
