@@ -145,12 +145,15 @@ public final class GeminiBatchProvider implements BatchProvider {
 
     @Override
     public ProviderBatch create(String model, String endpoint, String inputFileId, Path jsonl, int count, String tag) {
-        String name = TextNode.valueOf(tag).toString();
-        HttpRequest.BodyPublisher body = inputFileId != null
-                ? HttpRequest.BodyPublishers.ofString("{\"batch\":{\"display_name\":" + name + ",\"input_config\":"
-                        + "{\"file_name\":" + TextNode.valueOf(inputFileId) + "}}}")
-                : JsonArrayBody.of(jsonl, "{\"batch\":{\"display_name\":" + name
-                        + ",\"input_config\":{\"requests\":{\"requests\":[", GeminiBatchProvider::inlineItem, "]}}}}");
+        HttpRequest.BodyPublisher body;
+        if (inputFileId != null) {
+            ObjectNode root = ProviderHttp.JSON.createObjectNode();
+            root.putObject("batch").put("display_name", tag).putObject("input_config").put("file_name", inputFileId);
+            body = HttpRequest.BodyPublishers.ofString(root.toString());
+        } else {
+            body = JsonArrayBody.of(jsonl, "{\"batch\":{\"display_name\":" + TextNode.valueOf(tag)
+                    + ",\"input_config\":{\"requests\":{\"requests\":[", GeminiBatchProvider::inlineItem, "]}}}}");
+        }
         String path = "/v1beta/models/" + modelId(model) + ":batchGenerateContent";
         // a 429 means nothing was created and may be retried; anything else is resolved through findCreated
         return parse(http.json(() -> request(path).timeout(Duration.ofMinutes(30))
