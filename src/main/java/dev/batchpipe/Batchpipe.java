@@ -1,7 +1,9 @@
 package dev.batchpipe;
 
+import dev.batchpipe.cli.DeadLettersCommand;
 import dev.batchpipe.cli.ExitCodes;
 import dev.batchpipe.cli.ProcessCommand;
+import dev.batchpipe.cli.ReplayCommand;
 import dev.batchpipe.cli.RunCommand;
 import dev.batchpipe.cli.SandboxCommand;
 import dev.batchpipe.cli.StatusCommand;
@@ -14,7 +16,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "batchpipe", mixinStandardHelpOptions = true, versionProvider = Batchpipe.Version.class,
         description = "Turns large volumes of text into PostgreSQL rows through the LLM providers' batch APIs.",
-        subcommands = {RunCommand.class, ProcessCommand.class, StatusCommand.class, SandboxCommand.class},
+        subcommands = {RunCommand.class, ProcessCommand.class, StatusCommand.class, DeadLettersCommand.class,
+                ReplayCommand.class, SandboxCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",
@@ -34,7 +37,15 @@ public final class Batchpipe implements Runnable {
         if (!service && System.getProperty("batchpipe.console.level") == null) {
             System.setProperty("batchpipe.console.level", "WARN");
         }
-        System.exit(execute(args));
+        int code;
+        try {
+            code = execute(args);
+        } catch (Throwable t) {
+            // an Error escaping a command must not leave the JVM running on its non-daemon threads
+            t.printStackTrace();
+            code = ExitCodes.STARTUP;
+        }
+        System.exit(code);
     }
 
     /** Runs a command line and returns its exit code; used by {@link #main} and by tests that run the CLI in-process. */

@@ -4,18 +4,26 @@ import dev.batchpipe.cost.PriceTable;
 import dev.batchpipe.ingest.EntityResolver;
 import dev.batchpipe.ingest.OutputWriter;
 import dev.batchpipe.ingest.ResultIngester;
+import dev.batchpipe.intake.DbIntake;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.InboxIntake;
+import dev.batchpipe.intake.JobWriter;
 import dev.batchpipe.intake.RequestFactory;
 import dev.batchpipe.pipeline.BatchPacker;
 import dev.batchpipe.pipeline.BatchPoller;
 import dev.batchpipe.pipeline.BatchSubmitter;
+import dev.batchpipe.pipeline.DeadLetters;
 import dev.batchpipe.pipeline.Instance;
+import dev.batchpipe.pipeline.JobCompletion;
+import dev.batchpipe.pipeline.OvernightWindow;
+import dev.batchpipe.pipeline.OvernightWindows;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.provider.SandboxLauncher;
 import dev.batchpipe.sandbox.SandboxConfig;
+import dev.batchpipe.store.ApiGuard;
+import dev.batchpipe.store.ClusteredQuartz;
 import dev.batchpipe.store.Database;
 import dev.batchpipe.store.DatabaseHealthCheck;
 import dev.batchpipe.store.JobReports;
@@ -37,6 +45,8 @@ import org.jdbi.v3.core.Jdbi;
  * {@code @CamelMainTest}, so tests boot exactly what production boots.
  */
 public class BatchpipeConfiguration implements CamelConfiguration {
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BatchpipeConfiguration.class);
 
     @Override
     public void configure(CamelContext context) throws Exception {
@@ -60,7 +70,6 @@ public class BatchpipeConfiguration implements CamelConfiguration {
         Jdbi jdbi = database.jdbi();
         JobReports reports = new JobReports(jdbi);
         registry.bind("jobReports", reports);
-        registry.bind("jobsApi", new JobsApi(reports));
 
         TaskRegistry tasks = TaskRegistry.load(context, config.path("batchpipe.tasks.dir", "./tasks"));
         registry.bind("tasks", tasks);
@@ -83,12 +92,12 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                 Duration.ZERO));
         RequestRenderer renderer = new RequestRenderer(tasks);
 
-        FileIntake fileIntake = new FileIntake(jdbi, tasks, new RequestFactory(new TokenEstimator(), providers),
-                new FileIntake.Settings(
-                        config.integer("batchpipe.intake.chunk-size", 500),
-                        config.integer("batchpipe.intake.max-record-bytes", 8 << 20),
-                        config.integer("batchpipe.intake.max-stored-errors", 10_000),
-                        dataDir.resolve("errors")));
+        JobWriter jobWriter = new JobWriter(jdbi, new RequestFactory(new TokenEstimator(), providers),
+                config.integer("batchpipe.intake.max-stored-errors", 10_000));
+        FileIntake fileIntake = new FileIntake(jobWriter, tasks, new FileIntake.Settings(
+                config.integer("batchpipe.intake.chunk-size", 500),
+                config.integer("batchpipe.intake.max-record-bytes", 8 << 20),
+                dataDir.resolve("errors")));
         registry.bind("fileIntake", fileIntake);
         registry.bind("inboxIntake", new InboxIntake(fileIntake, tasks));
         if (config.bool("camel.server.enabled", false)) {
@@ -102,7 +111,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                 config.duration("batchpipe.poll.sandbox-first-interval", Duration.ofMillis(500)),
                 config.duration("batchpipe.poll.sandbox-max-interval", Duration.ofSeconds(3)),
                 config.duration("batchpipe.poll.stuck-grace", Duration.ofHours(1)));
-        registry.bind("batchPacker", new BatchPacker(jdbi, providers, renderer, states));
+        JobCompletion completion = new JobCompletion(tasks);
+        registry.bind("batchPacker", new BatchPacker(jdbi, providers, renderer, states, completion));
         registry.bind("batchSubmitter", new BatchSubmitter(jdbi, providers, renderer, states, instance,
                 new BatchSubmitter.Settings(dataDir.resolve("batches"), lease, polling, quotaBackoff)));
         registry.bind("batchPoller", new BatchPoller(jdbi, providers, states, instance, polling));
@@ -110,8 +120,29 @@ public class BatchpipeConfiguration implements CamelConfiguration {
         OutputWriter writer = new OutputWriter(new EntityResolver(
                 config.decimal("batchpipe.entities.similarity-threshold", 0.6)));
         writer.verify(jdbi, tasks);
-        registry.bind("resultIngester", new ResultIngester(jdbi, providers, tasks, writer, states,
+        registry.bind("resultIngester", new ResultIngester(jdbi, providers, tasks, writer, states, completion,
                 PriceTable.fromConfig(config), instance, lease, quotaBackoff));
+        registry.bind("dbIntake", new DbIntake(jdbi, tasks, jobWriter, completion, instance, new DbIntake.Settings(
+                config.integer("batchpipe.db-source.claim-size", 500), lease,
+                config.bool("batchpipe.db-source.auto-pickup", true))));
+        registry.bind("overnightWindow", new OvernightWindow(jdbi));
+        DeadLetters deadLetters = new DeadLetters(jdbi, tasks);
+        registry.bind("deadLetters", deadLetters);
+        ApiGuard guard = new ApiGuard(config.string("batchpipe.http.host", "127.0.0.1"),
+                config.optional("batchpipe.api.token").orElse(null));
+        if (config.bool("camel.server.enabled", false) && guard.openToTheNetwork()
+                && config.optional("batchpipe.api.token").isEmpty()) {
+            LOG.warn("The API is bound to {} without BATCHPIPE_API_TOKEN: its changing endpoints refuse every call",
+                    config.string("batchpipe.http.host", "127.0.0.1"));
+        }
+        registry.bind("jobsApi", new JobsApi(reports, tasks, fileIntake, deadLetters, guard, dataDir.resolve("uploads")));
+
+        registry.bind("quartz", ClusteredQuartz.component(database.dataSource(),
+                config.bool("batchpipe.quartz.clustered", true), config.string("batchpipe.quartz.instance-id", "AUTO")));
+        registry.bind("pgEventDataSource", database.notificationDataSource());
+        if (config.bool("batchpipe.overnight.enabled", true)) {
+            context.addLifecycleStrategy(new OvernightWindows(tasks, config));
+        }
     }
 
     /** Vert.x would fail later with a bare "Address already in use"; say which setting to change instead. */

@@ -40,7 +40,10 @@ public final class BatchpipeService implements AutoCloseable {
         if (mode == Mode.COMMAND) {
             main.addOverrideProperty("camel.server.enabled", "false");
             main.addOverrideProperty("camel.management.enabled", "false");
-            main.addOverrideProperty("camel.main.auto-startup-exclude-pattern", "inbox");
+            // one-shot commands neither sweep the inbox nor claim database work, and keep their own scheduler
+            main.addOverrideProperty("camel.main.auto-startup-exclude-pattern", "inbox,db-*");
+            main.addOverrideProperty("batchpipe.quartz.clustered", "false");
+            main.addOverrideProperty("batchpipe.overnight.enabled", "false");
             main.addOverrideProperty("camel.main.routes-exclude-pattern", "**/api.camel.yaml");
         }
         overrides.forEach(main::addOverrideProperty);

@@ -48,7 +48,7 @@ public final class OutputWriter {
                 for (TaskDefinition.RequestTemplate t : task.requests()) {
                     for (TaskDefinition.Output o : t.outputs()) {
                         Map<String, Column> columns = loadColumns(h, o.table());
-                        String where = task.source() + ": request " + t.name() + ", table " + o.table();
+                        String where = task.file() + ": request " + t.name() + ", table " + o.table();
                         if (columns.isEmpty()) {
                             throw new StartupException(where + " does not exist (add a migration in sql/)");
                         }

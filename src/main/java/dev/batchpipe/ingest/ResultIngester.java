@@ -2,9 +2,11 @@ package dev.batchpipe.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchpipe.CrashPoints;
 import dev.batchpipe.cost.PriceTable;
 import dev.batchpipe.pipeline.Batches;
 import dev.batchpipe.pipeline.Instance;
+import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
 import dev.batchpipe.provider.BatchProvider;
@@ -39,18 +41,21 @@ public final class ResultIngester {
     private final TaskRegistry tasks;
     private final OutputWriter writer;
     private final RequestStates states;
+    private final JobCompletion completion;
     private final PriceTable prices;
     private final Instance instance;
     private final Duration lease;
     private final Duration quotaBackoff;
 
     public ResultIngester(Jdbi jdbi, Providers providers, TaskRegistry tasks, OutputWriter writer, RequestStates states,
-                          PriceTable prices, Instance instance, Duration lease, Duration quotaBackoff) {
+                          JobCompletion completion, PriceTable prices, Instance instance, Duration lease,
+                          Duration quotaBackoff) {
         this.jdbi = jdbi;
         this.providers = providers;
         this.tasks = tasks;
         this.writer = writer;
         this.states = states;
+        this.completion = completion;
         this.prices = prices;
         this.instance = instance;
         this.lease = lease;
@@ -87,6 +92,7 @@ public final class ResultIngester {
 
     /** One result line, in its own transaction. */
     public void write(ResultLine line, long batchId) {
+        CrashPoints.reached("mid-download");
         long[] id = RequestRenderer.parseCustomId(line.customId());
         if (id == null) {
             LOG.warn("Batch {}: ignoring a result line with a custom id we did not make: {}", batchId, line.customId());
@@ -152,6 +158,7 @@ public final class ResultIngester {
             h.execute("SAVEPOINT output");
             writer.write(h, template, readStored(r.payload()), answer, r.id());
             h.execute("RELEASE SAVEPOINT output");
+            CrashPoints.reached("mid-ingest");
         } catch (RuntimeException | java.sql.SQLException e) {
             // the answer passed the schema but the table refused it (a CHECK constraint, say): the request's problem
             h.execute("ROLLBACK TO SAVEPOINT output");
@@ -191,7 +198,7 @@ public final class ResultIngester {
             h.createUpdate("UPDATE batches SET state = 'ingested', ingested_at = now(), lease_owner = NULL, "
                     + "lease_until = NULL WHERE id = :id").bind("id", batchId).execute();
             Batches.releaseQuota(h, batchId);
-            RequestStates.completeFinishedJobs(h);
+            completion.complete(h);
             if (!unanswered.isEmpty()) {
                 LOG.info("Batch {}: {} request(s) without a result go back to wait", batchId, unanswered.size());
             }

@@ -31,12 +31,15 @@ public final class BatchPacker {
     private final Providers providers;
     private final RequestRenderer renderer;
     private final RequestStates states;
+    private final JobCompletion completion;
 
-    public BatchPacker(Jdbi jdbi, Providers providers, RequestRenderer renderer, RequestStates states) {
+    public BatchPacker(Jdbi jdbi, Providers providers, RequestRenderer renderer, RequestStates states,
+                       JobCompletion completion) {
         this.jdbi = jdbi;
         this.providers = providers;
         this.renderer = renderer;
         this.states = states;
+        this.completion = completion;
     }
 
     private record Group(String provider, String model, String endpoint) {
@@ -63,7 +66,7 @@ public final class BatchPacker {
                 batches.add(batch);
             }
         }
-        jdbi.useHandle(RequestStates::completeFinishedJobs);
+        jdbi.useTransaction(completion::complete);
         return batches;
     }
 

@@ -1,6 +1,7 @@
 package dev.batchpipe.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchpipe.CrashPoints;
 import dev.batchpipe.provider.BatchProvider;
 import dev.batchpipe.provider.ProviderBatch;
 import dev.batchpipe.provider.ProviderException;
@@ -85,6 +86,7 @@ public final class BatchSubmitter {
             if (state.equals("packed")) {
                 writeInput(b, provider, file);
                 inputFileId = provider.upload(file, "batchpipe-" + tag.replace(':', '-'));
+                CrashPoints.reached("after-upload");
                 String fid = inputFileId;
                 jdbi.useHandle(h -> h.createUpdate("UPDATE batches SET state = 'uploaded', input_file_id = :f WHERE id = :id")
                         .bind("f", fid).bind("id", b.id()).execute());
@@ -108,6 +110,7 @@ public final class BatchSubmitter {
                     writeInput(b, provider, file); // inline providers send the lines with create
                 }
                 created = provider.create(b.model(), b.endpoint(), inputFileId, file, b.requestCount(), tag);
+                CrashPoints.reached("after-create");
             }
             record(b, created);
             Files.deleteIfExists(file);
@@ -144,6 +147,12 @@ public final class BatchSubmitter {
      */
     private void refused(Batch b, ProviderException e) {
         boolean quota = e.status() == 429 || "token_limit_exceeded".equals(e.code()) || "RESOURCE_EXHAUSTED".equals(e.code());
+        if (e.status() == 401 || e.status() == 403) {
+            // the account, not the requests: nothing is consumed, and everything waits for the key to be fixed
+            LOG.error("Batch {}: {} refused our credentials ({}); check its API key. Retrying later", b.id(), b.provider(),
+                    e.getMessage());
+            return;
+        }
         if (e.retryable() && !quota) {
             LOG.warn("Batch {}: {} is not reachable now ({}); retrying later", b.id(), b.provider(), e.getMessage());
             return;

@@ -78,18 +78,4 @@ public final class RequestStates {
                         + "updated_at = now() WHERE id = :id")
                 .bind("reason", reason).bind("delay", delay.toMillis() / 1000.0).bind("id", requestId).execute();
     }
-
-    /**
-     * Jobs whose requests have all reached a final state become succeeded (or partial, with dead letters). Cheap
-     * enough to run after every batch.
-     */
-    public static int completeFinishedJobs(Handle h) {
-        return h.createUpdate("""
-                UPDATE jobs j SET finished_at = now(),
-                  status = CASE WHEN EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state = 'dead')
-                                THEN 'partial' ELSE 'succeeded' END
-                WHERE j.status = 'active'
-                  AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state IN ('pending', 'batched'))
-                """).execute();
-    }
 }

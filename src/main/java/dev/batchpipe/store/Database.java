@@ -32,12 +32,19 @@ public final class Database implements Service, AutoCloseable {
     private final EmbeddedPostgresServer embedded;
     private final Jdbi jdbi;
     private final String description;
+    private final String url;
+    private final String user;
+    private final String password;
 
-    private Database(HikariDataSource dataSource, EmbeddedPostgresServer embedded, String description) {
+    private Database(HikariDataSource dataSource, EmbeddedPostgresServer embedded, String description, String url,
+                     String user, String password) {
         this.dataSource = dataSource;
         this.embedded = embedded;
         this.jdbi = Jdbi.create(dataSource);
         this.description = description;
+        this.url = url;
+        this.user = user;
+        this.password = password;
     }
 
     public record Settings(String url, String user, String password, Path dataDir, int poolSize) {
@@ -72,7 +79,7 @@ public final class Database implements Service, AutoCloseable {
             }
             throw new StartupException("Cannot connect to " + description + ": " + rootMessage(e), e);
         }
-        Database db = new Database(ds, embedded, description);
+        Database db = new Database(ds, embedded, description, url, user, password);
         try {
             db.migrate();
         } catch (RuntimeException e) {
@@ -149,6 +156,35 @@ public final class Database implements Service, AutoCloseable {
 
     public String description() {
         return description;
+    }
+
+    /**
+     * A data source for LISTEN (camel-pgevent), which needs the pgjdbc-ng driver rather than the pool's: the same
+     * server, database and credentials, on a connection of its own.
+     */
+    public DataSource notificationDataSource() {
+        java.net.URI u = java.net.URI.create(url.substring("jdbc:".length()));
+        com.impossibl.postgres.jdbc.PGDataSource ds = new com.impossibl.postgres.jdbc.PGDataSource();
+        ds.setHost(u.getHost());
+        ds.setPort(u.getPort() > 0 ? u.getPort() : 5432);
+        ds.setDatabaseName(u.getPath().isEmpty() ? "postgres" : u.getPath().substring(1));
+        String u2 = user;
+        String p2 = password;
+        if (u.getQuery() != null) {
+            for (String kv : u.getQuery().split("&")) {
+                String[] pair = kv.split("=", 2);
+                if (pair.length == 2 && pair[0].equals("user") && (u2 == null || u2.isBlank())) {
+                    u2 = pair[1];
+                } else if (pair.length == 2 && pair[0].equals("password") && (p2 == null || p2.isBlank())) {
+                    p2 = pair[1];
+                }
+            }
+        }
+        ds.setUser(u2 == null || u2.isBlank() ? "postgres" : u2);
+        if (p2 != null && !p2.isBlank()) {
+            ds.setPassword(p2);
+        }
+        return ds;
     }
 
     /** Cheap liveness probe for the health check. */

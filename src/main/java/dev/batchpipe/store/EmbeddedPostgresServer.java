@@ -80,6 +80,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                     .setOutputRedirector(log)
                     .setErrorRedirector(log)
                     .setPGStartupWait(Duration.ofSeconds(60))
+                    // zonky turns synchronous commit off for tests; a committed row must survive a power cut here
+                    .setServerConfig("synchronous_commit", "on")
                     .start();
             return new EmbeddedPostgresServer(pgData, pg.getPort(), channel, lock, pg, null);
         } catch (IOException | RuntimeException e) {

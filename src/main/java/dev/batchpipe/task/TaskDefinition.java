@@ -10,16 +10,24 @@ import java.util.Map;
 public record TaskDefinition(
         String name,
         String description,
-        String source,
+        String file,
         String keyField,
         JsonSchemaSpec inputSchema,
         String provider,
         String model,
-        List<RequestTemplate> requests) {
+        List<RequestTemplate> requests,
+        Source source) {
 
     public RequestTemplate request(String name) {
         return requests.stream().filter(r -> r.name().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("task " + this.name + " has no request " + name));
+    }
+
+    /**
+     * A table other systems write the task's input into (optional). Its rows are extracted when they are new or
+     * changed ({@code auto}), or when an extraction run selects them; see sql/V2 for the columns it needs.
+     */
+    public record Source(String table, boolean auto, String schedule, int priority) {
     }
 
     /** One LLM call per item. Provider and model fall back to the task's. */

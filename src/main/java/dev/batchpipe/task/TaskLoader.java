@@ -63,7 +63,26 @@ public final class TaskLoader {
             throw new TaskFileException(source + ": request names must be unique");
         }
         return new TaskDefinition(name, text(root, "description", source, false), source, keyField, inputSchema,
-                provider, model, List.copyOf(requests));
+                provider, model, List.copyOf(requests), dbSource(root.get("source"), source + ": source"));
+    }
+
+    private static TaskDefinition.Source dbSource(JsonNode node, String where) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        String table = text(node, "table", where, true);
+        if (!table.matches("[a-z_][a-z0-9_]*")) {
+            throw new TaskFileException(where + ": table must be a plain lower-case SQL name");
+        }
+        String schedule = orElse(text(node, "schedule", where, false), "asap");
+        if (!schedule.equals("asap") && !schedule.equals("overnight")) {
+            throw new TaskFileException(where + ": schedule must be asap or overnight");
+        }
+        int priority = node.path("priority").asInt(5);
+        if (priority < 1 || priority > 10) {
+            throw new TaskFileException(where + ": priority must be between 1 and 10");
+        }
+        return new TaskDefinition.Source(table, node.path("auto").asBoolean(true), schedule, priority);
     }
 
     private static TaskDefinition.RequestTemplate request(JsonNode node, String where, String taskProvider,

@@ -59,7 +59,7 @@ public final class TaskRegistry {
                 throw new StartupException("Cannot read tasks in " + diskDir + ": " + e.getMessage(), e);
             }
         }
-        onDisk.forEach((name, t) -> LOG.debug("Task {} from {}", name, t.source()));
+        onDisk.forEach((name, t) -> LOG.debug("Task {} from {}", name, t.file()));
         builtIn.putAll(onDisk);
         LOG.info("Tasks: {}", String.join(", ", builtIn.keySet()));
         return new TaskRegistry(builtIn.values());
@@ -68,7 +68,7 @@ public final class TaskRegistry {
     private static void add(Map<String, TaskDefinition> tasks, TaskDefinition t) {
         TaskDefinition previous = tasks.putIfAbsent(t.name(), t);
         if (previous != null) {
-            throw new TaskFileException(t.source() + ": task " + t.name() + " is also defined in " + previous.source());
+            throw new TaskFileException(t.file() + ": task " + t.name() + " is also defined in " + previous.file());
         }
     }
 

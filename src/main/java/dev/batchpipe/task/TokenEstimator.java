@@ -16,14 +16,8 @@ public final class TokenEstimator {
     private static final int PER_REQUEST_OVERHEAD = 3;
     private static final double OTHER_PROVIDER_MARGIN = 1.15;
 
-    private final Encoding o200k;
-    private final Encoding cl100k;
-
-    public TokenEstimator() {
-        EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
-        o200k = registry.getEncoding(EncodingType.O200K_BASE);
-        cl100k = registry.getEncoding(EncodingType.CL100K_BASE);
-    }
+    // loaded on first use (a second or so each): commands that take nothing in never pay for it
+    private final EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
 
     public int estimate(String provider, String model, String system, String user) {
         Encoding enc = encodingFor(model);
@@ -41,6 +35,6 @@ public final class TokenEstimator {
     private Encoding encodingFor(String model) {
         String m = model.toLowerCase(java.util.Locale.ROOT);
         boolean legacy = m.startsWith("gpt-4-") || m.equals("gpt-4") || m.startsWith("gpt-3.5");
-        return legacy ? cl100k : o200k;
+        return registry.getEncoding(legacy ? EncodingType.CL100K_BASE : EncodingType.O200K_BASE);
     }
 }

@@ -83,7 +83,39 @@ class CliProcessTest {
                 assertThat(p.output()).contains("1 dead-lettered").contains("answer does not match the schema")
                         .doesNotContain("sk-cli-test");
             }
+            try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "dead-letters", "--task", "news-classification")) {
+                assertThat(p.waitFor(Duration.ofSeconds(60))).isZero();
+                assertThat(p.output()).containsPattern("1\\s+1\\s+news-classification\\s+d1\\s+1\\s+failed 3 attempt");
+            }
+            sandbox.faults().reset();
+            try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "replay", "--all")) {
+                assertThat(p.waitFor(Duration.ofSeconds(60))).isZero();
+                assertThat(p.output()).contains("1 request(s) sent again.");
+            }
+            try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "dead-letters")) {
+                assertThat(p.waitFor(Duration.ofSeconds(60))).isZero();
+                assertThat(p.output()).contains("No dead letters.");
+            }
         }
+    }
+
+    @Test
+    void runWithATaskRequestsAnExtractionRun() throws Exception {
+        String url = TestDatabase.freshUrl();
+        Map<String, String> env = Map.of("BATCHPIPE_DB_URL", url);
+        try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "run", "--task", "knowledge-extraction", "--limit", "5",
+                "--since", "2026-01-01", "--priority", "8", "--now")) {
+            assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isZero();
+            assertThat(p.output()).contains("Extraction run 1 of knowledge-extraction requested");
+        }
+        var row = org.jdbi.v3.core.Jdbi.create(url).withHandle(h -> h.createQuery(
+                "SELECT task, row_limit, priority, schedule, status, since IS NOT NULL AS has_since FROM extraction_runs")
+                .mapToMap().one());
+        assertThat(row).containsEntry("task", "knowledge-extraction").containsEntry("row_limit", 5)
+                .containsEntry("schedule", "asap").containsEntry("status", "requested").containsEntry("has_since", true);
+        assertThat(((Number) row.get("priority")).intValue()).isEqualTo(8);
+        assertThat(run(env, "run", "--task", "news-classification")).as("a task without a source table").isEqualTo(2);
+        assertThat(run(env, "run", "--limit", "5")).as("run options without --task").isEqualTo(2);
     }
 
     private int run(Map<String, String> env, String... args) throws Exception {

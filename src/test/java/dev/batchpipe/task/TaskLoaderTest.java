@@ -54,6 +54,15 @@ class TaskLoaderTest {
     }
 
     @Test
+    void aSourceTableMakesATaskDatabaseTriggered() {
+        TaskDefinition t = load(MINIMAL + "source:\n  table: t_source\n  schedule: overnight\n  priority: 9\n");
+        assertThat(t.source()).isEqualTo(new TaskDefinition.Source("t_source", true, "overnight", 9));
+        assertThat(load(MINIMAL).source()).isNull();
+        assertThatThrownBy(() -> load(MINIMAL + "source:\n  table: \"drop table x\"\n"))
+                .hasMessage("t.yaml: source: table must be a plain lower-case SQL name");
+    }
+
+    @Test
     void mistakesNameTheFileAndTheKey() {
         assertThatThrownBy(() -> load(MINIMAL.replace("Read {{body}}", "Read {{bogus}}")))
                 .hasMessage("t.yaml: requests[0]: prompt uses {{bogus}} which input.schema does not define");

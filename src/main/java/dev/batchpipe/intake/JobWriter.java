@@ -1,0 +1,214 @@
+package dev.batchpipe.intake;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.batchpipe.task.TaskDefinition;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BiConsumer;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Writes records into a job, whatever they came from (a file, rows of a source table): each record is validated
+ * against the task's input schema, deduplicated (within the input by key, across inputs by task + key + content
+ * hash), and committed as an item with its requests. One chunk is one transaction; the job remembers the last line
+ * committed, so an interrupted intake resumes.
+ */
+public final class JobWriter {
+
+    static final ObjectMapper CANONICAL = new ObjectMapper().configure(JsonNodeFeature.WRITE_PROPERTIES_SORTED, true);
+
+    private final Jdbi jdbi;
+    private final RequestFactory requests;
+    private final int maxStoredErrors;
+
+    public JobWriter(Jdbi jdbi, RequestFactory requests, int maxStoredErrors) {
+        this.jdbi = jdbi;
+        this.requests = requests;
+        this.maxStoredErrors = maxStoredErrors;
+    }
+
+    public record Job(long id, String status, long linesRead) {
+    }
+
+    /**
+     * What a chunk produced: rejected records, keys that became new items, and keys whose exact content was already
+     * taken in before (by another input).
+     */
+    public record Chunk(List<InputRecord.Bad> rejected, Map<String, Long> newItems, Set<String> known) {
+    }
+
+    /** A new job, or, when {@code fingerprint} matches an earlier input of the task, that input's job. */
+    public Job open(JobOptions o, String source, String fingerprint) {
+        return jdbi.inTransaction(h -> {
+            Optional<Long> created = h.createQuery("INSERT INTO jobs (task, source_kind, source, source_fingerprint, "
+                            + "schedule, priority, provider, model) VALUES (:task, :kind, :source, :fp, :schedule, :priority, "
+                            + ":provider, :model) ON CONFLICT (task, source_fingerprint) DO NOTHING RETURNING id")
+                    .bind("task", o.task()).bind("kind", o.sourceKind()).bind("source", source).bind("fp", fingerprint)
+                    .bind("schedule", o.schedule()).bind("priority", o.priority()).bind("provider", o.provider())
+                    .bind("model", o.model()).mapTo(Long.class).findOne();
+            return h.createQuery("SELECT id, status, lines_read FROM jobs WHERE "
+                            + (created.isPresent() ? "id = :id" : "task = :task AND source_fingerprint = :fp"))
+                    .bind("id", created.orElse(0L)).bind("task", o.task()).bind("fp", fingerprint)
+                    .map((rs, ctx) -> new Job(rs.getLong(1), rs.getString(2), rs.getLong(3))).one();
+        });
+    }
+
+    /**
+     * Commits one chunk of records in one transaction; {@code alsoInTransaction} runs in it after the items are
+     * written (to move source rows on, say), so both commit or neither does.
+     */
+    public Chunk commit(long jobId, TaskDefinition task, JobOptions options, List<InputRecord> records,
+                        BiConsumer<Handle, Chunk> alsoInTransaction) {
+        List<InputRecord.Bad> bad = new ArrayList<>();
+        Map<String, Candidate> candidates = new LinkedHashMap<>();
+        for (InputRecord r : records) {
+            if (r instanceof InputRecord.Bad b) {
+                bad.add(b);
+                continue;
+            }
+            ObjectNode value = ((InputRecord.Parsed) r).value();
+            List<String> problems = task.inputSchema().problems(value);
+            if (!problems.isEmpty()) {
+                bad.add(new InputRecord.Bad(r.line(), String.join("; ", problems), value.toString()));
+                continue;
+            }
+            String key = value.get(task.keyField()).asText();
+            Candidate earlier = candidates.get(key);
+            if (earlier != null) {
+                bad.add(duplicate(task, key, earlier.line(), r.line(), value));
+                continue;
+            }
+            candidates.put(key, new Candidate(r.line(), key, value, contentHash(value)));
+        }
+        long lastLine = records.isEmpty() ? 0 : records.get(records.size() - 1).line();
+        return jdbi.inTransaction(h -> {
+            // the same key earlier in this input (previous chunks) is a duplicate line, not a new version
+            if (!candidates.isEmpty()) {
+                h.createQuery("SELECT source_key, line FROM items WHERE job_id = :job AND source_key IN (<keys>)")
+                        .bind("job", jobId).bindList("keys", List.copyOf(candidates.keySet()))
+                        .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).list()
+                        .forEach(e -> {
+                            Candidate c = candidates.remove(e.getKey());
+                            bad.add(duplicate(task, c.key(), e.getValue(), c.line(), c.value()));
+                        });
+            }
+            Map<String, Long> created = new LinkedHashMap<>();
+            Set<String> known = new LinkedHashSet<>();
+            for (Candidate c : candidates.values()) {
+                Optional<Long> itemId = h.createQuery("INSERT INTO items (task, source_key, content_hash, job_id, line, "
+                                + "payload) VALUES (:task, :key, :hash, :job, :line, CAST(:payload AS jsonb)) "
+                                + "ON CONFLICT (task, source_key, content_hash) DO NOTHING RETURNING id")
+                        .bind("task", task.name()).bind("key", c.key()).bind("hash", c.hash()).bind("job", jobId)
+                        .bind("line", c.line()).bind("payload", c.value().toString())
+                        .mapTo(Long.class).findOne();
+                if (itemId.isPresent()) {
+                    requests.create(h, task, options, jobId, itemId.get(), c.value());
+                    created.put(c.key(), itemId.get());
+                } else {
+                    known.add(c.key());
+                }
+            }
+            bad.sort(Comparator.comparingLong(InputRecord::line));
+            storeErrors(h, jobId, bad);
+            h.createUpdate("UPDATE jobs SET lines_read = greatest(lines_read, :line), items_accepted = items_accepted + :accepted, "
+                            + "items_duplicate = items_duplicate + :dups, lines_rejected = lines_rejected + :bad WHERE id = :id")
+                    .bind("line", lastLine).bind("accepted", created.size()).bind("dups", known.size())
+                    .bind("bad", bad.size()).bind("id", jobId).execute();
+            Chunk chunk = new Chunk(bad, created, known);
+            alsoInTransaction.accept(h, chunk);
+            return chunk;
+        });
+    }
+
+    private static InputRecord.Bad duplicate(TaskDefinition task, String key, long firstLine, long line, JsonNode value) {
+        return new InputRecord.Bad(line, "duplicate " + task.keyField() + " '" + key + "' (first on line " + firstLine + ")",
+                value.toString());
+    }
+
+    private void storeErrors(Handle h, long jobId, List<InputRecord.Bad> bad) {
+        if (bad.isEmpty()) {
+            return;
+        }
+        long stored = h.createQuery("SELECT count(*) FROM input_errors WHERE job_id = :id").bind("id", jobId)
+                .mapTo(Long.class).one();
+        var batch = h.prepareBatch("INSERT INTO input_errors (job_id, line, reason, excerpt) "
+                + "VALUES (:job, :line, :reason, :excerpt) ON CONFLICT DO NOTHING");
+        for (InputRecord.Bad b : bad) {
+            if (stored++ >= maxStoredErrors) {
+                break;
+            }
+            batch.bind("job", jobId).bind("line", b.line()).bind("reason", b.reason()).bind("excerpt", b.excerpt()).add();
+        }
+        if (batch.size() > 0) {
+            batch.execute();
+        }
+    }
+
+    /** Marks the job received: active when it has requests to run, otherwise finished (rejected when nothing was usable). */
+    public void finish(long jobId) {
+        jdbi.useHandle(h -> h.createUpdate("""
+                UPDATE jobs SET received_at = now(),
+                  status = CASE WHEN items_accepted > 0 THEN 'active'
+                                WHEN items_duplicate > 0 THEN 'succeeded'
+                                ELSE 'rejected' END,
+                  error = CASE WHEN items_accepted > 0 OR items_duplicate > 0 THEN NULL
+                               WHEN lines_rejected > 0 THEN 'no valid record: every line was rejected'
+                               ELSE 'the input holds no records' END,
+                  finished_at = CASE WHEN items_accepted > 0 THEN NULL ELSE now() END
+                WHERE id = :id AND status = 'receiving'""").bind("id", jobId).execute());
+    }
+
+    /** Records an input that cannot be taken in at all (unknown task, say) as a rejected job. */
+    public long reject(String task, String sourceKind, String source, String reason) {
+        return jdbi.withHandle(h -> h.createQuery("INSERT INTO jobs (task, source_kind, source, status, error, "
+                        + "received_at, finished_at) VALUES (:task, :kind, :source, 'rejected', :error, now(), now()) RETURNING id")
+                .bind("task", task).bind("kind", sourceKind).bind("source", source).bind("error", reason)
+                .mapTo(Long.class).one());
+    }
+
+    public IntakeResult result(long jobId, boolean alreadyTakenIn, Path errorsFile) {
+        Path errors = errorsFile != null && Files.exists(errorsFile) ? errorsFile : null;
+        return jdbi.withHandle(h -> h.createQuery("SELECT id, status, items_accepted, items_duplicate, lines_rejected, error "
+                        + "FROM jobs WHERE id = :id")
+                .bind("id", jobId)
+                .map((rs, ctx) -> new IntakeResult(rs.getLong("id"), rs.getString("status"), rs.getLong("items_accepted"),
+                        rs.getLong("items_duplicate"), rs.getLong("lines_rejected"), rs.getString("error"), alreadyTakenIn,
+                        errors))
+                .one());
+    }
+
+    static String contentHash(JsonNode value) {
+        try {
+            return sha256(CANONICAL.writeValueAsString(value));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String sha256(String s) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private record Candidate(long line, String key, ObjectNode value, String hash) {
+    }
+}

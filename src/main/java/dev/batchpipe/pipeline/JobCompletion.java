@@ -1,0 +1,55 @@
+package dev.batchpipe.pipeline;
+
+import dev.batchpipe.task.TaskDefinition;
+import dev.batchpipe.task.TaskRegistry;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Closes jobs whose requests have all reached a final state, and tells the places work came from: rows of a source
+ * table become done (or failed, when a request of theirs was dead-lettered), extraction runs get their progress and
+ * outcome. State-based and idempotent, so it can run after every batch, by any instance.
+ */
+public final class JobCompletion {
+
+    private final TaskRegistry tasks;
+
+    public JobCompletion(TaskRegistry tasks) {
+        this.tasks = tasks;
+    }
+
+    public void complete(Handle h) {
+        h.createUpdate("""
+                UPDATE jobs j SET finished_at = now(),
+                  status = CASE WHEN EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state = 'dead')
+                                THEN 'partial' ELSE 'succeeded' END
+                WHERE j.status = 'active'
+                  AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state IN ('pending', 'batched'))
+                """).execute();
+        for (TaskDefinition task : tasks.all()) {
+            if (task.source() != null) {
+                h.createUpdate("UPDATE " + task.source().table() + " t SET extracted_at = now(), extraction_state = "
+                        + "CASE WHEN EXISTS (SELECT 1 FROM requests r WHERE r.item_id = i.id AND r.state = 'dead') "
+                        + "THEN 'failed' ELSE 'done' END "
+                        + "FROM items i JOIN jobs j ON j.id = i.job_id "
+                        + "WHERE t.extraction_state = 'queued' AND t.extraction_job_id = j.id "
+                        + "AND i.source_key = t." + task.keyField() + "::text AND i.task = :task "
+                        + "AND j.status NOT IN ('receiving', 'active')")
+                        .bind("task", task.name()).execute();
+            }
+        }
+        h.createUpdate("""
+                UPDATE extraction_runs r SET succeeded = x.succeeded, dead = x.dead,
+                  status = CASE WHEN j.status IN ('receiving', 'active') THEN r.status
+                                WHEN j.status = 'partial' THEN 'partial'
+                                WHEN j.status = 'rejected' AND j.lines_rejected > 0 THEN 'failed'
+                                ELSE 'succeeded' END,
+                  error = CASE WHEN j.status = 'rejected' AND j.lines_rejected > 0 THEN j.error ELSE r.error END,
+                  finished_at = CASE WHEN j.status IN ('receiving', 'active') THEN NULL ELSE now() END
+                FROM jobs j,
+                     LATERAL (SELECT count(*) FILTER (WHERE q.state = 'succeeded') AS succeeded,
+                                     count(*) FILTER (WHERE q.state = 'dead') AS dead
+                              FROM requests q WHERE q.job_id = j.id) x
+                WHERE r.status = 'running' AND r.job_id = j.id
+                """).execute();
+    }
+}

@@ -1,0 +1,37 @@
+package dev.batchpipe.pipeline;
+
+import dev.batchpipe.Config;
+import dev.batchpipe.task.TaskDefinition;
+import dev.batchpipe.task.TaskRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.VetoCamelContextStartException;
+import org.apache.camel.builder.TemplatedRouteBuilder;
+import org.apache.camel.support.LifecycleStrategySupport;
+
+/**
+ * One route per task from the {@code overnight-window} template (routes/schedules.camel.yaml): the tasks come from
+ * task files, so the routes cannot be listed in YAML. They are added while the context initialises: after camel-main
+ * has loaded the YAML (and so the template), before the routes are built and started.
+ */
+public final class OvernightWindows extends LifecycleStrategySupport {
+
+    private final TaskRegistry tasks;
+    private final Config config;
+
+    public OvernightWindows(TaskRegistry tasks, Config config) {
+        this.tasks = tasks;
+        this.config = config;
+    }
+
+    @Override
+    public void onContextInitializing(CamelContext context) throws VetoCamelContextStartException {
+        String defaultCron = config.string("batchpipe.overnight.cron", "0 0 2 * * ?");
+        for (TaskDefinition task : tasks.all()) {
+            TemplatedRouteBuilder.builder(context, "overnight-window")
+                    .routeId("overnight-" + task.name())
+                    .parameter("task", task.name())
+                    .parameter("cron", config.string("batchpipe.overnight.cron." + task.name(), defaultCron))
+                    .add();
+        }
+    }
+}
