@@ -80,7 +80,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                 .build());
         context.addService(sandbox, true, true);
         registry.bind("sandbox", sandbox);
-        Providers providers = Providers.fromConfig(config, sandbox::baseUrl);
+        Instance instance = Instance.of(jdbi);
+        Providers providers = Providers.fromConfig(config, sandbox::baseUrl, instance.installationTag());
         registry.bind("providers", providers);
 
         Duration lease = config.duration("batchpipe.lease", Duration.ofMinutes(2));
@@ -89,7 +90,6 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                 config.integer("batchpipe.max-attempts", 3),
                 config.integer("batchpipe.max-transient-failures", 10),
                 Duration.ZERO));
-        Instance instance = Instance.of(jdbi);
         RequestRenderer renderer = new RequestRenderer(tasks);
 
         JobWriter jobWriter = new JobWriter(jdbi, new RequestFactory(new TokenEstimator(), providers),

@@ -47,7 +47,8 @@ public final class ProcessCommand implements Callable<Integer> {
     @Option(names = "--wait", description = "follow the job until it is finished and print a summary")
     boolean wait;
 
-    @Option(names = "--provider", description = "use this provider instead of the task's (e.g. openai)")
+    @Option(names = "--provider", description = "use this provider instead of the task's: openai, anthropic, gemini, "
+            + "azure, or openai-compatible when configured (its default model unless --model is given)")
     String provider;
 
     @Option(names = "--model", description = "use this model instead of the task's")

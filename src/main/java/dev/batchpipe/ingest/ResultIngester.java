@@ -99,14 +99,23 @@ public final class ResultIngester {
             return;
         }
         jdbi.useTransaction(h -> {
+            // only a submission made in this very batch: a batch adopted by mistake after a crash (or another
+            // installation's custom ids) must never answer requests it was not sent
             var r = h.createQuery("SELECT r.task, r.template, r.provider, r.model, r.state, r.batch_id, i.payload::text "
-                            + "FROM requests r JOIN items i ON i.id = r.item_id WHERE r.id = :id FOR UPDATE OF r")
-                    .bind("id", id[0])
+                            + "FROM requests r JOIN items i ON i.id = r.item_id "
+                            + "JOIN request_submissions s ON s.request_id = r.id AND s.submission = :submission "
+                            + "AND s.batch_id = :batch WHERE r.id = :id FOR UPDATE OF r")
+                    .bind("id", id[0]).bind("submission", (int) id[1]).bind("batch", batchId)
                     .map((rs, ctx) -> new Request(id[0], rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                             rs.getString(5), rs.getObject(6) == null ? 0 : rs.getLong(6), rs.getString(7)))
                     .findOne().orElse(null);
-            if (r == null || r.state().equals("succeeded") || r.state().equals("dead")) {
-                return; // already settled: re-ingest or a late line from an earlier submission
+            if (r == null) {
+                LOG.debug("Batch {}: ignoring result line {}: not a request submitted in this batch", batchId,
+                        line.customId());
+                return;
+            }
+            if (r.state().equals("succeeded") || r.state().equals("dead")) {
+                return; // already settled: a re-ingest
             }
             BigDecimal cost = prices.batchCost(r.provider(), r.model(), line.usage());
             h.createUpdate("UPDATE requests SET input_tokens = input_tokens + :in, output_tokens = output_tokens + :out, "

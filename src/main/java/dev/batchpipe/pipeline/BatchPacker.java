@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Packs pending requests into provider batches. Per provider + model + endpoint, requests are taken by priority
- * (higher first) then age, until the batch would exceed the provider's request count or file size, or the
- * enqueued-token quota left for the model. The quota is a ledger in PostgreSQL, updated under an advisory lock, so
- * every instance on the database sees the same balance. A request that could never fit is dead-lettered.
+ * (higher first) then age, until the batch would exceed the provider's request count or file size, the
+ * enqueued-token quota left for the model, or the room left in the provider's queue of requests. The quota is a
+ * ledger in PostgreSQL, updated under an advisory lock, so every instance on the database sees the same balance. A
+ * request that could never fit is dead-lettered.
  *
  * <p>Each batch is one transaction: batch row, requests marked batched, quota reserved. Nothing is sent here.
  */
@@ -83,6 +84,10 @@ public final class BatchPacker {
                     .bind("p", g.provider()).bind("m", g.model()).mapTo(Long.class).one();
             available = quota - used;
         }
+        int room = queueRoom(h, g, limits);
+        if (room == 0) {
+            return null;
+        }
         List<Long> ids = new ArrayList<>();
         long bytes = 0;
         long tokens = 0;
@@ -96,7 +101,7 @@ public final class BatchPacker {
                         LIMIT :limit
                         FOR UPDATE OF r SKIP LOCKED""")
                 .bind("p", g.provider()).bind("m", g.model()).bind("e", g.endpoint())
-                .bind("limit", limits.maxRequests())
+                .bind("limit", room)
                 .setFetchSize(500)
                 .map((rs, ctx) -> new Candidate(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
                         rs.getInt(5), rs.getString(6)))
@@ -150,6 +155,27 @@ public final class BatchPacker {
         LOG.info("Packed batch {}: {} {} requests to {} {} ({} bytes, ~{} input tokens)", batchId, ids.size(),
                 g.endpoint(), g.provider(), g.model(), bytes, tokens);
         return batchId;
+    }
+
+    /**
+     * How many requests the next batch may take: the provider's per-batch limit, and what is left of the account's
+     * queue of requests in unfinished batches (all models) where the provider limits that.
+     */
+    private static int queueRoom(Handle h, Group g, ProviderLimits limits) {
+        if (limits.maxQueuedRequests() <= 0) {
+            return limits.maxRequests();
+        }
+        h.createQuery("SELECT pg_advisory_xact_lock(hashtext(:k))").bind("k", "queue:" + g.provider())
+                .mapTo(String.class).one();
+        long queued = h.createQuery("SELECT coalesce(sum(request_count), 0) FROM batches WHERE provider = :p "
+                        + "AND state IN ('packed', 'uploaded', 'creating', 'submitted')")
+                .bind("p", g.provider()).mapTo(Long.class).one();
+        int room = (int) Math.max(0, Math.min(limits.maxRequests(), limits.maxQueuedRequests() - queued));
+        if (room == 0) {
+            LOG.info("{}: waiting for room in the batch queue ({} of {} requests queued)", g.provider(), queued,
+                    limits.maxQueuedRequests());
+        }
+        return room;
     }
 
     private long lineBytes(BatchProvider provider, Candidate c, Group g) {

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * Sends packed batches to their provider, recording each step before taking the next:
  * {@code packed} → upload → {@code uploaded} (file id) → {@code creating} → create → {@code submitted} (batch id).
  * A batch found in {@code creating} was maybe created by a process that died before recording the id: the provider's
- * batch list is searched for our tag first, and the batch adopted instead of created twice.
+ * batch list is searched for it first (by our tag, or by size and age where batches carry no tag), and the batch
+ * adopted instead of created twice.
  */
 public final class BatchSubmitter {
 
@@ -39,6 +40,7 @@ public final class BatchSubmitter {
     private final RequestStates states;
     private final Instance instance;
     private final Settings settings;
+    private final LeaseKeeper leases;
 
     public record Settings(Path workDir, Duration lease, BatchPoller.Settings polling, Duration quotaBackoff) {
     }
@@ -51,6 +53,7 @@ public final class BatchSubmitter {
         this.states = states;
         this.instance = instance;
         this.settings = settings;
+        this.leases = new LeaseKeeper(jdbi, instance, settings.lease());
     }
 
     /** Batches not yet submitted whose lease is free (new ones, and those a crashed instance left half-way). */
@@ -77,7 +80,7 @@ public final class BatchSubmitter {
         BatchProvider provider = providers.get(b.provider());
         String tag = instance.tag(b.id());
         Path file = settings.workDir().resolve("batch-" + b.id() + ".jsonl");
-        try {
+        try (LeaseKeeper.Held held = leases.hold(b.id())) {
             String state = b.state();
             String inputFileId = b.inputFileId();
             if (state.equals("packed")) {
@@ -92,9 +95,11 @@ public final class BatchSubmitter {
             ProviderBatch created = null;
             if (state.equals("creating")) {
                 Instant since = b.createdAt().minus(Duration.ofHours(1));
-                created = provider.findByTag(tag, since).orElse(null);
+                created = provider.findCreated(new BatchProvider.Lookup(tag, since, b.requestCount(),
+                        providerBatchId -> recordedElsewhere(b, providerBatchId))).orElse(null);
                 if (created != null) {
-                    LOG.info("Adopted {} batch {} created for batch {} before a restart", b.provider(), created.id(), b.id());
+                    LOG.info("Adopted {} batch {}, created for batch {} before its id could be recorded", b.provider(),
+                            created.id(), b.id());
                 }
             } else {
                 jdbi.useHandle(h -> h.createUpdate("UPDATE batches SET state = 'creating' WHERE id = :id")
@@ -114,6 +119,12 @@ public final class BatchSubmitter {
         } catch (IOException e) {
             throw new UncheckedIOException("batch " + b.id() + ": " + e.getMessage(), e);
         }
+    }
+
+    private boolean recordedElsewhere(Batch b, String providerBatchId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT count(*) FROM batches WHERE provider = :p "
+                        + "AND provider_batch_id = :pid AND id <> :id")
+                .bind("p", b.provider()).bind("pid", providerBatchId).bind("id", b.id()).mapTo(Integer.class).one()) > 0;
     }
 
     private void record(Batch b, ProviderBatch pb) {

@@ -35,7 +35,12 @@ public final class Instance {
         return id;
     }
 
+    /** Names this installation at providers: {@code bp-} and the start of its id. */
+    public String installationTag() {
+        return "bp-" + installation.substring(0, 12);
+    }
+
     public String tag(long batchId) {
-        return "bp-" + installation.substring(0, 12) + "-" + batchId;
+        return installationTag() + "-" + batchId;
     }
 }

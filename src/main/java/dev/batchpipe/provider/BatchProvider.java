@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * One provider's batch API. The pipeline (packing, quota, polling, ingest, retries) is provider-neutral and drives
@@ -12,7 +13,7 @@ import java.util.Optional;
  *
  * <p>Submission is split so that every step's outcome can be recorded before the next: {@link #upload} (may be
  * repeated safely: an orphan file costs nothing), then {@link #create}, which is not repeated blindly: after a crash
- * or a lost answer the pipeline first looks for the batch by its tag ({@link #findByTag}).
+ * or a lost answer the pipeline first looks for the batch ({@link #findCreated}).
  */
 public interface BatchProvider {
 
@@ -27,13 +28,27 @@ public interface BatchProvider {
     String upload(Path jsonl, String displayName);
 
     /**
-     * Creates the batch. {@code tag} identifies it as ours (metadata or display name) for {@link #findByTag}.
+     * Creates the batch. {@code tag} identifies it as ours (metadata or display name) for {@link #findCreated}.
      * {@code jsonl} is the same file that was uploaded (used inline by providers without file upload).
      */
     ProviderBatch create(String model, String endpoint, String inputFileId, Path jsonl, int requestCount, String tag);
 
-    /** A batch we may have created earlier (created after {@code since}), found through its tag. */
-    Optional<ProviderBatch> findByTag(String tag, Instant since);
+    /**
+     * A batch we may have created earlier, found through its tag or, at providers whose batches carry no tag, by
+     * what the lookup knows about it. Never one that {@code recordedElsewhere} says belongs to another of our batches.
+     */
+    Optional<ProviderBatch> findCreated(Lookup lookup);
+
+    /**
+     * What is known about a batch whose create call may have succeeded before a crash.
+     *
+     * @param tag               our tag, as {@link #create} was given it
+     * @param since             it cannot have been created earlier than this
+     * @param requestCount      how many requests it holds
+     * @param recordedElsewhere true for a provider batch id that is already recorded for another batch of ours
+     */
+    record Lookup(String tag, Instant since, int requestCount, Predicate<String> recordedElsewhere) {
+    }
 
     ProviderBatch get(String providerBatchId);
 

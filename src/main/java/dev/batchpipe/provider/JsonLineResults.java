@@ -5,12 +5,10 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -18,12 +16,11 @@ import java.util.function.Supplier;
  * Result lines read from one or more JSONL downloads in sequence (e.g. OpenAI's output file, then its error file),
  * opening each only when the previous one is exhausted, so at most one connection is open and nothing is buffered.
  */
-final class JsonLineResults implements BatchProvider.ResultStream {
+final class JsonLineResults extends ResultLines {
 
     private final Deque<Supplier<InputStream>> sources;
     private final Function<JsonNode, ResultLine> decoder;
     private BufferedReader current;
-    private ResultLine next;
 
     JsonLineResults(List<Supplier<InputStream>> sources, Function<JsonNode, ResultLine> decoder) {
         this.sources = new ArrayDeque<>(sources);
@@ -31,41 +28,26 @@ final class JsonLineResults implements BatchProvider.ResultStream {
     }
 
     @Override
-    public boolean hasNext() {
-        try {
-            while (next == null) {
-                if (current == null) {
-                    if (sources.isEmpty()) {
-                        return false;
-                    }
-                    current = new BufferedReader(new InputStreamReader(sources.poll().get(), StandardCharsets.UTF_8));
+    protected ResultLine read() throws IOException {
+        while (true) {
+            if (current == null) {
+                if (sources.isEmpty()) {
+                    return null;
                 }
-                String line = current.readLine();
-                if (line == null) {
-                    current.close();
-                    current = null;
-                } else if (!line.isBlank()) {
-                    next = decoder.apply(ProviderHttp.JSON.readTree(line));
-                }
+                current = new BufferedReader(new InputStreamReader(sources.poll().get(), StandardCharsets.UTF_8));
             }
-            return true;
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading batch results failed: " + e.getMessage(), e);
+            String line = current.readLine();
+            if (line == null) {
+                current.close();
+                current = null;
+            } else if (!line.isBlank()) {
+                return decoder.apply(ProviderHttp.JSON.readTree(line));
+            }
         }
     }
 
     @Override
-    public ResultLine next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException();
-        }
-        ResultLine r = next;
-        next = null;
-        return r;
-    }
-
-    @Override
-    public void close() throws IOException {
+    protected void release() throws IOException {
         if (current != null) {
             current.close();
         }

@@ -29,16 +29,26 @@ public final class OpenAiBatchProvider implements BatchProvider {
 
     public enum Auth { BEARER, API_KEY_HEADER }
 
+    /**
+     * @param apiVersion          sent as the {@code api-version} query parameter (Azure), or null
+     * @param unversionedEndpoints endpoints are named without {@code /v1} in lines and create ({@code /chat/completions}),
+     *                            as Azure names them
+     */
     public record Settings(
             String name,
             Supplier<String> baseUrl,
             Supplier<String> apiKey,
             Auth auth,
             String apiVersion,
+            boolean unversionedEndpoints,
             String organization,
             String project,
             String completionWindow,
             ProviderLimits limits) {
+
+        String endpoint(String endpoint) {
+            return unversionedEndpoints && endpoint.startsWith("/v1/") ? endpoint.substring(3) : endpoint;
+        }
     }
 
     private final Settings settings;
@@ -64,7 +74,7 @@ public final class OpenAiBatchProvider implements BatchProvider {
         ObjectNode line = ProviderHttp.JSON.createObjectNode();
         line.put("custom_id", r.customId());
         line.put("method", "POST");
-        line.put("url", r.endpoint());
+        line.put("url", settings.endpoint(r.endpoint()));
         line.set("body", r.endpoint().equals("/v1/responses") ? responsesBody(r) : chatBody(r));
         return line.toString().getBytes(StandardCharsets.UTF_8);
     }
@@ -120,22 +130,24 @@ public final class OpenAiBatchProvider implements BatchProvider {
                 throw new UncheckedIOException(e);
             }
         });
-        return requireText(file, "id", "file upload");
+        return ProviderJson.required(file, "id", "file upload");
     }
 
     @Override
     public ProviderBatch create(String model, String endpoint, String inputFileId, Path jsonl, int count, String tag) {
         ObjectNode body = ProviderHttp.JSON.createObjectNode();
         body.put("input_file_id", inputFileId);
-        body.put("endpoint", endpoint);
+        body.put("endpoint", settings.endpoint(endpoint));
         body.put("completion_window", settings.completionWindow());
         body.putObject("metadata").put(TAG_KEY, tag);
-        // a 429 means nothing was created and may be retried; anything else is resolved through findByTag
+        // a 429 means nothing was created and may be retried; anything else is resolved through findCreated
         return parse(http.json(() -> request("/batches").POST(json(body)).build(), http.defaultRetry().onlyRateLimits()));
     }
 
     @Override
-    public Optional<ProviderBatch> findByTag(String tag, Instant since) {
+    public Optional<ProviderBatch> findCreated(Lookup lookup) {
+        String tag = lookup.tag();
+        Instant since = lookup.since();
         String after = null;
         while (true) {
             String query = "/batches?limit=100" + (after == null ? "" : "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8));
@@ -258,15 +270,10 @@ public final class OpenAiBatchProvider implements BatchProvider {
         return new ProviderBatch(
                 b.path("id").asText(), state, status,
                 counts.path("total").asInt(), counts.path("completed").asInt(), counts.path("failed").asInt(),
-                b.path("input_file_id").asText(null), textOrNull(b, "output_file_id"), textOrNull(b, "error_file_id"),
+                b.path("input_file_id").asText(null), ProviderJson.text(b, "output_file_id"), ProviderJson.text(b, "error_file_id"),
                 firstError.path("code").asText(null), firstError.path("message").asText(null),
                 b.path("metadata").path(TAG_KEY).asText(null),
                 epoch(b.path("created_at")), epoch(b.path("expires_at")), counts.toString());
-    }
-
-    private static String textOrNull(JsonNode b, String field) {
-        JsonNode v = b.get(field);
-        return v == null || v.isNull() ? null : v.asText();
     }
 
     private static Instant epoch(JsonNode v) {
@@ -274,30 +281,7 @@ public final class OpenAiBatchProvider implements BatchProvider {
     }
 
     static ProviderException decodeError(int status, String body) {
-        String code = null;
-        String message = body == null ? "" : body;
-        try {
-            JsonNode err = ProviderHttp.JSON.readTree(body).path("error");
-            code = err.path("code").asText(err.path("type").asText(null));
-            message = err.path("message").asText(message);
-        } catch (IOException | RuntimeException e) {
-            // not JSON: keep the raw text
-        }
-        boolean retryable = status == 429 || status >= 500 || status == 408;
-        return new ProviderException(status, code, "HTTP " + status + (code == null ? "" : " " + code) + ": "
-                + truncate(message), retryable);
-    }
-
-    private static String truncate(String s) {
-        return s.length() > 500 ? s.substring(0, 500) + "…" : s;
-    }
-
-    private static String requireText(JsonNode node, String field, String what) {
-        String v = node.path(field).asText(null);
-        if (v == null || v.isBlank()) {
-            throw new ProviderException(200, "invalid_response", what + " answer has no " + field, true);
-        }
-        return v;
+        return ProviderJson.error(status, body, err -> err.path("code").asText(err.path("type").asText(null)));
     }
 
     private HttpRequest.Builder request(String pathAndQuery) {

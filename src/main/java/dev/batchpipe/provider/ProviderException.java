@@ -21,6 +21,13 @@ public class ProviderException extends RuntimeException {
         this(status, code, message, retryable, null);
     }
 
+    /** An error answer of a provider: retryable for 408, 429 and 5xx; a long message is cut. */
+    public static ProviderException ofResponse(int status, String code, String message) {
+        String text = message == null ? "" : message.length() > 500 ? message.substring(0, 500) + "…" : message;
+        return new ProviderException(status, code, "HTTP " + status + (code == null ? "" : " " + code) + ": " + text,
+                status == 408 || status == 429 || status >= 500);
+    }
+
     /** HTTP status, or 0 when no response arrived. */
     public int status() {
         return status;

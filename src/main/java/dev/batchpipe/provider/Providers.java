@@ -3,8 +3,11 @@ package dev.batchpipe.provider;
 import dev.batchpipe.Config;
 import dev.batchpipe.StartupException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -53,42 +56,124 @@ public final class Providers {
         return sandboxed.getOrDefault(provider, false);
     }
 
-    /** Builds the providers from {@code batchpipe.<provider>.*} settings. */
-    public static Providers fromConfig(Config config, Supplier<String> sandboxBaseUrl) {
+    /**
+     * Builds the providers from {@code batchpipe.<provider>.*} settings: openai, anthropic, gemini and azure always
+     * (answered by the sandbox when their key is unset), openai-compatible only when its base URL is set.
+     * {@code installationTag} qualifies Anthropic's custom ids (see {@link AnthropicBatchProvider}).
+     */
+    public static Providers fromConfig(Config config, Supplier<String> sandboxBaseUrl, String installationTag) {
         Providers providers = new Providers();
         ProviderHttp.Retry retry = new ProviderHttp.Retry(
                 config.integer("batchpipe.http-retry.attempts", 6),
                 config.duration("batchpipe.http-retry.base-delay", Duration.ofSeconds(1)),
                 config.duration("batchpipe.http-retry.max-delay", Duration.ofSeconds(60)),
                 false);
+        List<String> sandboxed = new ArrayList<>();
 
-        String key = config.optional("batchpipe.openai.api-key").orElse(null);
-        boolean sandbox = key == null;
-        String baseUrl = config.string("batchpipe.openai.base-url", "https://api.openai.com/v1");
-        providers.register(new OpenAiBatchProvider(new OpenAiBatchProvider.Settings(
-                "openai",
-                sandbox ? () -> sandboxBaseUrl.get() + "/v1" : () -> baseUrl,
-                sandbox ? () -> "sandbox" : () -> key,
-                OpenAiBatchProvider.Auth.BEARER,
-                null,
+        Access openai = Access.of(config, "openai", "OPENAI_API_KEY", sandboxBaseUrl, "/v1", sandboxed);
+        providers.register(new OpenAiBatchProvider(new OpenAiBatchProvider.Settings("openai",
+                openai.baseUrl(config.string("batchpipe.openai.base-url", "https://api.openai.com/v1")), openai.apiKey(),
+                OpenAiBatchProvider.Auth.BEARER, null, false,
                 config.optional("batchpipe.openai.organization").orElse(null),
                 config.optional("batchpipe.openai.project").orElse(null),
                 config.string("batchpipe.openai.completion-window", "24h"),
-                limits(config, "openai")), retry),
-                config.string("batchpipe.openai.default-model", "gpt-4o-mini"), sandbox);
-        if (sandbox) {
-            LOG.info("openai: no OPENAI_API_KEY set, the built-in sandbox answers (results are synthetic)");
+                limits(config, "openai", 50_000, 200_000_000L)), retry),
+                config.string("batchpipe.openai.default-model", "gpt-4o-mini"), openai.sandbox());
+
+        Access anthropic = Access.of(config, "anthropic", "ANTHROPIC_API_KEY", sandboxBaseUrl, "", sandboxed);
+        providers.register(new AnthropicBatchProvider(new AnthropicBatchProvider.Settings(
+                anthropic.baseUrl(config.string("batchpipe.anthropic.base-url", "https://api.anthropic.com")),
+                anthropic.apiKey(), installationTag + "-", limits(config, "anthropic", 100_000, 256_000_000L)), retry),
+                config.string("batchpipe.anthropic.default-model", "claude-haiku-4-5"), anthropic.sandbox());
+
+        Access gemini = Access.of(config, "gemini", "GEMINI_API_KEY", sandboxBaseUrl, "", sandboxed);
+        providers.register(new GeminiBatchProvider(new GeminiBatchProvider.Settings(
+                gemini.baseUrl(config.string("batchpipe.gemini.base-url", "https://generativelanguage.googleapis.com")),
+                gemini.apiKey(), config.longValue("batchpipe.gemini.inline-max-bytes", 20_000_000L),
+                limits(config, "gemini", 100_000, 2_000_000_000L)), retry),
+                config.string("batchpipe.gemini.default-model", "gemini-2.5-flash"), gemini.sandbox());
+
+        Access azure = Access.of(config, "azure", "AZURE_OPENAI_API_KEY", sandboxBaseUrl, "/openai", sandboxed);
+        // the resource endpoint (https://<resource>.openai.azure.com), as Azure's SDKs take it
+        String azureBase = config.optional("batchpipe.azure.endpoint").map(e -> trimSlash(e) + "/openai").orElse(null);
+        if (!azure.sandbox() && azureBase == null) {
+            throw new StartupException("AZURE_OPENAI_ENDPOINT must be set with AZURE_OPENAI_API_KEY");
+        }
+        providers.register(new OpenAiBatchProvider(new OpenAiBatchProvider.Settings("azure",
+                azure.baseUrl(azureBase), azure.apiKey(),
+                OpenAiBatchProvider.Auth.API_KEY_HEADER,
+                config.optional("batchpipe.azure.api-version").orElse(null), true, null, null,
+                config.string("batchpipe.azure.completion-window", "24h"),
+                limits(config, "azure", 100_000, 200_000_000L)), retry),
+                config.string("batchpipe.azure.default-model", "gpt-4o-mini"), azure.sandbox());
+
+        Optional<String> compatibleBase = config.optional("batchpipe.openai-compatible.base-url").map(Providers::trimSlash);
+        if (compatibleBase.isPresent()) {
+            String key = compatible(config, "api-key", "BATCHPIPE_OPENAI_COMPATIBLE_API_KEY");
+            providers.register(new OpenAiBatchProvider(new OpenAiBatchProvider.Settings("openai-compatible",
+                    compatibleBase::get, () -> key, OpenAiBatchProvider.Auth.BEARER, null, false, null, null,
+                    config.string("batchpipe.openai-compatible.completion-window", "24h"),
+                    limits(config, "openai-compatible", 50_000, 200_000_000L)), retry),
+                    compatible(config, "default-model", "BATCHPIPE_OPENAI_COMPATIBLE_MODEL"), false);
+        }
+
+        if (!sandboxed.isEmpty()) {
+            LOG.info("No API key for {}: the built-in sandbox answers {} (results are synthetic)",
+                    String.join(", ", sandboxed), sandboxed.size() == 1 ? "it" : "them");
         }
         return providers;
+    }
+
+    /**
+     * Where a provider is reached and with which key: its own when the key is set, else the sandbox's (whose URL is
+     * only asked for, and the sandbox only started, on first use).
+     */
+    private record Access(Optional<String> key, Supplier<String> sandboxUrl) {
+
+        static Access of(Config config, String provider, String keyVariable, Supplier<String> sandboxBaseUrl,
+                         String sandboxPath, List<String> sandboxed) {
+            Optional<String> key = config.optional("batchpipe." + provider + ".api-key");
+            if (key.isEmpty()) {
+                sandboxed.add(provider + " (" + keyVariable + ")");
+            }
+            return new Access(key, () -> sandboxBaseUrl.get() + sandboxPath);
+        }
+
+        boolean sandbox() {
+            return key.isEmpty();
+        }
+
+        Supplier<String> baseUrl(String configured) {
+            if (sandbox()) {
+                return sandboxUrl;
+            }
+            String base = trimSlash(configured);
+            return () -> base;
+        }
+
+        Supplier<String> apiKey() {
+            String k = key.orElse("sandbox");
+            return () -> k;
+        }
+    }
+
+    /** A setting an OpenAI-compatible provider cannot do without. */
+    private static String compatible(Config config, String setting, String variable) {
+        return config.optional("batchpipe.openai-compatible." + setting).orElseThrow(() -> new StartupException(
+                variable + " must be set with BATCHPIPE_OPENAI_COMPATIBLE_BASE_URL"));
+    }
+
+    private static String trimSlash(String url) {
+        return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     }
 
     /**
      * Limits per provider from settings, plus enqueued-token quotas per model from
      * {@code BATCHPIPE_<PROVIDER>_ENQUEUED_TOKENS_<MODEL>} env vars or {@code batchpipe.<provider>.enqueued-tokens.<model>}.
      */
-    static ProviderLimits limits(Config config, String provider) {
+    static ProviderLimits limits(Config config, String provider, int maxRequests, long maxBytes) {
         Map<String, Long> perModel = new LinkedHashMap<>();
-        String envPrefix = "BATCHPIPE_" + provider.toUpperCase(java.util.Locale.ROOT) + "_ENQUEUED_TOKENS_";
+        String envPrefix = "BATCHPIPE_" + ProviderLimits.normalise(provider) + "_ENQUEUED_TOKENS_";
         System.getenv().forEach((k, v) -> {
             if (k.startsWith(envPrefix) && !v.isBlank()) {
                 perModel.put(k.substring(envPrefix.length()), parseLong(k, v));
@@ -98,10 +183,11 @@ public final class Providers {
         config.withPrefix(propPrefix).forEach((k, v) ->
                 perModel.putIfAbsent(ProviderLimits.normalise(k), parseLong(propPrefix + k, v)));
         return new ProviderLimits(
-                config.integer("batchpipe." + provider + ".max-requests-per-batch", 50_000),
-                config.longValue("batchpipe." + provider + ".max-batch-bytes", 200L * 1000 * 1000),
+                config.integer("batchpipe." + provider + ".max-requests-per-batch", maxRequests),
+                config.longValue("batchpipe." + provider + ".max-batch-bytes", maxBytes),
                 Map.copyOf(perModel),
-                config.longValue("batchpipe." + provider + ".enqueued-tokens", 0));
+                config.longValue("batchpipe." + provider + ".enqueued-tokens", 0),
+                config.integer("batchpipe." + provider + ".max-queued-requests", 0));
     }
 
     private static long parseLong(String key, String value) {

@@ -7,6 +7,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -37,6 +39,23 @@ final class AdminApi {
             Http.json(ctx, 200, server.stats());
         });
         router.get("/sandbox/batches").handler(this::batches);
+        router.get("/sandbox/requests").handler(this::requests);
+        router.delete("/sandbox/requests").handler(ctx -> {
+            server.forgetReceived();
+            Http.json(ctx, 200, Json.MAPPER.createArrayNode());
+        });
+    }
+
+    /** The received provider calls, oldest first; {@code provider} filters, {@code limit} keeps the newest N. */
+    private void requests(RoutingContext ctx) {
+        String provider = ctx.request().getParam("provider");
+        if (provider != null) {
+            Provider.fromWireName(provider);
+        }
+        int limit = Http.intParam(ctx, "limit", ReceivedRequests.CAPACITY, 1, ReceivedRequests.CAPACITY);
+        List<ReceivedRequest> all = server.received().stream()
+                .filter(r -> provider == null || r.provider().equals(provider.toLowerCase(Locale.ROOT))).toList();
+        Http.json(ctx, 200, all.subList(Math.max(0, all.size() - limit), all.size()));
     }
 
     private void info(RoutingContext ctx) {

@@ -7,20 +7,22 @@ import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * First handler of every provider call: tags the call with its provider, counts the status it ends with, and
- * applies what happens before a real provider looks at a request: added latency and dropped connections, the API
- * key check, then injected 429s and 5xx.
+ * First handler of every provider call: tags the call with its provider, records it, counts the status it ends
+ * with, and applies what happens before a real provider looks at a request: added latency and dropped connections,
+ * the API key check, then injected 429s and 5xx; or, after it, an answer lost on the way back.
  */
 final class Gate implements Handler<RoutingContext> {
 
     private final SandboxConfig config;
     private final SandboxFaults faults;
     private final Counters counters;
+    private final ReceivedRequests received;
 
-    Gate(SandboxConfig config, SandboxFaults faults, Counters counters) {
+    Gate(SandboxConfig config, SandboxFaults faults, Counters counters, ReceivedRequests received) {
         this.config = config;
         this.faults = faults;
         this.counters = counters;
+        this.received = received;
     }
 
     /** Which provider a path belongs to, or null for paths no provider has. */
@@ -46,6 +48,7 @@ final class Gate implements Handler<RoutingContext> {
             return;
         }
         ctx.put(Http.PROVIDER, provider);
+        received.record(ctx, provider);
         Counters.PerProvider count = counters.of(provider);
         ctx.addEndHandler(ar -> {
             if (ar.succeeded()) {
@@ -81,6 +84,13 @@ final class Gate implements Handler<RoutingContext> {
                 int status = f.serverErrorStatus();
                 throw new ApiError(ApiError.Kind.ofStatus(status), status == 529 ? "Overloaded (sandbox fault)."
                         : "The server had an error while processing your request (sandbox fault).");
+            }
+            if (targeted && rnd.nextDouble() < f.lostResponseProbability()) {
+                // the call is carried out; only its answer never leaves
+                ctx.addHeadersEndHandler(v -> {
+                    counters.of(provider).dropped.increment();
+                    ctx.request().connection().close();
+                });
             }
         } catch (ApiError e) {
             ctx.fail(e);

@@ -108,6 +108,7 @@ final class GeminiApi {
         HttpServerRequest req = ctx.request();
         String declaredMime = req.getHeader("X-Goog-Upload-Header-Content-Type");
         req.body().onFailure(ctx::fail).onSuccess(buf -> {
+            ReceivedRequests.body(ctx, buf);
             String displayName = null;
             String mime = declaredMime;
             if (buf.length() > 0) {

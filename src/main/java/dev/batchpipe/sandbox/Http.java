@@ -118,6 +118,7 @@ final class Http {
                 return;
             }
             count[0] += buf.length();
+            ReceivedRequests.body(ctx, buf);
             if (count[0] > limit) {
                 file.close().onComplete(v -> delete(target));
                 done.tryFail(tooLarge(limit));

@@ -28,6 +28,7 @@ public final class ProviderFaults {
     private volatile int serverErrorStatus = 500;
     private volatile int retryAfterSeconds = 1;
     private volatile double dropProbability;
+    private volatile double lostResponseProbability;
     private volatile long latencyMillis;
     private volatile Pattern target;
     private volatile double lineErrorProbability;
@@ -45,6 +46,7 @@ public final class ProviderFaults {
         serverErrorStatus = 500;
         retryAfterSeconds = 1;
         dropProbability = 0;
+        lostResponseProbability = 0;
         latencyMillis = 0;
         target = null;
         lineErrorProbability = 0;
@@ -120,6 +122,21 @@ public final class ProviderFaults {
     @JsonProperty("dropProbability")
     public ProviderFaults dropProbability(double p) {
         dropProbability = probability(p, "dropProbability");
+        return this;
+    }
+
+    /**
+     * Probability that a targeted call is carried out (a batch created, a file stored) but its connection closes
+     * before the answer: the client cannot tell whether it happened.
+     */
+    @JsonProperty("lostResponseProbability")
+    public double lostResponseProbability() {
+        return lostResponseProbability;
+    }
+
+    @JsonProperty("lostResponseProbability")
+    public ProviderFaults lostResponseProbability(double p) {
+        lostResponseProbability = probability(p, "lostResponseProbability");
         return this;
     }
 

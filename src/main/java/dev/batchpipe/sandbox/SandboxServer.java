@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,7 @@ public final class SandboxServer implements AutoCloseable {
     private final SandboxConfig config;
     private final SandboxFaults faults = new SandboxFaults();
     private final Counters counters = new Counters();
+    private final ReceivedRequests received = new ReceivedRequests();
     private final Store store;
     private final Vertx vertx;
     private final BatchEngine engine;
@@ -71,7 +73,7 @@ public final class SandboxServer implements AutoCloseable {
         Realtime realtime = new Realtime(config, faults, counters);
         Router router = Router.router(vertx);
         new AdminApi(this, engine).mount(router);
-        router.route().handler(new Gate(config, faults, counters));
+        router.route().handler(new Gate(config, faults, counters, received));
         Services services = new Services(config, store, engine, counters, realtime);
         new AnthropicApi(services).mount(router);
         new GeminiApi(services).mount(router);
@@ -135,9 +137,22 @@ public final class SandboxServer implements AutoCloseable {
         return counters.snapshot(engine.states());
     }
 
-    /** Zeroes the counters and turns all faults off; batches and files stay. */
+    /**
+     * The provider calls received since start or the last reset, oldest first (the newest 2,000; bodies cut at
+     * 64 KB; credentials masked); also at {@code /sandbox/requests}.
+     */
+    public List<ReceivedRequest> received() {
+        return received.list();
+    }
+
+    void forgetReceived() {
+        received.clear();
+    }
+
+    /** Zeroes the counters, forgets the received calls and turns all faults off; batches and files stay. */
     public void reset() {
         counters.reset();
+        received.clear();
         faults.reset();
     }
 

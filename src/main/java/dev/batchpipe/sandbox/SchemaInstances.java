@@ -120,7 +120,11 @@ final class SchemaInstances {
         };
     }
 
-    /** A non-null branch when there is one, so nullable fields still carry data. */
+    /**
+     * A non-null branch when there is one, so nullable fields still carry data. No draw when there is only one
+     * choice: {@code anyOf: [X, {type: null}]} then answers exactly like Gemini's {@code X} with {@code nullable}, so
+     * every provider's encoding of the same schema gets the same answer.
+     */
     private JsonNode pickBranch(JsonNode branches) {
         List<JsonNode> nonNull = new ArrayList<>();
         for (JsonNode b : branches) {
@@ -129,7 +133,7 @@ final class SchemaInstances {
             }
         }
         List<JsonNode> pool = nonNull.isEmpty() ? List.of(branches.get(0)) : nonNull;
-        return pool.get(rnd.nextInt(pool.size()));
+        return pool.size() == 1 ? pool.get(0) : pool.get(rnd.nextInt(pool.size()));
     }
 
     private JsonNode allOf(JsonNode s, JsonNode allOf, String name, int depth) {

@@ -8,14 +8,18 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Packing respects the provider's request count per batch and the account's enqueued-token quota. */
+/**
+ * Packing respects the provider's request count per batch, the account's enqueued-token quota, and (Anthropic) the
+ * account's queue of requests in unfinished batches.
+ */
 class PackingLimitsTest extends PipelineTest {
 
     @Override
     protected Map<String, String> settings() {
         // 25 articles of ~190 input tokens each: at most 10 per batch, and at most ~1,500 tokens enqueued at once
         return Map.of("batchpipe.openai.max-requests-per-batch", "10",
-                "batchpipe.openai.enqueued-tokens.gpt-4o-mini", "1500");
+                "batchpipe.openai.enqueued-tokens.gpt-4o-mini", "1500",
+                "batchpipe.anthropic.max-queued-requests", "4");
     }
 
     @Test
@@ -60,5 +64,21 @@ class PackingLimitsTest extends PipelineTest {
                 + "ON i.id = r.item_id WHERE i.source_key = 'huge-1'"))
                 .contains("more than the enqueued-token quota of 1500").contains("can never be submitted");
         assertThat(count("SELECT count(*) FROM news_classifications WHERE article_id = 'small-1'")).isEqualTo(1);
+    }
+
+    @Test
+    void anthropicBatchesNeverQueueMoreRequestsThanTheAccountMay() throws Exception {
+        long job = process("news-classification", "queued.jsonl", articles("queue", 10), "anthropic", "claude-haiku-4-5");
+        awaitFinished(job);
+
+        assertThat(status(job)).isEqualTo("succeeded");
+        assertThat(count("SELECT count(*) FROM batches WHERE provider = 'anthropic'")).isGreaterThanOrEqualTo(3);
+        assertThat(count("SELECT max(request_count) FROM batches WHERE provider = 'anthropic'")).isLessThanOrEqualTo(4);
+        // requests in batches not yet finished at the provider, whenever a batch was packed
+        assertThat(count("""
+                SELECT max((SELECT sum(b.request_count) FROM batches b WHERE b.provider = 'anthropic'
+                              AND b.created_at <= a.created_at AND (b.finished_at IS NULL OR b.finished_at > a.created_at)))
+                FROM batches a WHERE a.provider = 'anthropic'""")).isLessThanOrEqualTo(4);
+        assertThat(count("SELECT count(*) FROM news_classifications WHERE article_id LIKE 'queue-%'")).isEqualTo(10);
     }
 }

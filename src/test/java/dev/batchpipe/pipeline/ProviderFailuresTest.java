@@ -131,17 +131,4 @@ class ProviderFailuresTest extends PipelineTest {
         assertThat(sandbox.stats().openai().batchesCreated() - before).isEqualTo(ours);
         assertThat(count("SELECT count(*) FROM requests WHERE job_id IN (?, ?) AND attempts > 0", job, job2)).isZero();
     }
-
-    private void assertExactlyOneOutcomePerItem(long job, String keys) {
-        assertThat(count("""
-                SELECT count(*) FROM items i JOIN requests r ON r.item_id = i.id
-                WHERE i.job_id = ? AND i.source_key LIKE ?
-                  AND (SELECT count(*) FROM results s WHERE s.request_id = r.id)
-                    + (SELECT count(*) FROM dead_letters d WHERE d.request_id = r.id AND d.replayed_at IS NULL) <> 1""",
-                job, keys)).isZero();
-        assertThat(count("SELECT count(*) FROM news_classifications n JOIN requests r ON r.id = n.request_id "
-                + "WHERE r.job_id = ? AND r.state <> 'succeeded'", job)).isZero();
-        assertThat(count("SELECT count(*) FROM news_classifications WHERE article_id LIKE ?", keys))
-                .isEqualTo(count("SELECT count(*) FROM requests WHERE job_id = ? AND state = 'succeeded'", job));
-    }
 }

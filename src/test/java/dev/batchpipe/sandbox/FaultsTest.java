@@ -90,6 +90,17 @@ class FaultsTest {
     }
 
     @Test
+    void aLostResponseLeavesTheCallCarriedOut() {
+        sandbox.faults().anthropic().lostResponseProbability(1).target("POST /v1/messages/batches");
+        assertThatThrownBy(() -> anthropic.post("/v1/messages/batches", Map.of("requests", java.util.List.of(Map.of(
+                "custom_id", "lost-1", "params", Map.of("model", "claude-x", "max_tokens", 10, "messages",
+                        java.util.List.of(Map.of("role", "user", "content", "Hi")))))))).isInstanceOf(UncheckedIOException.class);
+        assertThat(sandbox.stats().anthropic().batchesCreated()).isEqualTo(1);
+        assertThat(sandbox.stats().anthropic().dropped()).isEqualTo(1);
+        assertThat(anthropic.get("/v1/messages/batches").json().at("/data/0/request_counts/processing").asInt()).isEqualTo(1);
+    }
+
+    @Test
     void latencyDelaysCallsAndKeepsTheirBodies() {
         sandbox.faults().openAi().latencyMillis(300);
         long start = System.nanoTime();

@@ -5,13 +5,16 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** One sandbox per test class: started before the first test, reset (counters, faults) before each, closed after. */
-final class SandboxExtension implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
+/**
+ * One sandbox per test class: started before the first test, reset (counters, received calls, faults) before each,
+ * closed after.
+ */
+public final class SandboxExtension implements BeforeAllCallback, BeforeEachCallback, AfterAllCallback {
 
     private final SandboxConfig config;
     private SandboxServer server;
 
-    SandboxExtension(SandboxConfig.Builder config) {
+    public SandboxExtension(SandboxConfig.Builder config) {
         this.config = config.build();
     }
 
@@ -30,7 +33,7 @@ final class SandboxExtension implements BeforeAllCallback, BeforeEachCallback, A
         server.close();
     }
 
-    SandboxServer server() {
+    public SandboxServer server() {
         return server;
     }
 

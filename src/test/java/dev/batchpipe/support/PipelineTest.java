@@ -1,8 +1,11 @@
 package dev.batchpipe.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.batchpipe.BatchpipeConfiguration;
+import dev.batchpipe.intake.FileIntake;
+import dev.batchpipe.intake.JobOptions;
 import dev.batchpipe.sandbox.SandboxConfig;
 import dev.batchpipe.sandbox.SandboxServer;
 import java.io.IOException;
@@ -20,8 +23,9 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * batchpipe's own Camel main configuration and routes, on a fresh PostgreSQL database, talking over HTTP to a sandbox
- * server started for the test class (as if it were OpenAI: base URL and API key configured). Timers run fast; the
- * pack tick is left to the tests, which trigger {@code direct:pack} or drop files in the inbox.
+ * server started for the test class, configured as if it were each real provider (OpenAI, Anthropic, Gemini, Azure
+ * OpenAI and an OpenAI-compatible vendor: base URL and API key). Timers run fast; the pack tick is left to the tests,
+ * which trigger {@code direct:pack}, drop files in the inbox or {@link #process} them with a provider of their choice.
  */
 @CamelMainTest(configurationClasses = BatchpipeConfiguration.class, properties = {
         "camel.server.enabled=false",
@@ -40,6 +44,8 @@ import org.junit.jupiter.api.TestInstance;
 public abstract class PipelineTest extends DatabaseTest {
 
     protected static final String OPENAI_KEY = "sk-test-batchpipe-0123456789abcdef";
+    /** The OpenAI-compatible vendor's only model, which it is configured with. */
+    protected static final String COMPATIBLE_MODEL = "vendor-model";
 
     protected SandboxServer sandbox;
     protected Path work;
@@ -62,21 +68,50 @@ public abstract class PipelineTest extends DatabaseTest {
     void startSandbox() throws IOException {
         work = Files.createTempDirectory("batchpipe-pipeline");
         sandbox = SandboxServer.start(sandboxConfig());
-        System.setProperty("batchpipe.openai.api-key", OPENAI_KEY);
-        System.setProperty("batchpipe.openai.base-url", sandbox.openAiBaseUrl());
+        providerSettings().forEach(System::setProperty);
         System.setProperty("batchpipe.data-dir", work.resolve("data").toString());
         System.setProperty("batchpipe.inbox.dir", work.resolve("inbox").toString());
         settings().forEach(System::setProperty);
     }
 
+    /** Every provider pointed at the test's sandbox with a key, so none falls back to the built-in one. */
+    private Map<String, String> providerSettings() {
+        return Map.ofEntries(
+                Map.entry("batchpipe.openai.api-key", OPENAI_KEY),
+                Map.entry("batchpipe.openai.base-url", sandbox.openAiBaseUrl()),
+                Map.entry("batchpipe.anthropic.api-key", "sk-ant-test-batchpipe"),
+                Map.entry("batchpipe.anthropic.base-url", sandbox.anthropicBaseUrl()),
+                Map.entry("batchpipe.gemini.api-key", "AIza-test-batchpipe"),
+                Map.entry("batchpipe.gemini.base-url", sandbox.geminiBaseUrl()),
+                Map.entry("batchpipe.azure.api-key", "azure-test-batchpipe"),
+                Map.entry("batchpipe.azure.endpoint", sandbox.baseUrl()),
+                Map.entry("batchpipe.openai-compatible.base-url", sandbox.openAiBaseUrl()),
+                Map.entry("batchpipe.openai-compatible.api-key", "vendor-test-batchpipe"),
+                Map.entry("batchpipe.openai-compatible.default-model", COMPATIBLE_MODEL));
+    }
+
     @AfterAll
     void stopSandbox() {
         sandbox.close();
-        for (String key : List.of("batchpipe.openai.api-key", "batchpipe.openai.base-url", "batchpipe.data-dir",
-                "batchpipe.inbox.dir")) {
+        for (String key : List.of("batchpipe.data-dir", "batchpipe.inbox.dir")) {
             System.clearProperty(key);
         }
+        providerSettings().keySet().forEach(System::clearProperty);
         settings().keySet().forEach(System::clearProperty);
+    }
+
+    /**
+     * Takes a file in as the CLI's {@code process --provider P --model M} does and starts packing it (without waiting
+     * for its submission, so a test can change faults meanwhile); returns the job. The provider sees exactly the
+     * prompts it would see from the inbox.
+     */
+    protected long process(String task, String name, String content, String provider, String model) throws IOException {
+        Path file = Files.createDirectories(work.resolve("files")).resolve(name);
+        Files.writeString(file, content);
+        FileIntake intake = template.getCamelContext().getRegistry().lookupByNameAndType("fileIntake", FileIntake.class);
+        long job = intake.accept(file, JobOptions.file(task).withOverrides(provider, model)).jobId();
+        template.asyncSendBody("direct:pack", null);
+        return job;
     }
 
     protected Path inbox(String task) {
@@ -107,6 +142,23 @@ public abstract class PipelineTest extends DatabaseTest {
     protected String status(long jobId) {
         return db.withHandle(h -> h.createQuery("SELECT status FROM jobs WHERE id = :id").bind("id", jobId)
                 .mapTo(String.class).one());
+    }
+
+    /**
+     * Every item of the job whose source key matches {@code keys} (a LIKE pattern) ended with exactly one result or
+     * one dead letter, and the task rows are exactly those of succeeded requests.
+     */
+    protected void assertExactlyOneOutcomePerItem(long job, String keys) {
+        assertThat(count("""
+                SELECT count(*) FROM items i JOIN requests r ON r.item_id = i.id
+                WHERE i.job_id = ? AND i.source_key LIKE ?
+                  AND (SELECT count(*) FROM results s WHERE s.request_id = r.id)
+                    + (SELECT count(*) FROM dead_letters d WHERE d.request_id = r.id AND d.replayed_at IS NULL) <> 1""",
+                job, keys)).isZero();
+        assertThat(count("SELECT count(*) FROM news_classifications n JOIN requests r ON r.id = n.request_id "
+                + "WHERE r.job_id = ? AND r.state <> 'succeeded'", job)).isZero();
+        assertThat(count("SELECT count(*) FROM news_classifications WHERE article_id LIKE ?", keys))
+                .isEqualTo(count("SELECT count(*) FROM requests WHERE job_id = ? AND state = 'succeeded'", job));
     }
 
     /** JSON Lines of news articles with ids {@code prefix-1..n}. */

@@ -1,0 +1,237 @@
+package dev.batchpipe.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Anthropic's Message Batches API. Requests travel inline in the create call (streamed from the batch file); the
+ * answer is forced through one tool whose input schema is the task's schema.
+ *
+ * <p>Anthropic batches carry no metadata, so a batch created just before a crash is recognised by its size and age
+ * alone ({@link #findCreated}). To make a wrong guess harmless, custom ids on the wire carry this installation's
+ * prefix ({@code bp-<installation>-r12s1}): result lines of another installation's batch decode to ids that are not
+ * ours and are ignored, and the pipeline resubmits whatever stayed unanswered.
+ */
+public final class AnthropicBatchProvider implements BatchProvider {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AnthropicBatchProvider.class);
+    static final String VERSION = "2023-06-01";
+    private static final int MAX_TOOL_NAME = 64;
+
+    public record Settings(Supplier<String> baseUrl, Supplier<String> apiKey, String customIdPrefix,
+                           ProviderLimits limits) {
+    }
+
+    private final Settings settings;
+    private final ProviderHttp http;
+
+    public AnthropicBatchProvider(Settings settings, ProviderHttp.Retry retry) {
+        this.settings = settings;
+        this.http = new ProviderHttp(name(), retry, AnthropicBatchProvider::decodeError);
+    }
+
+    @Override
+    public String name() {
+        return "anthropic";
+    }
+
+    @Override
+    public ProviderLimits limits() {
+        return settings.limits();
+    }
+
+    @Override
+    public byte[] encode(BatchRequest r) {
+        ObjectNode line = ProviderHttp.JSON.createObjectNode();
+        line.put("custom_id", settings.customIdPrefix() + r.customId());
+        ObjectNode params = line.putObject("params");
+        params.put("model", r.model());
+        params.put("max_tokens", r.maxOutputTokens());
+        if (r.system() != null && !r.system().isBlank()) {
+            params.put("system", r.system());
+        }
+        params.putArray("messages").addObject().put("role", "user").put("content", r.user());
+        if (r.temperature() != null) {
+            params.put("temperature", r.temperature());
+        }
+        String tool = r.schemaName().length() > MAX_TOOL_NAME ? r.schemaName().substring(0, MAX_TOOL_NAME) : r.schemaName();
+        params.putArray("tools").addObject().put("name", tool)
+                .put("description", "Records the answer in the required structure.")
+                .set("input_schema", r.schema());
+        params.putObject("tool_choice").put("type", "tool").put("name", tool);
+        return line.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Nothing to upload: the requests go with {@link #create}. */
+    @Override
+    public String upload(Path jsonl, String displayName) {
+        return null;
+    }
+
+    @Override
+    public ProviderBatch create(String model, String endpoint, String inputFileId, Path jsonl, int count, String tag) {
+        // the batch file's lines are the request objects themselves: the body is the file with commas between lines
+        HttpRequest.BodyPublisher body = JsonArrayBody.of(jsonl, "{\"requests\":[", UnaryOperator.identity(), "]}");
+        // a 429 means nothing was created and may be retried; anything else is resolved through findCreated
+        return parse(http.json(() -> request("/v1/messages/batches").timeout(Duration.ofMinutes(30))
+                .header("content-type", "application/json").POST(body).build(), http.defaultRetry().onlyRateLimits()));
+    }
+
+    /**
+     * Anthropic batches carry no tag: the candidates are the batches created since {@code since} that hold exactly
+     * our request count and are not recorded for another batch of ours. Only a single candidate is adopted; with
+     * none or several the batch is created (again), since guessing among several could hold our requests back in a
+     * stranger's batch until it ends.
+     */
+    @Override
+    public Optional<ProviderBatch> findCreated(Lookup lookup) {
+        List<ProviderBatch> candidates = new ArrayList<>();
+        String after = null;
+        pages:
+        while (true) {
+            String query = "/v1/messages/batches?limit=100"
+                    + (after == null ? "" : "&after_id=" + URLEncoder.encode(after, StandardCharsets.UTF_8));
+            JsonNode page = http.json(() -> request(query).GET().build());
+            for (JsonNode b : page.path("data")) {
+                ProviderBatch batch = parse(b);
+                if (batch.createdAt() != null && batch.createdAt().isBefore(lookup.since())) {
+                    break pages; // newest first: the rest is older still
+                }
+                if (batch.total() == lookup.requestCount() && !lookup.recordedElsewhere().test(batch.id())) {
+                    candidates.add(batch);
+                }
+            }
+            if (!page.path("has_more").asBoolean(false) || ProviderJson.text(page, "last_id") == null) {
+                break;
+            }
+            after = page.path("last_id").asText();
+        }
+        if (candidates.size() > 1) {
+            LOG.warn("{} batches of {} requests were created since {}; none is adopted for {}: {}", candidates.size(),
+                    lookup.requestCount(), lookup.since(), lookup.tag(), candidates.stream().map(ProviderBatch::id).toList());
+        }
+        return candidates.size() == 1 ? Optional.of(candidates.get(0)) : Optional.empty();
+    }
+
+    @Override
+    public ProviderBatch get(String id) {
+        return parse(http.json(() -> request("/v1/messages/batches/" + id).GET().build()));
+    }
+
+    @Override
+    public void cancel(String id) {
+        http.json(() -> request("/v1/messages/batches/" + id + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    /**
+     * Streams the results from the documented path under the configured base URL rather than from
+     * {@code results_url}, so the API key is never sent to a host it was not configured for.
+     */
+    @Override
+    public ResultStream results(ProviderBatch batch) {
+        String prefix = settings.customIdPrefix();
+        return new JsonLineResults(List.of(() -> http.stream(() -> request("/v1/messages/batches/" + batch.id() + "/results")
+                .timeout(Duration.ofMinutes(30)).GET().build())), line -> decodeLine(line, prefix));
+    }
+
+    /** One result line; {@code prefix} is taken off our custom ids (others stay as they are, and are not ours). */
+    static ResultLine decodeLine(JsonNode line, String prefix) {
+        String wireId = line.path("custom_id").asText();
+        String customId = wireId.startsWith(prefix) ? wireId.substring(prefix.length()) : wireId;
+        JsonNode result = line.path("result");
+        String type = result.path("type").asText();
+        return switch (type) {
+            case "succeeded" -> succeeded(customId, result.path("message"), line);
+            case "errored" -> {
+                JsonNode error = result.path("error").path("error");
+                String errorType = error.path("type").asText("");
+                yield ResultLine.failed(customId, ResultLine.Outcome.ERRORED, failureOf(errorType),
+                        errorType + ": " + error.path("message").asText(""), ResultLine.Usage.NONE, line);
+            }
+            case "canceled" -> ResultLine.failed(customId, ResultLine.Outcome.CANCELLED, ResultLine.Failure.TRANSIENT,
+                    "the batch was canceled before this request ran", ResultLine.Usage.NONE, line);
+            case "expired" -> ResultLine.failed(customId, ResultLine.Outcome.EXPIRED, ResultLine.Failure.TRANSIENT,
+                    "the batch expired before this request ran", ResultLine.Usage.NONE, line);
+            default -> ResultLine.failed(customId, ResultLine.Outcome.ERRORED, ResultLine.Failure.TRANSIENT,
+                    "unknown result type '" + type + "'", ResultLine.Usage.NONE, line);
+        };
+    }
+
+    private static ResultLine succeeded(String customId, JsonNode message, JsonNode line) {
+        ResultLine.Usage usage = usage(message.path("usage"));
+        String stop = message.path("stop_reason").asText("");
+        if (stop.equals("max_tokens")) {
+            return ResultLine.failed(customId, ResultLine.Outcome.ERRORED, ResultLine.Failure.REQUEST,
+                    "answer cut off at max_tokens", usage, line);
+        }
+        for (JsonNode block : message.path("content")) {
+            if ("tool_use".equals(block.path("type").asText())) {
+                return ResultLine.succeeded(customId, block.path("input").toString(), usage, line);
+            }
+        }
+        return ResultLine.failed(customId, ResultLine.Outcome.ERRORED, ResultLine.Failure.REQUEST,
+                stop.equals("refusal") ? "model refused" : "the answer holds no tool_use block (stop_reason " + stop + ")",
+                usage, line);
+    }
+
+    /** The request's own problem, the provider's, or a request the provider will never take. */
+    static ResultLine.Failure failureOf(String errorType) {
+        return switch (errorType) {
+            case "invalid_request_error" -> ResultLine.Failure.INVALID_REQUEST;
+            case "overloaded_error", "api_error", "rate_limit_error" -> ResultLine.Failure.TRANSIENT;
+            default -> ResultLine.Failure.REQUEST;
+        };
+    }
+
+    /** Cache writes and reads are input too; reads are billed at the cached-input price. */
+    static ResultLine.Usage usage(JsonNode u) {
+        int cacheRead = u.path("cache_read_input_tokens").asInt();
+        return new ResultLine.Usage(u.path("input_tokens").asInt() + u.path("cache_creation_input_tokens").asInt()
+                + cacheRead, u.path("output_tokens").asInt(), cacheRead);
+    }
+
+    static ProviderBatch parse(JsonNode b) {
+        String status = b.path("processing_status").asText();
+        JsonNode counts = b.path("request_counts");
+        int succeeded = counts.path("succeeded").asInt();
+        int errored = counts.path("errored").asInt();
+        int canceled = counts.path("canceled").asInt();
+        int expired = counts.path("expired").asInt();
+        ProviderBatch.State state = switch (status) {
+            case "in_progress" -> ProviderBatch.State.RUNNING;
+            case "canceling" -> ProviderBatch.State.CANCELLING;
+            case "ended" -> ProviderJson.text(b, "cancel_initiated_at") != null ? ProviderBatch.State.CANCELLED
+                    : expired > 0 ? ProviderBatch.State.EXPIRED : ProviderBatch.State.COMPLETED;
+            default -> throw new ProviderException(200, "unknown_status", "unknown batch status '" + status + "'", true);
+        };
+        return new ProviderBatch(b.path("id").asText(), state, status,
+                counts.path("processing").asInt() + succeeded + errored + canceled + expired,
+                succeeded, errored + canceled + expired,
+                null, ProviderJson.text(b, "results_url"), null, null, null, null,
+                ProviderJson.rfc3339(b.get("created_at")), ProviderJson.rfc3339(b.get("expires_at")), counts.toString());
+    }
+
+    static ProviderException decodeError(int status, String body) {
+        return ProviderJson.error(status, body, err -> err.path("type").asText(null));
+    }
+
+    private HttpRequest.Builder request(String pathAndQuery) {
+        return HttpRequest.newBuilder(URI.create(settings.baseUrl().get() + pathAndQuery)).timeout(Duration.ofMinutes(2))
+                .header("x-api-key", settings.apiKey().get())
+                .header("anthropic-version", VERSION);
+    }
+}

@@ -1,0 +1,348 @@
+package dev.batchpipe.provider;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.filter.FilteringParserDelegate;
+import com.fasterxml.jackson.core.filter.TokenFilter;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The Gemini Batch API (Developer API). A small batch travels inline in its create call; a larger one is uploaded
+ * as a JSONL file (resumable upload) first. Structured answers come from {@code responseSchema}, the task's schema
+ * in Gemini's subset ({@link GeminiSchema}). The batch's display name is our tag.
+ */
+public final class GeminiBatchProvider implements BatchProvider {
+
+    /** Gemini does not document when an unfinished job ends; 48 h is what its batch guide suggests. */
+    static final Duration JOB_WINDOW = Duration.ofHours(48);
+    /** An inline request ({@code {"request":…,"metadata":{"key":…}}}) is this much longer than its file line. */
+    private static final int INLINE_BYTES_PER_LINE = 16;
+    private static final int INLINE_WRAPPER_BYTES = 1024;
+    /** Operations of finished inline batches hold every answer; status checks and listings skip them. */
+    private static final TokenFilter WITHOUT_INLINED_RESPONSES = new TokenFilter() {
+        @Override
+        public TokenFilter includeProperty(String name) {
+            return name.equals("inlinedResponses") ? null : this;
+        }
+    };
+
+    /**
+     * @param inlineMaxBytes a batch whose create body would stay under this travels inline (Gemini: under 20 MB)
+     */
+    public record Settings(Supplier<String> baseUrl, Supplier<String> apiKey, long inlineMaxBytes, ProviderLimits limits) {
+    }
+
+    private final Settings settings;
+    private final ProviderHttp http;
+
+    public GeminiBatchProvider(Settings settings, ProviderHttp.Retry retry) {
+        this.settings = settings;
+        this.http = new ProviderHttp(name(), retry, GeminiBatchProvider::decodeError);
+    }
+
+    @Override
+    public String name() {
+        return "gemini";
+    }
+
+    @Override
+    public ProviderLimits limits() {
+        return settings.limits();
+    }
+
+    @Override
+    public byte[] encode(BatchRequest r) {
+        ObjectNode line = ProviderHttp.JSON.createObjectNode();
+        line.put("key", r.customId());
+        ObjectNode request = line.putObject("request");
+        request.putArray("contents").addObject().put("role", "user").putArray("parts").addObject().put("text", r.user());
+        if (r.system() != null && !r.system().isBlank()) {
+            request.putObject("systemInstruction").putArray("parts").addObject().put("text", r.system());
+        }
+        ObjectNode config = request.putObject("generationConfig");
+        config.put("maxOutputTokens", r.maxOutputTokens());
+        if (r.temperature() != null) {
+            config.put("temperature", r.temperature());
+        }
+        config.put("responseMimeType", "application/json");
+        config.set("responseSchema", GeminiSchema.of(r.schema()));
+        return line.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Small batches are not uploaded (null): {@link #create} sends them inline. */
+    @Override
+    public String upload(Path jsonl, String displayName) {
+        try {
+            if (inline(jsonl)) {
+                return null;
+            }
+            long size = Files.size(jsonl);
+            ObjectNode meta = ProviderHttp.JSON.createObjectNode();
+            meta.putObject("file").put("display_name", displayName);
+            HttpResponse<String> started = http.raw(() -> request("/upload/v1beta/files")
+                    .header("X-Goog-Upload-Protocol", "resumable")
+                    .header("X-Goog-Upload-Command", "start")
+                    .header("X-Goog-Upload-Header-Content-Length", String.valueOf(size))
+                    .header("X-Goog-Upload-Header-Content-Type", "application/jsonl")
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(meta.toString())).build(), http.defaultRetry());
+            String url = started.headers().firstValue("x-goog-upload-url").orElseThrow(() ->
+                    new ProviderException(started.statusCode(), "invalid_response", "upload start answer has no "
+                            + "x-goog-upload-url header", true));
+            // the upload URL is its own credential: the API key is not sent along; a failed transfer starts over
+            // with a new session on the next submit, as a repeated offset-0 transfer would be refused
+            JsonNode file = http.json(() -> {
+                try {
+                    return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(30))
+                            .header("X-Goog-Upload-Offset", "0")
+                            .header("X-Goog-Upload-Command", "upload, finalize")
+                            .POST(HttpRequest.BodyPublishers.ofFile(jsonl)).build();
+                } catch (FileNotFoundException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, ProviderHttp.Retry.NONE);
+            return ProviderJson.required(file.path("file"), "name", "file upload");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read batch file " + jsonl + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the create body with every request inline stays under the inline limit. */
+    private boolean inline(Path jsonl) throws IOException {
+        long size = Files.size(jsonl);
+        if (size + INLINE_WRAPPER_BYTES >= settings.inlineMaxBytes()) {
+            return false;
+        }
+        long lines = 0;
+        try (InputStream in = Files.newInputStream(jsonl)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                for (int i = 0; i < n; i++) {
+                    lines += buf[i] == '\n' ? 1 : 0;
+                }
+            }
+        }
+        return size + lines * INLINE_BYTES_PER_LINE + INLINE_WRAPPER_BYTES < settings.inlineMaxBytes();
+    }
+
+    @Override
+    public ProviderBatch create(String model, String endpoint, String inputFileId, Path jsonl, int count, String tag) {
+        HttpRequest.BodyPublisher body;
+        if (inputFileId != null) {
+            ObjectNode root = ProviderHttp.JSON.createObjectNode();
+            root.putObject("batch").put("display_name", tag).putObject("input_config").put("file_name", inputFileId);
+            body = HttpRequest.BodyPublishers.ofString(root.toString());
+        } else {
+            body = JsonArrayBody.of(jsonl, "{\"batch\":{\"display_name\":" + TextNode.valueOf(tag)
+                    + ",\"input_config\":{\"requests\":{\"requests\":[", GeminiBatchProvider::inlineItem, "]}}}}");
+        }
+        String path = "/v1beta/models/" + modelId(model) + ":batchGenerateContent";
+        // a 429 means nothing was created and may be retried; anything else is resolved through findCreated
+        return parse(http.json(() -> request(path).timeout(Duration.ofMinutes(30))
+                .header("Content-Type", "application/json").POST(body).build(), http.defaultRetry().onlyRateLimits()));
+    }
+
+    /** A file line {@code {"key","request"}} as an inline request {@code {"request","metadata":{"key"}}}. */
+    static String inlineItem(String fileLine) {
+        try {
+            JsonNode line = ProviderHttp.JSON.readTree(fileLine);
+            ObjectNode item = ProviderHttp.JSON.createObjectNode();
+            item.set("request", line.get("request"));
+            item.putObject("metadata").set("key", line.get("key"));
+            return item.toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException("batch file line is not JSON", e);
+        }
+    }
+
+    /** {@code gemini-2.5-flash} whether the task says {@code models/gemini-2.5-flash} or not. */
+    private static String modelId(String model) {
+        return model.startsWith("models/") ? model.substring("models/".length()) : model;
+    }
+
+    /** Our batch is the one whose display name is our tag (every page is read: the list's order is not documented). */
+    @Override
+    public Optional<ProviderBatch> findCreated(Lookup lookup) {
+        String token = null;
+        do {
+            String query = "/v1beta/batches?pageSize=100"
+                    + (token == null ? "" : "&pageToken=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
+            JsonNode page = withoutInlinedResponses(query);
+            for (JsonNode op : page.path("operations")) {
+                ProviderBatch b = parse(op);
+                if (lookup.tag().equals(b.tag()) && !lookup.recordedElsewhere().test(b.id())) {
+                    return Optional.of(b);
+                }
+            }
+            token = ProviderJson.text(page, "nextPageToken");
+        } while (token != null && !token.isEmpty());
+        return Optional.empty();
+    }
+
+    @Override
+    public ProviderBatch get(String name) {
+        return parse(withoutInlinedResponses("/v1beta/" + name));
+    }
+
+    @Override
+    public void cancel(String name) {
+        http.json(() -> request("/v1beta/" + name + ":cancel").POST(HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    /** The output file's lines, or the inline responses of the batch's Operation, streamed either way. */
+    @Override
+    public ResultStream results(ProviderBatch batch) {
+        if (batch.outputFileId() != null) {
+            String file = batch.outputFileId();
+            return new JsonLineResults(List.of(() -> http.stream(() -> request("/download/v1beta/" + file
+                    + ":download?alt=media").timeout(Duration.ofMinutes(30)).GET().build())),
+                    GeminiBatchProvider::decodeLine);
+        }
+        return new InlinedResponses(http.stream(() -> request("/v1beta/" + batch.id()).timeout(Duration.ofMinutes(30))
+                .GET().build()), GeminiBatchProvider::decodeLine);
+    }
+
+    private JsonNode withoutInlinedResponses(String pathAndQuery) {
+        try (InputStream in = http.stream(() -> request(pathAndQuery).GET().build());
+             JsonParser p = new FilteringParserDelegate(ProviderHttp.JSON.createParser(in), WITHOUT_INLINED_RESPONSES,
+                     TokenFilter.Inclusion.INCLUDE_ALL_AND_PATH, true)) {
+            JsonNode node = ProviderHttp.JSON.readTree(p);
+            return node == null ? ProviderHttp.JSON.createObjectNode() : node;
+        } catch (IOException e) {
+            throw new ProviderException(200, "invalid_json", "gemini answered with invalid JSON: " + e.getMessage(), true, e);
+        }
+    }
+
+    /** A line of the output file ({@code key}) or an inline response ({@code metadata.key}). */
+    static ResultLine decodeLine(JsonNode line) {
+        String key = line.hasNonNull("key") ? line.get("key").asText() : line.path("metadata").path("key").asText(null);
+        JsonNode error = line.get("error");
+        if (error != null && !error.isNull()) {
+            return ResultLine.failed(key, ResultLine.Outcome.ERRORED, failureOf(error),
+                    statusName(error) + ": " + error.path("message").asText(""), ResultLine.Usage.NONE, line);
+        }
+        JsonNode response = line.path("response");
+        ResultLine.Usage usage = usage(response.path("usageMetadata"));
+        JsonNode candidate = response.path("candidates").path(0);
+        if (candidate.isMissingNode()) {
+            String blocked = response.path("promptFeedback").path("blockReason").asText("");
+            return ResultLine.failed(key, ResultLine.Outcome.ERRORED, ResultLine.Failure.REQUEST,
+                    blocked.isEmpty() ? "the response holds no candidate" : "prompt blocked: " + blocked, usage, line);
+        }
+        String finish = candidate.path("finishReason").asText("STOP");
+        if (!finish.equals("STOP")) {
+            return ResultLine.failed(key, ResultLine.Outcome.ERRORED, ResultLine.Failure.REQUEST,
+                    finish.equals("MAX_TOKENS") ? "answer cut off at maxOutputTokens" : "generation stopped: " + finish,
+                    usage, line);
+        }
+        StringBuilder text = new StringBuilder();
+        for (JsonNode part : candidate.path("content").path("parts")) {
+            if (!part.path("thought").asBoolean(false)) {
+                text.append(part.path("text").asText(""));
+            }
+        }
+        return ResultLine.succeeded(key, text.toString(), usage, line);
+    }
+
+    /** gRPC status names by code: batch lines carry a google.rpc.Status (some show HTTP codes instead). */
+    private static final List<String> GRPC = List.of("OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT",
+            "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+            "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+            "UNAUTHENTICATED");
+
+    private static String statusName(JsonNode error) {
+        String status = error.path("status").asText("");
+        int code = error.path("code").asInt(-1);
+        if (!status.isEmpty()) {
+            return status;
+        }
+        return code >= 0 && code < GRPC.size() ? GRPC.get(code) : "HTTP " + code;
+    }
+
+    static ResultLine.Failure failureOf(JsonNode error) {
+        int code = error.path("code").asInt(-1);
+        if (error.path("status").asText("").isEmpty() && code >= 100) {
+            return ResultLine.failureOfStatus(code);
+        }
+        return switch (statusName(error).toUpperCase(Locale.ROOT)) {
+            case "CANCELLED", "UNKNOWN", "DEADLINE_EXCEEDED", "RESOURCE_EXHAUSTED", "ABORTED", "INTERNAL",
+                    "UNAVAILABLE" -> ResultLine.Failure.TRANSIENT;
+            case "INVALID_ARGUMENT", "NOT_FOUND", "FAILED_PRECONDITION", "OUT_OF_RANGE", "UNIMPLEMENTED" ->
+                    ResultLine.Failure.INVALID_REQUEST;
+            default -> ResultLine.Failure.REQUEST;
+        };
+    }
+
+    /** Thinking is output; {@code promptTokenCount} includes the cached part. */
+    static ResultLine.Usage usage(JsonNode u) {
+        return new ResultLine.Usage(count(u, "promptTokenCount"),
+                count(u, "candidatesTokenCount") + count(u, "thoughtsTokenCount"), count(u, "cachedContentTokenCount"));
+    }
+
+    /** Gemini's int64 counts arrive as strings; its int32 ones as numbers. */
+    private static int count(JsonNode node, String field) {
+        JsonNode v = node.path(field);
+        try {
+            return v.isTextual() ? Integer.parseInt(v.asText().trim()) : v.asInt();
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    static ProviderBatch parse(JsonNode op) {
+        JsonNode meta = op.path("metadata");
+        String state = meta.path("state").asText();
+        JsonNode stats = meta.path("batchStats");
+        JsonNode output = meta.path("output").isObject() ? meta.path("output") : op.path("response");
+        JsonNode error = op.path("error");
+        Instant created = ProviderJson.rfc3339(meta.get("createTime"));
+        return new ProviderBatch(op.path("name").asText(meta.path("name").asText()), state(state), state,
+                count(stats, "requestCount"), count(stats, "successfulRequestCount"), count(stats, "failedRequestCount"),
+                ProviderJson.text(meta.path("inputConfig"), "fileName"), ProviderJson.text(output, "responsesFile"), null,
+                error.isMissingNode() ? null : statusName(error), ProviderJson.text(error, "message"),
+                ProviderJson.text(meta, "displayName"), created, created == null ? null : created.plus(JOB_WINDOW),
+                stats.toString());
+    }
+
+    /** {@code BATCH_STATE_*} on the wire; the SDKs' {@code JOB_STATE_*} names are taken too. */
+    static ProviderBatch.State state(String wire) {
+        String s = wire.replaceFirst("^(BATCH|JOB)_STATE_", "");
+        return switch (s) {
+            case "PENDING", "QUEUED", "UNSPECIFIED" -> ProviderBatch.State.PENDING;
+            case "RUNNING", "PAUSED", "UPDATING" -> ProviderBatch.State.RUNNING;
+            case "SUCCEEDED", "PARTIALLY_SUCCEEDED" -> ProviderBatch.State.COMPLETED;
+            case "FAILED" -> ProviderBatch.State.FAILED;
+            case "CANCELLING" -> ProviderBatch.State.CANCELLING;
+            case "CANCELLED" -> ProviderBatch.State.CANCELLED;
+            case "EXPIRED" -> ProviderBatch.State.EXPIRED;
+            default -> throw new ProviderException(200, "unknown_status", "unknown batch state '" + wire + "'", true);
+        };
+    }
+
+    static ProviderException decodeError(int status, String body) {
+        return ProviderJson.error(status, body, err -> err.path("status").asText(null));
+    }
+
+    private HttpRequest.Builder request(String pathAndQuery) {
+        return HttpRequest.newBuilder(URI.create(settings.baseUrl().get() + pathAndQuery)).timeout(Duration.ofMinutes(2))
+                .header("x-goog-api-key", settings.apiKey().get());
+    }
+}
