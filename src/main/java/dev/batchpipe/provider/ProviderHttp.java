@@ -96,16 +96,16 @@ public final class ProviderHttp {
                     return onSuccess == null ? (T) response : onSuccess.apply(response.body());
                 }
                 String body = bodyText(response.body());
-                last = errors.decode(status, body);
+                last = redacted(errors.decode(status, body), req);
                 boolean retryable = status == 429 || (!policy.rateLimitsOnly() && last.retryable());
                 if (!retryable || attempt == policy.attempts()) {
                     throw last;
                 }
                 wait = retryAfter(response).orElse(backoff(policy, attempt));
             } catch (IOException e) {
-                last = new ProviderException(0, "connection", provider + " " + req.method() + " " + path(req)
+                last = redacted(new ProviderException(0, "connection", provider + " " + req.method() + " " + path(req)
                         + " failed: " + e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : " " + e.getMessage()), true, e);
+                        + (e.getMessage() == null ? "" : " " + e.getMessage()), true, e), req);
                 if (policy.rateLimitsOnly() || attempt == policy.attempts()) {
                     throw last;
                 }
@@ -119,6 +119,27 @@ public final class ProviderHttp {
             sleep(wait);
         }
         throw last;
+    }
+
+    private static final java.util.List<String> CREDENTIAL_HEADERS =
+            java.util.List.of("authorization", "x-api-key", "api-key", "x-goog-api-key");
+
+    /**
+     * The exception with every credential this request carried masked: error bodies may echo what they were sent,
+     * and these messages end up in logs and in the database.
+     */
+    static ProviderException redacted(ProviderException e, HttpRequest req) {
+        String message = e.getMessage();
+        for (String header : CREDENTIAL_HEADERS) {
+            for (String value : req.headers().allValues(header)) {
+                String secret = value.regionMatches(true, 0, "Bearer ", 0, 7) ? value.substring(7).trim() : value.trim();
+                if (secret.length() >= 8 && message.contains(secret)) {
+                    message = message.replace(secret, "***");
+                }
+            }
+        }
+        return message.equals(e.getMessage()) ? e
+                : new ProviderException(e.status(), e.code(), message, e.retryable(), e.getCause());
     }
 
     private static String path(HttpRequest req) {

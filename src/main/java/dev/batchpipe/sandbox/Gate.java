@@ -112,8 +112,10 @@ final class Gate implements Handler<RoutingContext> {
                             + "Authorization: Bearer YOUR_KEY).");
                 }
                 if (!accepted(key)) {
-                    throw new ApiError(ApiError.Kind.UNAUTHENTICATED, "Incorrect API key provided. You can find "
-                            + "your API key at the sandbox's configuration.", null, "invalid_api_key", -1);
+                    // OpenAI echoes (part of) the key it refused; the sandbox echoes all of it, so tests can prove
+                    // that batchpipe never keeps what a provider echoes
+                    throw new ApiError(ApiError.Kind.UNAUTHENTICATED, "Incorrect API key provided: " + key + ". You can "
+                            + "find your API key at the sandbox's configuration.", null, "invalid_api_key", -1);
                 }
             }
             case ANTHROPIC -> {
