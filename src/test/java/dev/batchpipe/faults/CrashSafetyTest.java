@@ -48,50 +48,64 @@ class CrashSafetyTest {
                     assertThat(survivor.output()).contains("Adopted openai batch");
                 }
             }
-            assertNothingLostOrDuplicated(Jdbi.create(url), sandbox, ARTICLES);
+            assertNothingLostOrDuplicated(Jdbi.create(url), sandbox, ARTICLES, 1);
         }
     }
 
-    /** Soak mode: kills at random points until the work is done. Run with -Dgroups=soak -Dsurefire.excludedGroups= */
+    /**
+     * Soak mode: a stream of files, and the service killed at a random point (and a random occurrence of it) over and
+     * over, until {@code batchpipe.soak.kills} kills; then everything is checked as above. Run with
+     * {@code mvn test -Dtest='CrashSafetyTest#soak' -Dsurefire.excludedGroups= -Dbatchpipe.soak.kills=50}.
+     */
     @Test
     @Tag("soak")
-    void randomKillsUntilEverythingIsDone() throws Exception {
+    void soak() throws Exception {
         String[] points = {"intake-chunk", "after-upload", "after-create", "mid-download", "mid-ingest"};
-        int articles = Integer.getInteger("batchpipe.soak.articles", 400);
-        int maxKills = Integer.getInteger("batchpipe.soak.kills", 25);
-        Random random = new Random(Long.getLong("batchpipe.soak.seed", System.nanoTime()));
+        int kills = Integer.getInteger("batchpipe.soak.kills", 25);
+        long seed = Long.getLong("batchpipe.soak.seed", System.nanoTime());
+        Random random = new Random(seed);
         String url = TestDatabase.freshUrl();
         Jdbi db = Jdbi.create(url);
-        int kills = 0;
+        int files = 0;
+        int killed = 0;
+        long started = System.nanoTime();
         try (Sandboxes sandbox = Sandboxes.start(dir, "--speed", "2000", "--stage-delay", "100ms")) {
-            drop(articles);
-            while (!allDone(db, articles) && kills < maxKills) {
-                String crashAt = points[random.nextInt(points.length)] + ":" + (1 + random.nextInt(40));
+            while (killed < kills) {
+                if (allDone(db, files * ARTICLES)) {
+                    drop(ARTICLES, "soak-" + (++files));
+                }
+                String crashAt = points[random.nextInt(points.length)] + ":" + (1 + random.nextInt(6));
+                int expected = files * ARTICLES;
                 try (BatchpipeProcess p = BatchpipeProcess.start(dir, env(url, sandbox, crashAt), "run")) {
-                    await().atMost(Duration.ofSeconds(120)).until(() -> !p.alive() || allDone(db, articles));
+                    await().atMost(Duration.ofSeconds(120)).until(() -> !p.alive() || allDone(db, expected));
                     if (!p.alive()) {
-                        kills++;
+                        killed++;
                     }
                 }
             }
             try (BatchpipeProcess survivor = BatchpipeProcess.start(dir, env(url, sandbox, null), "run")) {
-                awaitAllDone(db, articles);
+                awaitAllDone(db, files * ARTICLES);
             }
-            assertNothingLostOrDuplicated(db, sandbox, articles);
-            System.out.printf("soak: %d kills survived, %d items, 0 lost, 0 duplicated%n", kills, articles);
+            assertNothingLostOrDuplicated(db, sandbox, files * ARTICLES, files);
+            System.out.printf("soak (seed %d): %d kills survived over %d files and %d items in %d s; 0 lost, 0 duplicated%n",
+                    seed, killed, files, files * ARTICLES, (System.nanoTime() - started) / 1_000_000_000L);
         }
     }
 
     private void drop(int n) throws Exception {
+        drop(n, "crash");
+    }
+
+    private void drop(int n, String prefix) throws Exception {
         StringBuilder sb = new StringBuilder();
         for (int i = 1; i <= n; i++) {
-            sb.append("{\"id\":\"crash-").append(i).append("\",\"title\":\"Bank ").append(i)
+            sb.append("{\"id\":\"").append(prefix).append('-').append(i).append("\",\"title\":\"Bank ").append(i)
                     .append(" raises rates\",\"contents\":\"Garanti BBVA and Akbank raised deposit rates, report ")
                     .append(i).append(".\"}\n");
         }
-        Path staging = Files.createDirectories(dir.resolve("staging")).resolve("articles.jsonl");
+        Path staging = Files.createDirectories(dir.resolve("staging")).resolve(prefix + ".jsonl");
         Files.writeString(staging, sb);
-        Files.move(staging, Files.createDirectories(dir.resolve("inbox/news-classification")).resolve("articles.jsonl"));
+        Files.move(staging, Files.createDirectories(dir.resolve("inbox/news-classification")).resolve(prefix + ".jsonl"));
     }
 
     private Map<String, String> env(String url, Sandboxes sandbox, String crashAt) {
@@ -128,9 +142,9 @@ class CrashSafetyTest {
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(300)).until(() -> allDone(db, items));
     }
 
-    static void assertNothingLostOrDuplicated(Jdbi db, Sandboxes sandbox, int items) throws Exception {
-        assertThat(count(db, "SELECT count(*) FROM jobs")).as("the file was taken in as one job").isEqualTo(1);
-        assertThat(count(db, "SELECT items_accepted FROM jobs")).isEqualTo(items);
+    static void assertNothingLostOrDuplicated(Jdbi db, Sandboxes sandbox, int items, int files) throws Exception {
+        assertThat(count(db, "SELECT count(*) FROM jobs")).as("each file was taken in as one job").isEqualTo(files);
+        assertThat(count(db, "SELECT sum(items_accepted) FROM jobs")).isEqualTo(items);
         assertThat(count(db, "SELECT count(*) FROM items")).isEqualTo(items);
         assertThat(count(db, """
                 SELECT count(*) FROM requests r
