@@ -60,8 +60,9 @@ class CliProcessTest {
             assertThat(p.output()).contains("batchpipe: Unknown task 'no-such-task' (known: knowledge-extraction, "
                     + "news-classification)").doesNotContain("\tat ");
         }
-        try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "process", "mixed.jsonl", "--task",
-                "news-classification", "--wait")) {
+        // a path that climbs out of the working directory is just a path
+        try (BatchpipeProcess p = BatchpipeProcess.start(dir.resolve("elsewhere"), env, "process", "../mixed.jsonl",
+                "--task", "news-classification", "--wait")) {
             assertThat(p.waitFor(Duration.ofSeconds(90))).as(p.output()).isEqualTo(4);
             assertThat(p.output()).contains("1 line(s) rejected").contains("line 2: malformed JSON");
         }
