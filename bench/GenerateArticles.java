@@ -1,7 +1,8 @@
 import java.util.Random;
 
 /**
- * Prints N synthetic news articles as JSON Lines (deterministic: seed 42). Run with the JDK's source launcher:
+ * Prints N synthetic news articles as JSON Lines (deterministic: seed 42), each with 1-4 paragraphs of filler plus
+ * an optional extra number of them (second argument) for longer articles. Run with the JDK's source launcher:
  * {@code java bench/GenerateArticles.java 10000 > articles.jsonl}
  */
 public class GenerateArticles {
@@ -19,12 +20,13 @@ public class GenerateArticles {
 
     public static void main(String[] args) {
         int n = Integer.parseInt(args.length > 0 ? args[0] : "10000");
+        int extra = Integer.parseInt(args.length > 1 ? args[1] : "0");
         Random random = new Random(42);
         StringBuilder sb = new StringBuilder(1024);
         for (int i = 1; i <= n; i++) {
             String company = COMPANIES[random.nextInt(COMPANIES.length)];
             String text = String.format(OPENINGS[random.nextInt(OPENINGS.length)], company)
-                    + FILLER.repeat(1 + random.nextInt(4));
+                    + FILLER.repeat(1 + extra + random.nextInt(4));
             sb.setLength(0);
             sb.append("{\"id\":\"bench-").append(i).append("\",\"title\":\"").append(company)
                     .append(" in the news\",\"contents\":\"").append(text).append("\"}");
