@@ -55,6 +55,25 @@ class ServiceProcessTest {
     }
 
     @Test
+    void healthSaysDownWhenTheDatabaseGoesAway() throws Exception {
+        int port = BatchpipeProcess.freePort();
+        try (BatchpipeProcess service = BatchpipeProcess.start(dir, Map.of("BATCHPIPE_HTTP_PORT", "" + port), "run")) {
+            String url = "http://127.0.0.1:" + port + "/observe/health";
+            service.awaitHttp200(url, Duration.ofSeconds(90));
+            long postmaster = Long.parseLong(Files.readAllLines(dir.resolve("data/postgres/postmaster.pid")).get(0).trim());
+            ProcessHandle.of(postmaster).orElseThrow().destroyForcibly();
+
+            HttpResponse<String> health = null;
+            for (int i = 0; i < 60 && (health == null || health.statusCode() == 200); i++) {
+                Thread.sleep(500);
+                health = get(url);
+            }
+            assertThat(health.statusCode()).isEqualTo(503);
+            assertThat(health.body()).contains("\"status\":\"DOWN\"").contains("database");
+        }
+    }
+
+    @Test
     void unreachableDatabaseIsOneLineNamingTheUrlWithoutPassword() throws Exception {
         String url = "jdbc:postgresql://127.0.0.1:" + BatchpipeProcess.freePort() + "/nowhere?password=hunter2";
         try (BatchpipeProcess p = BatchpipeProcess.start(dir, Map.of("BATCHPIPE_DB_URL", url), "run")) {
