@@ -3,7 +3,7 @@ package dev.batchpipe.intake;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.batchpipe.pipeline.Instance;
+import dev.batchpipe.store.Instance;
 import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.task.TaskDefinition;
 import dev.batchpipe.task.TaskRegistry;

@@ -144,7 +144,7 @@ public final class BatchPacker {
                 .bind("p", g.provider()).bind("m", g.model()).bind("e", g.endpoint()).bind("n", ids.size())
                 .bind("bytes", bytes).bind("tokens", tokens).mapTo(Long.class).one();
         h.createUpdate("UPDATE requests SET state = 'batched', batch_id = :b, submissions = submissions + 1, "
-                        + "custom_id = 'r' || id || 's' || (submissions + 1), not_before = NULL, updated_at = now() "
+                        + "not_before = NULL, updated_at = now() "
                         + "WHERE id IN (<ids>)")
                 .bind("b", batchId).bindList("ids", ids).execute();
         h.createUpdate("INSERT INTO request_submissions (request_id, batch_id, submission) "

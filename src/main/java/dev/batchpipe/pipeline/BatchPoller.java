@@ -1,5 +1,6 @@
 package dev.batchpipe.pipeline;
 
+import dev.batchpipe.store.Instance;
 import dev.batchpipe.provider.BatchProvider;
 import dev.batchpipe.provider.ProviderBatch;
 import dev.batchpipe.provider.ProviderException;

@@ -1,5 +1,7 @@
 package dev.batchpipe.pipeline;
 
+import dev.batchpipe.store.LeaseKeeper;
+import dev.batchpipe.store.Instance;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchpipe.CrashPoints;
 import dev.batchpipe.provider.BatchProvider;
@@ -146,8 +148,8 @@ public final class BatchSubmitter {
      * input: the requests go back with an attempt consumed, so a request that is the cause ends dead-lettered.
      */
     private void refused(Batch b, ProviderException e) {
-        boolean quota = e.status() == 429 || "token_limit_exceeded".equals(e.code()) || "RESOURCE_EXHAUSTED".equals(e.code());
-        if (e.status() == 401 || e.status() == 403) {
+        boolean quota = e.quotaRefused();
+        if (e.credentialsRefused()) {
             // the account, not the requests: nothing is consumed, and everything waits for the key to be fixed
             LOG.error("Batch {}: {} refused our credentials ({}); check its API key. Retrying later", b.id(), b.provider(),
                     e.getMessage());

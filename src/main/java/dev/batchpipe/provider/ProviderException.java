@@ -45,4 +45,22 @@ public class ProviderException extends RuntimeException {
     public boolean notFound() {
         return status == 404;
     }
+
+    /**
+     * The account's quota is full (a 429, or OpenAI's and Gemini's quota codes): what was refused waits for quota
+     * without consuming attempts.
+     */
+    public boolean quotaRefused() {
+        return status == 429 || isQuotaCode(code);
+    }
+
+    /** The provider refused our credentials: the account's problem, not the requests'. */
+    public boolean credentialsRefused() {
+        return status == 401 || status == 403;
+    }
+
+    /** Whether a provider error code (also one a failed batch reports) means the quota is full. */
+    public static boolean isQuotaCode(String code) {
+        return "token_limit_exceeded".equals(code) || "RESOURCE_EXHAUSTED".equals(code);
+    }
 }

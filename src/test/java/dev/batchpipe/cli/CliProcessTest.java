@@ -60,12 +60,25 @@ class CliProcessTest {
             assertThat(p.output()).contains("batchpipe: Unknown task 'no-such-task' (known: knowledge-extraction, "
                     + "news-classification)").doesNotContain("\tat ");
         }
+        try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "process", "mixed.jsonl", "--task",
+                "news-classification", "--provider", "nowhere")) {
+            assertThat(p.waitFor(Duration.ofSeconds(60))).isEqualTo(2);
+            assertThat(p.output()).contains("batchpipe: Unknown provider 'nowhere'");
+        }
         // a path that climbs out of the working directory is just a path
         try (BatchpipeProcess p = BatchpipeProcess.start(dir.resolve("elsewhere"), env, "process", "../mixed.jsonl",
                 "--task", "news-classification", "--wait")) {
             assertThat(p.waitFor(Duration.ofSeconds(90))).as(p.output()).isEqualTo(4);
             assertThat(p.output()).contains("1 line(s) rejected").contains("line 2: malformed JSON");
         }
+        // the same file again, for another provider and model: a new version of the file, so new requests
+        Files.writeString(dir.resolve("mixed.jsonl"), "{\"id\":\"m2\",\"title\":\"Energy\",\"contents\":\"Shell.\"}\n");
+        assertThat(run(env, "process", "mixed.jsonl", "--task", "news-classification", "--provider", "anthropic",
+                "--model", "claude-sonnet-4-5")).isZero();
+        var request = org.jdbi.v3.core.Jdbi.create(env.get("BATCHPIPE_DB_URL")).withHandle(h -> h.createQuery(
+                "SELECT r.provider || '/' || r.model FROM requests r JOIN items i ON i.id = r.item_id "
+                        + "WHERE i.source_key = 'm2'").mapTo(String.class).one());
+        assertThat(request).isEqualTo("anthropic/claude-sonnet-4-5");
     }
 
     @Test

@@ -80,6 +80,26 @@ class DbTriggeredRunsTest extends PipelineTest {
         assertThat(text("SELECT error FROM extraction_runs WHERE id = ?", unknown)).contains("no task named 'no-such-task'");
     }
 
+    @Test
+    void aRowClaimedByAnInstanceThatDiedIsReclaimedWhenItsLeaseRunsOut() {
+        // one transaction: the NOTIFY arrives with both rows already claimed by other instances
+        db.useTransaction(h -> {
+            h.execute("INSERT INTO story_groups (id, title, text) VALUES ('lease-dead', 'Dead', "
+                    + "'Aselsan signed a contract in Ankara.'), ('lease-alive', 'Alive', 'Turkcell opened a data centre.')");
+            h.execute("UPDATE story_groups SET extraction_state = 'claimed', claimed_by = 'instance-that-died', "
+                    + "claimed_until = now() - interval '1 second' WHERE id = 'lease-dead'");
+            h.execute("UPDATE story_groups SET extraction_state = 'claimed', claimed_by = 'instance-still-working', "
+                    + "claimed_until = now() + interval '1 hour' WHERE id = 'lease-alive'");
+        });
+
+        awaitGroups("lease-dead", "done", 1);
+
+        assertThat(count("SELECT count(*) FROM story_topics WHERE group_id = 'lease-dead'")).isPositive();
+        assertThat(text("SELECT extraction_state || '/' || claimed_by FROM story_groups WHERE id = 'lease-alive'"))
+                .as("a claim whose lease still runs is left to its instance").isEqualTo("claimed/instance-still-working");
+        assertThat(count("SELECT count(*) FROM items WHERE source_key = 'lease-alive'")).isZero();
+    }
+
     private void insertGroup(String id, String title, String text) {
         db.useHandle(h -> h.execute("INSERT INTO story_groups (id, title, text) VALUES (?, ?, ?)", id, title, text));
     }

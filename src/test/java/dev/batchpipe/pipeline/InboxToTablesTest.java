@@ -5,7 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.batchpipe.ingest.EntityResolver;
+import dev.batchpipe.pipeline.EntityResolver;
 import dev.batchpipe.support.PipelineTest;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -176,8 +176,8 @@ class ProviderFailureModesTest extends PipelineTest {
         sandbox.faults().reset();
         // before our submitter looks again (its lease is 2 s): a batch of four requests from elsewhere, whose custom
         // ids differ from ours only by the installation prefix, with answers that would pass our schema
-        List<String> ours = db.withHandle(h -> h.createQuery("SELECT custom_id FROM requests WHERE job_id = :j")
-                .bind("j", job).mapTo(String.class).list());
+        List<String> ours = db.withHandle(h -> h.createQuery("SELECT id, submissions FROM requests WHERE job_id = :j")
+                .bind("j", job).map((rs, ctx) -> RequestRenderer.customId(rs.getLong(1), rs.getInt(2))).list());
         AnthropicBatchProvider stranger = new AnthropicBatchProvider(new AnthropicBatchProvider.Settings(
                 sandbox::anthropicBaseUrl, () -> "sk-ant-stranger", "bp-ffffffffffff-", providers().get("anthropic")
                 .limits()), new ProviderHttp.Retry(1, Duration.ZERO, Duration.ZERO, false));

@@ -1,4 +1,4 @@
-package dev.batchpipe.ingest;
+package dev.batchpipe.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchpipe.StartupException;

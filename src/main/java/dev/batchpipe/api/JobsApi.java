@@ -1,5 +1,6 @@
-package dev.batchpipe.store;
+package dev.batchpipe.api;
 
+import dev.batchpipe.store.JobReports;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

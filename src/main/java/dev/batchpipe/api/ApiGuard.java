@@ -1,4 +1,4 @@
-package dev.batchpipe.store;
+package dev.batchpipe.api;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;

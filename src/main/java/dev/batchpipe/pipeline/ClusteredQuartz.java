@@ -1,4 +1,4 @@
-package dev.batchpipe.store;
+package dev.batchpipe.pipeline;
 
 import java.sql.Connection;
 import java.sql.SQLException;

@@ -1,4 +1,4 @@
-package dev.batchpipe.ingest;
+package dev.batchpipe.pipeline;
 
 import java.text.Normalizer;
 import java.util.Locale;

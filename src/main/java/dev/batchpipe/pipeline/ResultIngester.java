@@ -1,16 +1,13 @@
-package dev.batchpipe.ingest;
+package dev.batchpipe.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchpipe.CrashPoints;
 import dev.batchpipe.cost.PriceTable;
-import dev.batchpipe.pipeline.Batches;
-import dev.batchpipe.pipeline.Instance;
-import dev.batchpipe.pipeline.JobCompletion;
-import dev.batchpipe.pipeline.RequestRenderer;
-import dev.batchpipe.pipeline.RequestStates;
+import dev.batchpipe.store.Instance;
 import dev.batchpipe.provider.BatchProvider;
 import dev.batchpipe.provider.ProviderBatch;
+import dev.batchpipe.provider.ProviderException;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.provider.ResultLine;
 import dev.batchpipe.task.TaskDefinition;
@@ -188,7 +185,8 @@ public final class ResultIngester {
                     .bind("id", batchId).mapTo(String.class).one();
             List<Long> unanswered = h.createQuery("SELECT id FROM requests WHERE batch_id = :b AND state = 'batched'")
                     .bind("b", batchId).mapTo(Long.class).list();
-            if (error.startsWith("token_limit_exceeded")) {
+            // the poller records a failed batch's error as "<code>: <message>"
+            if (ProviderException.isQuotaCode(error.split(":", 2)[0])) {
                 states.requeueWithoutAttempt(h, unanswered, "provider quota: " + error, quotaBackoff);
             } else {
                 for (Long id : unanswered) {

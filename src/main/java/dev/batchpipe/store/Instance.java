@@ -1,4 +1,4 @@
-package dev.batchpipe.pipeline;
+package dev.batchpipe.store;
 
 import java.net.InetAddress;
 import java.util.UUID;

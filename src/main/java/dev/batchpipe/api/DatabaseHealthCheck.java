@@ -1,5 +1,6 @@
-package dev.batchpipe.store;
+package dev.batchpipe.api;
 
+import dev.batchpipe.store.Database;
 import java.util.Map;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;

@@ -1,4 +1,4 @@
-package dev.batchpipe.pipeline;
+package dev.batchpipe.store;
 
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * retried after 429s with the provider's Retry-After. Were the lease to run out meanwhile, another submit (of this
  * instance or another) would claim the batch, find nothing yet at the provider and create it a second time.
  */
-final class LeaseKeeper {
+public final class LeaseKeeper {
 
     private static final Logger LOG = LoggerFactory.getLogger(LeaseKeeper.class);
 
@@ -27,20 +27,20 @@ final class LeaseKeeper {
         return t;
     });
 
-    LeaseKeeper(Jdbi jdbi, Instance instance, Duration lease) {
+    public LeaseKeeper(Jdbi jdbi, Instance instance, Duration lease) {
         this.jdbi = jdbi;
         this.instance = instance;
         this.lease = lease;
     }
 
     /** A claim held until closed. */
-    interface Held extends AutoCloseable {
+    public interface Held extends AutoCloseable {
         @Override
         void close();
     }
 
     /** Renews the lease of {@code batchId} every third of its length until the returned claim is closed. */
-    Held hold(long batchId) {
+    public Held hold(long batchId) {
         long period = Math.max(100, lease.toMillis() / 3);
         ScheduledFuture<?> renewal = timer.scheduleAtFixedRate(() -> renew(batchId), period, period, TimeUnit.MILLISECONDS);
         return () -> renewal.cancel(false);

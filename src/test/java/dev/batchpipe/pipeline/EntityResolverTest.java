@@ -1,4 +1,4 @@
-package dev.batchpipe.ingest;
+package dev.batchpipe.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
