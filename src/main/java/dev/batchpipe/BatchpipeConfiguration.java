@@ -20,8 +20,7 @@ import dev.batchpipe.pipeline.OvernightWindows;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
 import dev.batchpipe.provider.Providers;
-import dev.batchpipe.provider.SandboxLauncher;
-import dev.batchpipe.sandbox.SandboxConfig;
+import dev.batchpipe.sandbox.Sandbox;
 import dev.batchpipe.api.ApiGuard;
 import dev.batchpipe.pipeline.ClusteredQuartz;
 import dev.batchpipe.store.Database;
@@ -74,10 +73,9 @@ public class BatchpipeConfiguration implements CamelConfiguration {
         TaskRegistry tasks = TaskRegistry.load(context, config.path("batchpipe.tasks.dir", "./tasks"));
         registry.bind("tasks", tasks);
 
-        SandboxLauncher sandbox = new SandboxLauncher(dataDir.resolve("sandbox"), SandboxConfig.builder()
-                .speed(config.decimal("batchpipe.sandbox.speed", 600))
-                .tokensPerSecond(config.longValue("batchpipe.sandbox.tokens-per-second", 20_000))
-                .build());
+        Sandbox sandbox = Sandbox.sharedIn(dataDir.resolve("sandbox"),
+                config.decimal("batchpipe.sandbox.speed", 600),
+                config.longValue("batchpipe.sandbox.tokens-per-second", 20_000));
         context.addService(sandbox, true, true);
         registry.bind("sandbox", sandbox);
         Instance instance = Instance.of(jdbi);

@@ -2,6 +2,7 @@ package dev.batchpipe.provider;
 
 import dev.batchpipe.Config;
 import dev.batchpipe.StartupException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -136,7 +137,13 @@ public final class Providers {
             if (key.isEmpty()) {
                 sandboxed.add(provider + " (" + keyVariable + ")");
             }
-            return new Access(key, () -> sandboxBaseUrl.get() + sandboxPath);
+            return new Access(key, () -> {
+                try {
+                    return sandboxBaseUrl.get() + sandboxPath;
+                } catch (UncheckedIOException e) { // the sandbox cannot be started or reached for now: try later
+                    throw new ProviderException(0, "sandbox", e.getMessage(), true, e);
+                }
+            });
         }
 
         boolean sandbox() {

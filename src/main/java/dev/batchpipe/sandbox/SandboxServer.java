@@ -1,5 +1,6 @@
 package dev.batchpipe.sandbox;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  */
-public final class SandboxServer implements AutoCloseable {
+public final class SandboxServer implements Sandbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(SandboxServer.class);
 
@@ -108,22 +109,8 @@ public final class SandboxServer implements AutoCloseable {
     }
 
     /** {@code http://127.0.0.1:<port>} */
+    @Override
     public String baseUrl() {
-        return baseUrl;
-    }
-
-    /** Base URL for OpenAI clients (what {@code OPENAI_BASE_URL} takes): {@code baseUrl() + "/v1"}. */
-    public String openAiBaseUrl() {
-        return baseUrl + "/v1";
-    }
-
-    /** Base URL for Anthropic clients ({@code ANTHROPIC_BASE_URL}). */
-    public String anthropicBaseUrl() {
-        return baseUrl;
-    }
-
-    /** Base URL for Gemini clients (paths start with {@code /v1beta}, {@code /upload/v1beta}, …). */
-    public String geminiBaseUrl() {
         return baseUrl;
     }
 
@@ -161,30 +148,34 @@ public final class SandboxServer implements AutoCloseable {
     }
 
     /** The data directory in use (a temporary one when the configuration names none). */
+    @Override
     public Path dataDir() {
         return store.root();
     }
 
+    /** Already serving: {@link #start(SandboxConfig)} binds before it returns. */
+    @Override
+    public void start() {
+    }
+
     /** Stops serving, saves every batch where it is, and deletes the data directory if it was temporary. */
     @Override
-    public void close() {
-        try {
-            if (http != null) {
-                http.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("Sandbox HTTP server did not close cleanly: {}", e.toString());
+    public void stop() {
+        if (http != null) {
+            awaitClosed(http.close(), "HTTP server");
         }
         engine.close();
+        awaitClosed(vertx.close(), "Vert.x");
+        store.close();
+    }
+
+    private static void awaitClosed(Future<Void> closing, String what) {
         try {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            closing.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("Sandbox Vert.x did not close cleanly: {}", e.toString());
+            LOG.warn("Sandbox {} did not close cleanly: {}", what, e.toString());
         }
-        store.close();
     }
 }
