@@ -40,7 +40,7 @@ public final class SandboxServer implements Sandbox {
     private final SandboxFaults faults = new SandboxFaults();
     private final Counters counters = new Counters();
     private final ReceivedRequests received = new ReceivedRequests();
-    private final Store store;
+    private final DataDirectory data;
     private final Vertx vertx;
     private final BatchEngine engine;
     private volatile String baseUrl;
@@ -48,12 +48,12 @@ public final class SandboxServer implements Sandbox {
 
     private SandboxServer(SandboxConfig config) {
         this.config = config;
-        this.store = new Store(config.dataDir());
+        this.data = new DataDirectory(config.dataDir());
         Map<Provider, BatchFormat> formats = new EnumMap<>(Provider.class);
         formats.put(Provider.OPENAI, new OpenAiFormat());
         formats.put(Provider.ANTHROPIC, new AnthropicFormat());
         formats.put(Provider.GEMINI, new GeminiFormat());
-        this.engine = new BatchEngine(config, store, counters, faults, formats);
+        this.engine = new BatchEngine(config, data, counters, faults, formats);
         // a Vert.x of our own, so the sandbox never competes with (or depends on) Camel's
         this.vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(8));
     }
@@ -74,11 +74,11 @@ public final class SandboxServer implements Sandbox {
         Realtime realtime = new Realtime(config, faults, counters);
         Router router = Router.router(vertx);
         new AdminApi(this, engine).mount(router);
-        router.route().handler(new Gate(config, faults, counters, received));
-        Services services = new Services(config, store, engine, counters, realtime);
-        new AnthropicApi(services).mount(router);
-        new GeminiApi(services).mount(router);
-        new OpenAiApi(services).mount(router);
+        router.route().handler(new ProviderCallFilter(config, faults, counters, received));
+        Emulator emulator = new Emulator(config, data, engine, counters, realtime);
+        new AnthropicApi(emulator).mount(router);
+        new GeminiApi(emulator).mount(router);
+        new OpenAiApi(emulator).mount(router);
         router.route().handler(ctx -> ctx.fail(ApiError.notFound("Unknown request URL: " + ctx.request().method()
                 + " " + ctx.request().path() + ".")));
         router.route().failureHandler(new Failures());
@@ -101,7 +101,7 @@ public final class SandboxServer implements Sandbox {
         } catch (IOException e) {
             throw new UncheckedIOException("sandbox cannot read its stored batches", e);
         }
-        LOG.info("Sandbox listening on {} (data in {})", baseUrl, store.root());
+        LOG.info("Sandbox listening on {} (data in {})", baseUrl, data.root());
     }
 
     public int port() {
@@ -150,7 +150,7 @@ public final class SandboxServer implements Sandbox {
     /** The data directory in use (a temporary one when the configuration names none). */
     @Override
     public Path dataDir() {
-        return store.root();
+        return data.root();
     }
 
     /** Already serving: {@link #start(SandboxConfig)} binds before it returns. */
@@ -166,7 +166,7 @@ public final class SandboxServer implements Sandbox {
         }
         engine.close();
         awaitClosed(vertx.close(), "Vert.x");
-        store.close();
+        data.close();
     }
 
     private static void awaitClosed(Future<Void> closing, String what) {
