@@ -45,8 +45,14 @@ final class SharedSandbox implements Sandbox {
         if (own != null) {
             return own.baseUrl();
         }
-        if (joined != null && (System.currentTimeMillis() - joinedCheckedAt < RECHECK_MILLIS || alive(joined))) {
-            joinedCheckedAt = System.currentTimeMillis();
+        // checked at most every RECHECK_MILLIS, and counted from the last check, not the last call: a caller asking
+        // more often than that must still notice that the owner has gone
+        long now = System.currentTimeMillis();
+        if (joined != null && now - joinedCheckedAt < RECHECK_MILLIS) {
+            return joined;
+        }
+        if (joined != null && alive(joined)) {
+            joinedCheckedAt = now;
             return joined;
         }
         joined = null;
