@@ -19,6 +19,7 @@ import dev.batchpipe.pipeline.OvernightWindow;
 import dev.batchpipe.pipeline.OvernightWindows;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
+import dev.batchpipe.provider.ProviderHttp;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.provider.SandboxLauncher;
 import dev.batchpipe.sandbox.SandboxConfig;
@@ -81,7 +82,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
         context.addService(sandbox, true, true);
         registry.bind("sandbox", sandbox);
         Instance instance = Instance.of(jdbi);
-        Providers providers = Providers.fromConfig(config, sandbox::baseUrl, instance.installationTag());
+        Providers providers = Providers.fromConfig(config, sandbox::baseUrl, instance.installationTag(),
+                new ProviderHttp(context.createProducerTemplate()));
         registry.bind("providers", providers);
 
         Duration lease = config.duration("batchpipe.lease", Duration.ofMinutes(2));
