@@ -73,7 +73,7 @@ class HttpRetryTest {
         sandbox.faults().reset();
         sandbox.faults().openAi().dropProbability(1.0);
         assertThatThrownBy(this::listBatches).isInstanceOf(ProviderException.class).hasMessageContaining("failed");
-        // four attempts of ours; the JDK client may itself retry an idempotent GET once on a closed connection
+        // four attempts of ours (HttpClient's own retries are off: camel.component.http.automatic-retries-disabled)
         assertThat(sandbox.stats().openai().dropped()).isBetween(4L, 8L);
     }
 
