@@ -32,7 +32,8 @@ class ProvidersTest {
     }
 
     private static Providers providers(Map<String, String> settings) {
-        return Providers.fromConfig(config(settings), () -> "http://127.0.0.1:1", "bp-0123456789ab");
+        return Providers.fromConfig(config(settings), () -> "http://127.0.0.1:1", "bp-0123456789ab",
+                SandboxPolicy.of("auto", "", ""));
     }
 
     @Test
