@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class ProvidersTest {
 
     /** The shipped settings, with every key unset (whatever this machine's environment holds) unless given. */
-    private static Config config(Map<String, String> settings) {
+    static Config config(Map<String, String> settings) {
         DefaultCamelContext context = new DefaultCamelContext();
         context.getPropertiesComponent().setLocation("classpath:application.properties");
         Properties overrides = new Properties();
