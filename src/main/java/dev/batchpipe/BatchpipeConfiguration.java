@@ -72,16 +72,15 @@ public class BatchpipeConfiguration implements CamelConfiguration {
 
     /** What only the service checks or prepares before anything starts. */
     @Override
-    public void configure(CamelContext context) throws Exception {
+    public void configure(CamelContext context) {
         if (service) {
             checkPortFree(httpHost, httpPort);
             if (new ApiGuard(httpHost, apiToken).openToTheNetwork() && blank(apiToken)) {
                 LOG.warn("The API is bound to {} without BATCHPIPE_API_TOKEN: its changing endpoints refuse every call",
                         httpHost);
             }
-            // once the database is there, before any route takes work: which providers wait for a key, and why
-            context.addStartupListener((ctx, alreadyStarted) ->
-                    ctx.getRegistry().lookupByNameAndType("providerHolds", ProviderHolds.class).record());
+            // before any route takes work: which providers wait for a key, and why (or no start at all)
+            context.getRegistry().lookupByNameAndType("providerHolds", ProviderHolds.class).record();
         }
         if (overnight) {
             context.addLifecycleStrategy(new OvernightWindows());
