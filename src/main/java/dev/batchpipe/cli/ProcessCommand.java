@@ -35,7 +35,8 @@ import sun.misc.Signal;
         exitCodeList = {
                 "0:every item succeeded (without --wait: submitted)",
                 "1:some items were dead-lettered (see `batchpipe status JOB`)",
-                "2:usage or start-up error (unknown task, unreadable file, database unreachable)",
+                "2:usage or start-up error (unknown task, unreadable file, database unreachable, a provider without a key "
+                        + "that the sandbox may not answer)",
                 "3:the file was rejected: no usable record in it",
                 "4:some lines were rejected (reported in the errors file); every accepted item succeeded",
                 "130:stopped waiting (Ctrl-C); the job carries on"})
