@@ -4,6 +4,7 @@ import dev.batchpipe.Config;
 import dev.batchpipe.StartupException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,7 +61,7 @@ public final class Providers {
 
     /** Keyless providers the sandbox may not answer ({@link SandboxPolicy}), each with why its requests wait. */
     public Map<String, String> holds() {
-        return holds;
+        return Collections.unmodifiableMap(holds);
     }
 
     /**

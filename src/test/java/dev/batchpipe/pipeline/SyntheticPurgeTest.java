@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * One job answered partly by a provider with a key (the test's sandbox server, which counts as real) and partly by the
- * built-in sandox (Gemini without a key): lineage tells the two apart, and purge-synthetic removes exactly the second.
+ * built-in sandbox (Gemini without a key): lineage tells the two apart, and purge-synthetic removes exactly the second.
  */
 class SyntheticPurgeTest extends PipelineTest {
 
