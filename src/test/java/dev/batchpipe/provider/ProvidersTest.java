@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class ProvidersTest {
 
     /** The shipped settings, with every key unset (whatever this machine's environment holds) unless given. */
-    private static Config config(Map<String, String> settings) {
+    static Config config(Map<String, String> settings) {
         DefaultCamelContext context = new DefaultCamelContext();
         context.getPropertiesComponent().setLocation("classpath:application.properties");
         Properties overrides = new Properties();
@@ -31,8 +31,12 @@ class ProvidersTest {
         return new Config(context);
     }
 
+    /** What the providers would send through; these tests build providers and send nothing. */
+    static final ProviderHttp NO_CALLS = new ProviderHttp(new DefaultCamelContext().createProducerTemplate());
+
     private static Providers providers(Map<String, String> settings) {
-        return Providers.fromConfig(config(settings), () -> "http://127.0.0.1:1", "bp-0123456789ab");
+        return Providers.fromConfig(config(settings), () -> "http://127.0.0.1:1", "bp-0123456789ab",
+                SandboxPolicy.of("auto", "", ""), NO_CALLS);
     }
 
     @Test
