@@ -62,7 +62,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                 config.optional("batchpipe.db.user").orElse(null),
                 config.optional("batchpipe.db.password").orElse(null),
                 dataDir,
-                config.integer("batchpipe.db.pool-size", 10)));
+                config.integer("batchpipe.db.pool-size", 10),
+                config.integer("batchpipe.db.embedded-port", 0)));
         context.addService(database, true, true);
         registry.bind("database", database);
         registry.bind("dataSource", database.dataSource());

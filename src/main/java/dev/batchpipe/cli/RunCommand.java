@@ -67,6 +67,7 @@ public final class RunCommand implements Callable<Integer> {
                     + "(2026-11-01T08:00:00Z)");
             return ExitCodes.STARTUP;
         }
+        TaskNames.require(task);
         try (BatchpipeService service = new BatchpipeService(BatchpipeService.Mode.COMMAND, BatchpipeService.NO_ROUTES)) {
             service.start();
             long id = service.bean("dbIntake", DbIntake.class).requestRun(task, from, ids, limit, priority,

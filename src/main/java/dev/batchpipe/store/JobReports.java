@@ -1,6 +1,8 @@
 package dev.batchpipe.store;
 
 import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -33,8 +35,18 @@ public final class JobReports {
     public record Problem(long line, String reason) {
     }
 
+    /** Rows a job wrote into one of the task tables. */
+    public record OutputRows(String table, long rows) {
+    }
+
+    /** A {@code batchpipe run} instance whose clustered scheduler checked in lately, and when. */
+    public record LiveInstance(String name, Instant lastCheckIn) {
+    }
+
     private static final String JOB_SQL = """
-            SELECT j.id, j.task, j.source, j.status, j.schedule, j.priority, j.items_accepted, j.items_duplicate,
+            SELECT j.id, j.task, j.source, j.source_kind, j.schedule,
+                   CASE WHEN j.status = 'partial' AND NOT EXISTS (SELECT 1 FROM requests s WHERE s.job_id = j.id
+                        AND s.state = 'succeeded') THEN 'failed' ELSE j.status END AS status, j.priority, j.items_accepted, j.items_duplicate,
                    j.lines_rejected, j.error, j.created_at, j.finished_at,
                    count(r.id) AS requests,
                    count(r.id) FILTER (WHERE r.state = 'succeeded') AS succeeded,
@@ -59,12 +71,20 @@ public final class JobReports {
                 .bind("limit", limit).map((rs, ctx) -> summary(rs)).list());
     }
 
+    /**
+     * The job's batches. Once a batch is ingested, done and failed are what we made of its answers (an answer that
+     * failed the schema is failed, whatever the provider counted); before, the provider's own counts.
+     */
     public List<BatchSummary> batches(long jobId) {
         return jdbi.withHandle(h -> h.createQuery("""
                         SELECT b.id, b.provider, b.model, b.state, b.provider_batch_id, b.provider_status, b.request_count,
-                               coalesce(b.completed_count, 0), coalesce(b.failed_count, 0), b.estimated_tokens, b.error,
+                               CASE WHEN b.state = 'ingested' THEN w.written ELSE coalesce(b.completed_count, 0) END,
+                               CASE WHEN b.state = 'ingested' THEN b.request_count - w.written
+                                    ELSE coalesce(b.failed_count, 0) END,
+                               b.estimated_tokens, b.error,
                                b.created_at, coalesce(b.ingested_at, b.finished_at)
-                        FROM batches b
+                        FROM batches b,
+                             LATERAL (SELECT count(*)::int AS written FROM results r WHERE r.batch_id = b.id) w
                         WHERE b.id IN (SELECT s.batch_id FROM request_submissions s JOIN requests q ON q.id = s.request_id
                                        WHERE q.job_id = :job)
                         ORDER BY b.id""")
@@ -91,13 +111,79 @@ public final class JobReports {
                 .map((rs, ctx) -> new Problem(rs.getLong(1), rs.getString(2))).list());
     }
 
+    /** The provider-side states of the job's batches still at the provider (validating, in_progress, finalizing...). */
+    public List<String> providerStates(long jobId) {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT DISTINCT coalesce(b.provider_status, b.state) FROM batches b
+                        WHERE b.state NOT IN ('ingested') AND b.id IN (SELECT s.batch_id FROM request_submissions s
+                              JOIN requests q ON q.id = s.request_id WHERE q.job_id = :job)
+                        ORDER BY 1""")
+                .bind("job", jobId).mapTo(String.class).list());
+    }
+
+    /**
+     * Rows the job wrote, per task table. A task table is any table whose {@code request_id} references
+     * {@code requests} (the lineage every output row carries), other than the job model's own tables.
+     */
+    public List<OutputRows> outputRows(long jobId) {
+        return jdbi.withHandle(h -> {
+            List<String> tables = h.createQuery("""
+                            SELECT c.conrelid::regclass::text FROM pg_constraint c
+                            JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                            WHERE c.contype = 'f' AND c.confrelid = 'requests'::regclass AND a.attname = 'request_id'
+                              AND c.conrelid::regclass::text NOT IN ('results', 'request_submissions', 'dead_letters')
+                            ORDER BY 1""")
+                    .mapTo(String.class).list();
+            return tables.stream().map(t -> new OutputRows(t, h.createQuery("SELECT count(*) FROM " + t
+                            + " WHERE request_id IN (SELECT id FROM requests WHERE job_id = :job)")
+                            .bind("job", jobId).mapTo(Long.class).one()))
+                    .filter(r -> r.rows() > 0).toList();
+        });
+    }
+
+    /**
+     * The {@code batchpipe run} instances alive on this database: their clustered Quartz scheduler checks in every few
+     * seconds (qrtz_scheduler_state); one silent for three intervals is gone. One-shot commands keep their scheduler
+     * in memory, so they never count.
+     */
+    public List<LiveInstance> liveInstances() {
+        return jdbi.withHandle(h -> h.createQuery("""
+                        SELECT instance_name, last_checkin_time FROM qrtz_scheduler_state
+                        WHERE sched_name = 'batchpipe'
+                          AND last_checkin_time > extract(epoch FROM now()) * 1000 - 3 * greatest(checkin_interval, 1000)
+                        ORDER BY instance_name""")
+                .map((rs, ctx) -> new LiveInstance(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)))).list());
+    }
+
     private static JobSummary summary(java.sql.ResultSet rs) throws java.sql.SQLException {
-        return new JobSummary(rs.getLong("id"), rs.getString("task"), rs.getString("source"), rs.getString("status"),
+        return new JobSummary(rs.getLong("id"), rs.getString("task"),
+                located(rs.getString("source_kind"), rs.getString("source"), rs.getLong("id")), rs.getString("status"),
                 rs.getString("schedule"), rs.getInt("priority"), rs.getLong("items_accepted"),
                 rs.getLong("items_duplicate"), rs.getLong("lines_rejected"), rs.getLong("requests"),
                 rs.getLong("succeeded"), rs.getLong("dead"), rs.getLong("waiting"), rs.getLong("in_batches"),
                 rs.getLong("batches"), rs.getLong("input_tokens"), rs.getLong("output_tokens"), rs.getBigDecimal("cost"),
                 rs.getString("error"), instant(rs.getTimestamp("created_at")), instant(rs.getTimestamp("finished_at")));
+    }
+
+    /**
+     * Where an input file is now: the inbox moves a file it took in to {@code done/<job>-<name>} (or
+     * {@code rejected/}) beside it, so the path recorded at intake no longer names it.
+     */
+    static String located(String kind, String source, long jobId) {
+        if (!kind.equals("file") || source == null) {
+            return source;
+        }
+        Path recorded = Path.of(source);
+        if (recorded.getFileName() == null || Files.exists(recorded)) {
+            return source;
+        }
+        for (String folder : List.of("done", "rejected")) {
+            Path moved = recorded.resolveSibling(folder).resolve(jobId + "-" + recorded.getFileName());
+            if (Files.exists(moved)) {
+                return moved.toString();
+            }
+        }
+        return source;
     }
 
     private static Instant instant(java.sql.Timestamp t) {
