@@ -34,6 +34,9 @@ import picocli.CommandLine.Command;
                 "130:stopped waiting (process --wait, wait)"})
 public final class Batchpipe implements Runnable {
 
+    private static final java.util.Set<String> READ_ONLY = java.util.Set.of("status", "dead-letters", "db");
+    private static final String LOGGER_FACTORY = "log4j2.loggerContextFactory";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -44,6 +47,12 @@ public final class Batchpipe implements Runnable {
                 || args[0].equals("sandbox"));
         if (!service && System.getProperty("batchpipe.console.level") == null) {
             System.setProperty("batchpipe.console.level", "WARN");
+        }
+        // commands that only read the database answer at once: log4j's simple logger (warnings to stderr) spares them
+        // the second the full configuration takes to load
+        if (args.length > 0 && READ_ONLY.contains(args[0]) && System.getProperty(LOGGER_FACTORY) == null) {
+            System.setProperty(LOGGER_FACTORY, "org.apache.logging.log4j.simple.SimpleLoggerContextFactory");
+            System.setProperty("org.apache.logging.log4j.simplelog.level", "WARN");
         }
         int code;
         try {

@@ -79,6 +79,16 @@ public final class BatchpipeService implements AutoCloseable {
         return main.getExitCode();
     }
 
+    /** Calls {@code ready} once every route has started (the service logs its ready line from there). */
+    public void onStarted(java.util.function.Consumer<CamelContext> ready) {
+        main.addMainListener(new org.apache.camel.main.MainListenerSupport() {
+            @Override
+            public void afterStart(org.apache.camel.main.BaseMainSupport support) {
+                ready.accept(support.getCamelContext());
+            }
+        });
+    }
+
     /** Starts the routes and returns once they run (COMMAND mode); {@link #close()} stops them. */
     public CamelContext start() throws Exception {
         main.start();

@@ -52,7 +52,9 @@ public final class RunCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("batchpipe: --limit, --since, --ids and --now go with --task");
                 return ExitCodes.STARTUP;
             }
-            return new BatchpipeService(BatchpipeService.Mode.SERVICE, Map.of()).runUntilStopped();
+            BatchpipeService service = new BatchpipeService(BatchpipeService.Mode.SERVICE, Map.of());
+            service.onStarted(ReadyLine::log);
+            return service.runUntilStopped();
         }
         PrintWriter out = spec.commandLine().getOut();
         if (priority < 1 || priority > 10 || (limit != null && limit < 1)) {
