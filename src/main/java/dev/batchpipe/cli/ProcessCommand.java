@@ -1,7 +1,6 @@
 package dev.batchpipe.cli;
 
 import dev.batchpipe.BatchpipeService;
-import dev.batchpipe.Config;
 import dev.batchpipe.cost.PriceTable;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.IntakeResult;
@@ -78,7 +77,7 @@ public final class ProcessCommand implements Callable<Integer> {
             if (provider != null) {
                 service.bean("providers", Providers.class).get(provider);
             }
-            String unpriced = allowUnpriced ? null : unpriced(definition, PriceTable.fromConfig(new Config(service.context())));
+            String unpriced = allowUnpriced ? null : unpriced(definition, service.bean("priceTable", PriceTable.class));
             if (unpriced != null) {
                 err.println("batchpipe: no price for " + unpriced + " (a typo?). Add batchpipe.price." + unpriced.replace(" model ", ".")
                         + ".input and .output, or pass --allow-unpriced");
