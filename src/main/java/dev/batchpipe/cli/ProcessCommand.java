@@ -89,7 +89,7 @@ public final class ProcessCommand implements Callable<Integer> {
             if (intake.rejected()) {
                 return ExitCodes.REJECTED;
             }
-            if (intake.itemsAccepted() == 0) {
+            if (intake.alreadyTakenIn() || intake.itemsAccepted() == 0) {
                 return ExitCodes.OK;
             }
             service.template().sendBody("direct:pack", null);
