@@ -116,6 +116,8 @@ class OperatorCliTest {
                     """);
             Run r = run(env, "process", "two.jsonl", "--task", "news-classification", "--wait");
             assertThat(r.code).as(r.output).isEqualTo(1);
+            assertThat(r.output).as("the provider's batch state beside the counts while it runs")
+                    .containsPattern("job 1: \\d+/2 requests done, \\d+ failed, 1 batches \\([a-z_]+\\)");
             assertThat(r.output).contains("Job 1  news-classification  failed").contains("2 requests, 0 done, 2 failed")
                     .doesNotContain("2 requests, 2 done");
             assertThat(run(env, "status").output).containsPattern("1\\s+news-classification\\s+failed");
