@@ -72,6 +72,11 @@ final class ReadOnlyDatabase implements AutoCloseable {
         return hasSchema;
     }
 
+    /** The one connection, for {@link dev.batchpipe.store.JobReports}; closed with this. */
+    Connection connection() {
+        return connection;
+    }
+
     Jdbi jdbi() {
         return Jdbi.create(connection);
     }

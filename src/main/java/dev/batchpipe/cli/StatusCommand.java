@@ -39,7 +39,7 @@ public final class StatusCommand implements Callable<Integer> {
                 JobPrinter.table(out, java.util.List.of());
                 return ExitCodes.OK;
             }
-            JobReports reports = new JobReports(db.jdbi());
+            JobReports reports = new JobReports(db.connection());
             if (job == null) {
                 JobPrinter.table(out, reports.recentJobs(limit));
             } else {

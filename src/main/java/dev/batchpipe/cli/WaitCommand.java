@@ -32,7 +32,7 @@ public final class WaitCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         try (ReadOnlyDatabase db = ReadOnlyDatabase.open()) {
-            if (!db.hasSchema() || new JobReports(db.jdbi()).job(job).isEmpty()) {
+            if (!db.hasSchema() || new JobReports(db.connection()).job(job).isEmpty()) {
                 spec.commandLine().getErr().println("batchpipe: no job " + job);
                 return ExitCodes.STARTUP;
             }

@@ -3,18 +3,82 @@ package dev.batchpipe.store;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 
-/** Read-only views of jobs, their batches and their problems, for {@code status}, {@code process --wait} and the API. */
+/**
+ * Read-only views of jobs, their batches and their problems, for {@code status}, {@code process --wait} and the API.
+ * Plain JDBC: {@code status} reads through one connection of its own, and Jdbi's first statement alone would cost it
+ * a third of a second.
+ */
 public final class JobReports {
 
-    private final Jdbi jdbi;
+    private final Connections connections;
 
+    /** On the service's pool. */
     public JobReports(Jdbi jdbi) {
-        this.jdbi = jdbi;
+        this.connections = new Connections() {
+            @Override
+            public <T> T with(Work<T> work) {
+                return jdbi.withHandle(h -> run(work, h.getConnection()));
+            }
+        };
+    }
+
+    /** On one connection the caller owns (the read-only commands). */
+    public JobReports(Connection connection) {
+        this.connections = new Connections() {
+            @Override
+            public <T> T with(Work<T> work) {
+                return run(work, connection);
+            }
+        };
+    }
+
+    private static <T> T run(Work<T> work, Connection connection) {
+        try {
+            return work.on(connection);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private interface Work<T> {
+        T on(Connection c) throws SQLException;
+    }
+
+    private interface Connections {
+        <T> T with(Work<T> work);
+    }
+
+    private interface Row<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    private <T> List<T> query(String sql, Row<T> row, Object... params) {
+        return connections.with(c -> list(c, sql, row, params));
+    }
+
+    private static <T> List<T> list(Connection c, String sql, Row<T> row, Object... params) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                st.setObject(i + 1, params[i]);
+            }
+            List<T> rows = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(row.map(rs));
+                }
+            }
+            return rows;
+        }
     }
 
     public record JobSummary(long id, String task, String source, String status, String schedule, int priority,
@@ -62,13 +126,11 @@ public final class JobReports {
             """;
 
     public Optional<JobSummary> job(long id) {
-        return jdbi.withHandle(h -> h.createQuery(JOB_SQL + " WHERE j.id = :id GROUP BY j.id").bind("id", id)
-                .map((rs, ctx) -> summary(rs)).findOne());
+        return query(JOB_SQL + " WHERE j.id = ? GROUP BY j.id", JobReports::summary, id).stream().findFirst();
     }
 
     public List<JobSummary> recentJobs(int limit) {
-        return jdbi.withHandle(h -> h.createQuery(JOB_SQL + " GROUP BY j.id ORDER BY j.id DESC LIMIT :limit")
-                .bind("limit", limit).map((rs, ctx) -> summary(rs)).list());
+        return query(JOB_SQL + " GROUP BY j.id ORDER BY j.id DESC LIMIT ?", JobReports::summary, limit);
     }
 
     /**
@@ -76,7 +138,7 @@ public final class JobReports {
      * failed the schema is failed, whatever the provider counted); before, the provider's own counts.
      */
     public List<BatchSummary> batches(long jobId) {
-        return jdbi.withHandle(h -> h.createQuery("""
+        return query("""
                         SELECT b.id, b.provider, b.model, b.state, b.provider_batch_id, b.provider_status, b.request_count,
                                CASE WHEN b.state = 'ingested' THEN w.written ELSE coalesce(b.completed_count, 0) END,
                                CASE WHEN b.state = 'ingested' THEN b.request_count - w.written
@@ -86,39 +148,35 @@ public final class JobReports {
                         FROM batches b,
                              LATERAL (SELECT count(*)::int AS written FROM results r WHERE r.batch_id = b.id) w
                         WHERE b.id IN (SELECT s.batch_id FROM request_submissions s JOIN requests q ON q.id = s.request_id
-                                       WHERE q.job_id = :job)
-                        ORDER BY b.id""")
-                .bind("job", jobId)
-                .map((rs, ctx) -> new BatchSummary(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                       WHERE q.job_id = ?)
+                        ORDER BY b.id""",
+                rs -> new BatchSummary(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
                         rs.getString(5), rs.getString(6), rs.getInt(7), rs.getInt(8), rs.getInt(9), rs.getLong(10),
-                        rs.getString(11), instant(rs.getTimestamp(12)), instant(rs.getTimestamp(13))))
-                .list());
+                        rs.getString(11), instant(rs.getTimestamp(12)), instant(rs.getTimestamp(13))),
+                jobId);
     }
 
     /** The first rejected lines of a job's input. */
     public List<Problem> inputErrors(long jobId, int limit) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT line, reason FROM input_errors WHERE job_id = :job ORDER BY line LIMIT :n")
-                .bind("job", jobId).bind("n", limit)
-                .map((rs, ctx) -> new Problem(rs.getLong(1), rs.getString(2))).list());
+        return query("SELECT line, reason FROM input_errors WHERE job_id = ? ORDER BY line LIMIT ?",
+                rs -> new Problem(rs.getLong(1), rs.getString(2)), jobId, limit);
     }
 
     /** Open dead letters of a job: the item's line and the reason. */
     public List<Problem> deadLetters(long jobId, int limit) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT coalesce(i.line, 0), d.reason FROM dead_letters d "
+        return query("SELECT coalesce(i.line, 0), d.reason FROM dead_letters d "
                         + "JOIN requests r ON r.id = d.request_id JOIN items i ON i.id = r.item_id "
-                        + "WHERE d.job_id = :job AND d.replayed_at IS NULL ORDER BY d.id LIMIT :n")
-                .bind("job", jobId).bind("n", limit)
-                .map((rs, ctx) -> new Problem(rs.getLong(1), rs.getString(2))).list());
+                        + "WHERE d.job_id = ? AND d.replayed_at IS NULL ORDER BY d.id LIMIT ?",
+                rs -> new Problem(rs.getLong(1), rs.getString(2)), jobId, limit);
     }
 
     /** The provider-side states of the job's batches still at the provider (validating, in_progress, finalizing...). */
     public List<String> providerStates(long jobId) {
-        return jdbi.withHandle(h -> h.createQuery("""
+        return query("""
                         SELECT DISTINCT coalesce(b.provider_status, b.state) FROM batches b
                         WHERE b.state NOT IN ('ingested') AND b.id IN (SELECT s.batch_id FROM request_submissions s
-                              JOIN requests q ON q.id = s.request_id WHERE q.job_id = :job)
-                        ORDER BY 1""")
-                .bind("job", jobId).mapTo(String.class).list());
+                              JOIN requests q ON q.id = s.request_id WHERE q.job_id = ?)
+                        ORDER BY 1""", rs -> rs.getString(1), jobId);
     }
 
     /**
@@ -126,18 +184,22 @@ public final class JobReports {
      * {@code requests} (the lineage every output row carries), other than the job model's own tables.
      */
     public List<OutputRows> outputRows(long jobId) {
-        return jdbi.withHandle(h -> {
-            List<String> tables = h.createQuery("""
+        return connections.with(c -> {
+            List<String> tables = list(c, """
                             SELECT c.conrelid::regclass::text FROM pg_constraint c
                             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
                             WHERE c.contype = 'f' AND c.confrelid = 'requests'::regclass AND a.attname = 'request_id'
                               AND c.conrelid::regclass::text NOT IN ('results', 'request_submissions', 'dead_letters')
-                            ORDER BY 1""")
-                    .mapTo(String.class).list();
-            return tables.stream().map(t -> new OutputRows(t, h.createQuery("SELECT count(*) FROM " + t
-                            + " WHERE request_id IN (SELECT id FROM requests WHERE job_id = :job)")
-                            .bind("job", jobId).mapTo(Long.class).one()))
-                    .filter(r -> r.rows() > 0).toList();
+                            ORDER BY 1""", rs -> rs.getString(1));
+            List<OutputRows> rows = new ArrayList<>();
+            for (String table : tables) {
+                long n = list(c, "SELECT count(*) FROM " + table
+                        + " WHERE request_id IN (SELECT id FROM requests WHERE job_id = ?)", rs -> rs.getLong(1), jobId).get(0);
+                if (n > 0) {
+                    rows.add(new OutputRows(table, n));
+                }
+            }
+            return rows;
         });
     }
 
@@ -147,15 +209,15 @@ public final class JobReports {
      * in memory, so they never count.
      */
     public List<LiveInstance> liveInstances() {
-        return jdbi.withHandle(h -> h.createQuery("""
+        return query("""
                         SELECT instance_name, last_checkin_time FROM qrtz_scheduler_state
                         WHERE sched_name = 'batchpipe'
                           AND last_checkin_time > extract(epoch FROM now()) * 1000 - 3 * greatest(checkin_interval, 1000)
-                        ORDER BY instance_name""")
-                .map((rs, ctx) -> new LiveInstance(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)))).list());
+                        ORDER BY instance_name""",
+                rs -> new LiveInstance(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2))));
     }
 
-    private static JobSummary summary(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private static JobSummary summary(ResultSet rs) throws SQLException {
         return new JobSummary(rs.getLong("id"), rs.getString("task"),
                 located(rs.getString("source_kind"), rs.getString("source"), rs.getLong("id")), rs.getString("status"),
                 rs.getString("schedule"), rs.getInt("priority"), rs.getLong("items_accepted"),
