@@ -4,6 +4,7 @@ import dev.batchpipe.cli.DbCommand;
 import dev.batchpipe.cli.DeadLettersCommand;
 import dev.batchpipe.cli.ExitCodes;
 import dev.batchpipe.cli.ProcessCommand;
+import dev.batchpipe.cli.PurgeSyntheticCommand;
 import dev.batchpipe.cli.ReplayCommand;
 import dev.batchpipe.cli.RunCommand;
 import dev.batchpipe.cli.SandboxCommand;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Command;
 @Command(name = "batchpipe", mixinStandardHelpOptions = true, versionProvider = Batchpipe.Version.class,
         description = "Turns large volumes of text into PostgreSQL rows through the LLM providers' batch APIs.",
         subcommands = {RunCommand.class, ProcessCommand.class, WaitCommand.class, StatusCommand.class,
-                DeadLettersCommand.class, ReplayCommand.class, DbCommand.class, SandboxCommand.class},
+                DeadLettersCommand.class, ReplayCommand.class, PurgeSyntheticCommand.class, DbCommand.class,
+                SandboxCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",

@@ -46,7 +46,8 @@ public final class JobsApi {
     }
 
     public record JobDetail(JobReports.JobSummary job, List<JobReports.BatchSummary> batches,
-                            List<JobReports.Problem> rejectedLines, List<JobReports.Problem> deadLetters) {
+                            List<JobReports.Hold> held, List<JobReports.Problem> rejectedLines,
+                            List<JobReports.Problem> deadLetters) {
     }
 
     /** A body taken in: {@code job.status} is {@code rejected} when nothing in it was usable. */
@@ -69,7 +70,8 @@ public final class JobsApi {
     public JobDetail job(String id) {
         long job = ApiProblem.number("job id", id);
         var summary = reports.job(job).orElseThrow(() -> new ApiProblem(404, "no job " + job));
-        return new JobDetail(summary, reports.batches(job), reports.inputErrors(job, 100), reports.deadLetters(job, 100));
+        return new JobDetail(summary, reports.batches(job), reports.holds(job), reports.inputErrors(job, 100),
+                reports.deadLetters(job, 100));
     }
 
     /**

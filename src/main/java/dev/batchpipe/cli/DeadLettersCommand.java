@@ -1,6 +1,7 @@
 package dev.batchpipe.cli;
 
 import dev.batchpipe.pipeline.DeadLetters;
+import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.task.TaskRegistry;
 import java.io.PrintWriter;
 import java.util.List;
@@ -36,9 +37,9 @@ public final class DeadLettersCommand implements Callable<Integer> {
             TaskNames.require(task);
         }
         try (ReadOnlyDatabase db = ReadOnlyDatabase.open()) {
-            // listing needs no task definitions (only replay does, for source tables)
+            // listing needs no task definitions (only replay's job completion does, for source tables)
             List<DeadLetters.Entry> entries = !db.hasSchema() ? List.of()
-                    : new DeadLetters(db.jdbi(), new TaskRegistry(List.of()))
+                    : new DeadLetters(db.jdbi(), new JobCompletion(new TaskRegistry(List.of())))
                             .list(new DeadLetters.Selection(task, job, null), limit);
             if (entries.isEmpty()) {
                 out.println("No dead letters.");

@@ -43,6 +43,14 @@ final class JobPrinter {
         List<JobReports.OutputRows> rows = reports.outputRows(j.id());
         out.printf("  rows       %s%n", rows.isEmpty() ? "none yet"
                 : String.join(", ", rows.stream().map(r -> r.rows() + " in " + r.table()).toList()));
+        if (j.syntheticAnswers() > 0) {
+            out.printf("  synthetic answers: %d (made up by the built-in sandbox; batchpipe purge-synthetic removes them)%n",
+                    j.syntheticAnswers());
+        }
+        for (JobReports.Hold hold : reports.holds(j.id())) {
+            out.printf("  held       %d request(s) for %s since %s: %s%n", hold.requests(), hold.provider(),
+                    TIME.format(hold.since()), hold.reason());
+        }
         batches(out, reports.batches(j.id()));
         problems(out, "rejected lines", reports.inputErrors(j.id(), 10), j.linesRejected());
         problems(out, "dead letters", reports.deadLetters(j.id(), 10), j.dead());
@@ -58,12 +66,12 @@ final class JobPrinter {
         String row = "    %5d  %-" + width(batches.stream().map(JobReports.BatchSummary::provider).toList())
                 + "s  %-" + width(batches.stream().map(JobReports.BatchSummary::model).toList())
                 + "s  %-" + width(batches.stream().map(JobReports.BatchSummary::state).toList())
-                + "s  %-" + width(at) + "s  %6d requests, %d done, %d failed%s%n";
+                + "s  %-" + width(at) + "s  %6d requests, %d done, %d failed, synthetic %s%s%n";
         out.println("  batches");
         for (int i = 0; i < batches.size(); i++) {
             JobReports.BatchSummary b = batches.get(i);
             out.printf(row, b.id(), b.provider(), b.model(), b.state(), at.get(i), b.requests(), b.completed(),
-                    b.failed(), b.error() == null ? "" : "  " + b.error());
+                    b.failed(), b.synthetic() ? "yes" : "no", b.error() == null ? "" : "  " + b.error());
         }
     }
 

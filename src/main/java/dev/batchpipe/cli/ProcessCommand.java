@@ -2,6 +2,7 @@ package dev.batchpipe.cli;
 
 import dev.batchpipe.BatchpipeService;
 import dev.batchpipe.cost.PriceTable;
+import dev.batchpipe.StartupException;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.IntakeResult;
 import dev.batchpipe.intake.JobOptions;
@@ -13,6 +14,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,7 +29,8 @@ import picocli.CommandLine.Spec;
         exitCodeList = {
                 "0:every item succeeded (without --wait: submitted)",
                 "1:some items were dead-lettered (see `batchpipe status JOB`)",
-                "2:usage or start-up error (unknown task, unreadable file, database unreachable)",
+                "2:usage or start-up error (unknown task, unreadable file, database unreachable, a provider without a key "
+                        + "that the sandbox may not answer)",
                 "3:the file was rejected: no usable record in it",
                 "4:some lines were rejected (reported in the errors file); every accepted item succeeded",
                 "130:stopped waiting (Ctrl-C); the job carries on while a `batchpipe run` service (or `batchpipe wait JOB`) polls it"})
@@ -74,9 +77,14 @@ public final class ProcessCommand implements Callable<Integer> {
         try (BatchpipeService service = new BatchpipeService(BatchpipeService.Mode.COMMAND, Map.of())) {
             service.start();
             TaskDefinition definition = service.bean("tasks", TaskRegistry.class).get(task);
+            Providers providers = service.bean("providers", Providers.class);
             if (provider != null) {
-                service.bean("providers", Providers.class).get(provider);
+                providers.get(provider);
             }
+            // a provider without a key that the sandbox may not answer: refuse now rather than take in work that waits
+            definition.requests().stream().map(r -> provider != null ? provider : r.provider())
+                    .map(providers.holds()::get).filter(Objects::nonNull).findFirst()
+                    .ifPresent(reason -> { throw new StartupException(reason); });
             String unpriced = allowUnpriced ? null : unpriced(definition, service.bean("priceTable", PriceTable.class));
             if (unpriced != null) {
                 err.println("batchpipe: no price for " + unpriced + " (a typo?). Add batchpipe.price." + unpriced.replace(" model ", ".")

@@ -29,7 +29,7 @@ class ApiErrorsTest {
         int port = BatchpipeProcess.freePort();
         base = "http://127.0.0.1:" + port;
         try (BatchpipeProcess service = BatchpipeProcess.start(dir, Map.of("BATCHPIPE_DB_URL", TestDatabase.freshUrl(),
-                "BATCHPIPE_HTTP_PORT", "" + port), "run")) {
+                "BATCHPIPE_SANDBOX", "true", "BATCHPIPE_HTTP_PORT", "" + port), "run")) {
             service.awaitHttp200(base + "/observe/health", Duration.ofSeconds(120));
             byte[] sample = Files.readAllBytes(Path.of("samples/news.jsonl"));
 

@@ -25,7 +25,8 @@ class OperatorCliTest {
     /** Without a service: the job does not move, and the CLI says so and how to continue. */
     @Test
     void withoutAServiceTheCliSaysWhoMovesTheJobAndWaitFinishesIt() throws Exception {
-        Map<String, String> env = Map.of("BATCHPIPE_DB_URL", TestDatabase.freshUrl());
+        // an external database: the sandbox answers the keyless providers only when asked to
+        Map<String, String> env = Map.of("BATCHPIPE_DB_URL", TestDatabase.freshUrl(), "BATCHPIPE_SANDBOX", "true");
         Files.copy(Path.of("samples/news.jsonl"), dir.resolve("news.jsonl"));
 
         Run submitted = run(env, "process", "news.jsonl", "--task", "news-classification");
@@ -52,7 +53,7 @@ class OperatorCliTest {
     @Test
     void mistakesAreRefusedInOneLine() throws Exception {
         String url = TestDatabase.freshUrl();
-        Map<String, String> env = Map.of("BATCHPIPE_DB_URL", url);
+        Map<String, String> env = Map.of("BATCHPIPE_DB_URL", url, "BATCHPIPE_SANDBOX", "true");
         Files.copy(Path.of("samples/news.jsonl"), dir.resolve("news.jsonl"));
 
         for (String[] args : new String[][] {{"status", "--limit", "0"}, {"status", "--limit", "-1"},
