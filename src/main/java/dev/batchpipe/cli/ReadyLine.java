@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one line {@code batchpipe run} logs once it serves: where its HTTP API listens (the address it is really bound
- * to), its database, its tasks and its providers, sandboxed or real. The details of the start-up are in the log file.
+ * to), its database, its tasks and its providers: real, sandboxed, or held for want of a key. The details of the start-up are in the log file.
  */
 final class ReadyLine {
 
@@ -32,7 +32,8 @@ final class ReadyLine {
         TaskRegistry tasks = context.getRegistry().lookupByNameAndType("tasks", TaskRegistry.class);
         Providers providers = context.getRegistry().lookupByNameAndType("providers", Providers.class);
         String providerList = providers.names().stream()
-                .map(p -> p + (providers.sandboxed(p) ? " (sandbox: synthetic answers)" : ""))
+                .map(p -> p + (providers.holds().containsKey(p) ? " (held: no key)"
+                        : providers.sandboxed(p) ? " (sandbox: synthetic answers)" : ""))
                 .collect(Collectors.joining(", "));
         return "batchpipe ready on " + http + " (API " + http + "/api/jobs, health " + http + "/observe/health); database: "
                 + database.description() + "; tasks: "
