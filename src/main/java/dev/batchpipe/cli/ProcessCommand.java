@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import org.apache.camel.CamelContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -75,6 +76,7 @@ public final class ProcessCommand implements Callable<Integer> {
         }
         TaskNames.require(task);
         try (BatchpipeService service = new BatchpipeService(BatchpipeService.Mode.COMMAND, Map.of())) {
+            service.beforeRoutesStart(this::refuseUnpriced);
             service.start();
             TaskDefinition definition = service.bean("tasks", TaskRegistry.class).get(task);
             Providers providers = service.bean("providers", Providers.class);
@@ -85,12 +87,6 @@ public final class ProcessCommand implements Callable<Integer> {
             definition.requests().stream().map(r -> provider != null ? provider : r.provider())
                     .map(providers.holds()::get).filter(Objects::nonNull).findFirst()
                     .ifPresent(reason -> { throw new StartupException(reason); });
-            String unpriced = allowUnpriced ? null : unpriced(definition, service.bean("priceTable", PriceTable.class));
-            if (unpriced != null) {
-                err.println("batchpipe: no price for " + unpriced + " (a typo?). Add batchpipe.price." + unpriced.replace(" model ", ".")
-                        + ".input and .output, or pass --allow-unpriced");
-                return ExitCodes.STARTUP;
-            }
             JobOptions options = new JobOptions(task, "file", null, null, priority, "asap").withOverrides(provider, model);
             IntakeResult intake = service.bean("fileIntake", FileIntake.class).accept(file, options);
             printIntake(out, intake);
@@ -119,15 +115,20 @@ public final class ProcessCommand implements Callable<Integer> {
         }
     }
 
-    /** The first "provider model model" of a --model override that has no price, or null. */
-    private String unpriced(TaskDefinition definition, PriceTable prices) {
-        if (model == null) {
-            return null;
+    /** Refuses a --model with no price before any route starts, unless --allow-unpriced: a typo would cost $0. */
+    private void refuseUnpriced(CamelContext context) {
+        if (model == null || allowUnpriced) {
+            return;
         }
-        return definition.requests().stream()
+        TaskDefinition definition = context.getRegistry().lookupByNameAndType("tasks", TaskRegistry.class).get(task);
+        PriceTable prices = context.getRegistry().lookupByNameAndType("priceTable", PriceTable.class);
+        definition.requests().stream()
                 .map(r -> provider != null ? provider : r.provider() != null ? r.provider() : definition.provider())
-                .filter(p -> !prices.priced(p, model))
-                .findFirst().map(p -> p + " model " + model).orElse(null);
+                .filter(p -> !prices.priced(p, model)).findFirst()
+                .ifPresent(p -> {
+                    throw new StartupException("no price for " + p + " model " + model + " (a typo?). Add batchpipe.price."
+                            + p + "." + model + ".input and .output, or pass --allow-unpriced");
+                });
     }
 
     private void printIntake(PrintWriter out, IntakeResult r) {
