@@ -93,8 +93,10 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     public Database database(@PropertyInject("batchpipe.db.url") String url, @PropertyInject("batchpipe.db.user") String user,
                              @PropertyInject("batchpipe.db.password") String password,
                              @PropertyInject("batchpipe.data-dir") String dataDir,
-                             @PropertyInject("batchpipe.db.pool-size") int poolSize) {
-        return Database.open(new Database.Settings(orNull(url), orNull(user), orNull(password), Path.of(dataDir), poolSize));
+                             @PropertyInject("batchpipe.db.pool-size") int poolSize,
+                             @PropertyInject("batchpipe.db.embedded-port") int embeddedPort) {
+        return Database.open(new Database.Settings(orNull(url), orNull(user), orNull(password), Path.of(dataDir), poolSize,
+                embeddedPort));
     }
 
     @BindToRegistry(lazy = true)
