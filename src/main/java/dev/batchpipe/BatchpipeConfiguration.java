@@ -6,6 +6,7 @@ import dev.batchpipe.pipeline.OutputWriter;
 import dev.batchpipe.pipeline.ResultIngester;
 import dev.batchpipe.intake.DbIntake;
 import dev.batchpipe.intake.FileIntake;
+import dev.batchpipe.intake.FileJobs;
 import dev.batchpipe.intake.InboxIntake;
 import dev.batchpipe.intake.JobWriter;
 import dev.batchpipe.intake.RequestFactory;
@@ -94,12 +95,11 @@ public class BatchpipeConfiguration implements CamelConfiguration {
 
         JobWriter jobWriter = new JobWriter(jdbi, new RequestFactory(new TokenEstimator(), providers),
                 config.integer("batchpipe.intake.max-stored-errors", 10_000));
-        FileIntake fileIntake = new FileIntake(jobWriter, tasks, new FileIntake.Settings(
-                config.integer("batchpipe.intake.chunk-size", 500),
-                config.integer("batchpipe.intake.max-record-bytes", 8 << 20),
-                dataDir.resolve("errors")));
+        registry.bind("fileJobs", new FileJobs(jobWriter, tasks, new FileJobs.Settings(
+                config.integer("batchpipe.intake.max-record-bytes", 8 << 20), dataDir.resolve("errors"))));
+        FileIntake fileIntake = new FileIntake(context.createProducerTemplate());
         registry.bind("fileIntake", fileIntake);
-        registry.bind("inboxIntake", new InboxIntake(fileIntake, tasks));
+        registry.bind("inboxIntake", new InboxIntake());
         if (config.bool("camel.server.enabled", false)) {
             InboxIntake.prepareFolders(config.path("batchpipe.inbox.dir", "./inbox"), tasks);
         }

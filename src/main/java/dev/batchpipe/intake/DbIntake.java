@@ -65,7 +65,7 @@ public final class DbIntake {
                 JobOptions options = new JobOptions(task.name(), "db", null, null, s.priority(), s.schedule());
                 JobWriter.Job job = writer.open(options, s.table(), null);
                 takeIn(task, options, job.id(), rows, "claimed_by = :me AND extraction_state = 'claimed'");
-                writer.finish(job.id());
+                writer.finish(job.id(), rows.size());
                 LOG.info("{}: {} new or changed row(s) of {} taken in as job {}", task.name(), rows.size(), s.table(),
                         job.id());
                 total += rows.size();
@@ -147,7 +147,7 @@ public final class DbIntake {
         long selected = job.linesRead();
         if (job.status().equals("receiving")) {
             selected = takeInSelection(task, options, job, run);
-            writer.finish(job.id());
+            writer.finish(job.id(), selected);
         }
         long rows = selected;
         jdbi.useHandle(h -> h.createUpdate("""
@@ -210,12 +210,12 @@ public final class DbIntake {
                             ? JSON.getNodeFactory().textNode(v.asText()) : v);
                 }
             }
-            records.add(new InputRecord.Parsed(offset + i + 1, input));
+            records.add(JobWriter.validate(task, new InputRecord.Parsed(offset + i + 1, input)));
             keys.add(rows.get(i).path(task.keyField()).asText());
         }
         String table = task.source().table();
         String key = task.keyField();
-        writer.commit(jobId, task, options, records, (h, chunk) -> {
+        writer.commit(jobId, task, options, offset, records, (h, chunk) -> {
             List<String> rejected = chunk.rejected().stream().map(b -> keys.get((int) (b.line() - offset - 1))).toList();
             move(h, table, key, guard, "queued", List.copyOf(chunk.newItems().keySet()), jobId);
             move(h, table, key, guard, "done", List.copyOf(chunk.known()), jobId);
