@@ -69,9 +69,11 @@ public final class JobsApi {
 
     /**
      * Takes a body (JSON Lines, a JSON array, or CSV with a header, by Content-Type) in as a job of the task.
-     * Large inputs belong in the inbox: the HTTP server holds a body in memory.
+     * Large inputs belong in the inbox: the HTTP server holds a body in memory. {@code force=true}: items taken in
+     * before are processed again in this job, and their rows replaced.
      */
-    public Reply submit(String authorization, String task, byte[] body, String contentType) throws IOException {
+    public Reply submit(String authorization, String task, byte[] body, String contentType, String force)
+            throws IOException {
         String denied = guard.denied(authorization);
         if (denied != null) {
             return error(401, denied);
@@ -84,7 +86,8 @@ public final class JobsApi {
         Files.createDirectories(uploads);
         Path file = uploads.resolve("api-" + UUID.randomUUID() + "." + ext);
         Files.write(file, body == null ? new byte[0] : body);
-        IntakeResult r = intake.accept(file, new JobOptions(task, "api", null, null, 5, "asap"));
+        IntakeResult r = intake.accept(file, new JobOptions(task, "api", null, null, 5, "asap")
+                .withForce(Boolean.parseBoolean(force)));
         Map<String, Object> reply = new LinkedHashMap<>();
         reply.put("job", reports.job(r.jobId()).orElseThrow());
         reply.put("rejectedLines", reports.inputErrors(r.jobId(), 100));
