@@ -4,7 +4,9 @@ import dev.batchpipe.cost.PriceTable;
 import dev.batchpipe.pipeline.EntityResolver;
 import dev.batchpipe.pipeline.OutputWriter;
 import dev.batchpipe.pipeline.ResultIngester;
+import dev.batchpipe.intake.ClaimPolls;
 import dev.batchpipe.intake.DbIntake;
+import dev.batchpipe.intake.DbSourceRoutes;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.FileJobs;
 import dev.batchpipe.intake.InboxIntake;
@@ -124,8 +126,13 @@ public class BatchpipeConfiguration implements CamelConfiguration {
         registry.bind("resultIngester", new ResultIngester(jdbi, providers, tasks, writer, states, completion,
                 PriceTable.fromConfig(config), instance, lease, quotaBackoff));
         registry.bind("dbIntake", new DbIntake(jdbi, tasks, jobWriter, completion, instance, new DbIntake.Settings(
-                config.integer("batchpipe.db-source.claim-size", 500), lease,
-                config.bool("batchpipe.db-source.auto-pickup", true))));
+                config.integer("batchpipe.db-source.claim-size", 500))));
+        registry.bind("instance", instance);
+        ClaimPolls claimPolls = new ClaimPolls();
+        registry.bind("claimPolls", claimPolls);
+        registry.bind("runClaims", claimPolls.scheduler());
+        context.addLifecycleStrategy(new DbSourceRoutes(tasks, claimPolls,
+                config.bool("batchpipe.db-source.auto-pickup", true)));
         registry.bind("overnightWindow", new OvernightWindow(jdbi));
         DeadLetters deadLetters = new DeadLetters(jdbi, tasks);
         registry.bind("deadLetters", deadLetters);
