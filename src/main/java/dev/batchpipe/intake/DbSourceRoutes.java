@@ -14,22 +14,14 @@ import org.apache.camel.support.LifecycleStrategySupport;
  */
 public final class DbSourceRoutes extends LifecycleStrategySupport {
 
-    private final TaskRegistry tasks;
-    private final ClaimPolls polls;
-    private final boolean autoPickUp;
-
-    /** {@code autoPickUp}: false leaves new rows for extraction runs, whatever the task files say. */
-    public DbSourceRoutes(TaskRegistry tasks, ClaimPolls polls, boolean autoPickUp) {
-        this.tasks = tasks;
-        this.polls = polls;
-        this.autoPickUp = autoPickUp;
-    }
-
+    /** batchpipe.db-source.auto-pickup=false leaves new rows for extraction runs, whatever the task files say. */
     @Override
     public void onContextInitializing(CamelContext context) throws VetoCamelContextStartException {
-        if (!autoPickUp) {
+        if (!Boolean.parseBoolean(context.resolvePropertyPlaceholders("{{batchpipe.db-source.auto-pickup}}"))) {
             return;
         }
+        TaskRegistry tasks = context.getRegistry().lookupByNameAndType("tasks", TaskRegistry.class);
+        ClaimPolls polls = context.getRegistry().lookupByNameAndType("claimPolls", ClaimPolls.class);
         for (TaskDefinition task : tasks.all()) {
             if (task.source() != null && task.source().auto()) {
                 TemplatedRouteBuilder.builder(context, "db-source-rows")

@@ -15,17 +15,11 @@ import org.apache.camel.support.LifecycleStrategySupport;
  */
 public final class OvernightWindows extends LifecycleStrategySupport {
 
-    private final TaskRegistry tasks;
-    private final Config config;
-
-    public OvernightWindows(TaskRegistry tasks, Config config) {
-        this.tasks = tasks;
-        this.config = config;
-    }
-
     @Override
     public void onContextInitializing(CamelContext context) throws VetoCamelContextStartException {
-        String defaultCron = config.string("batchpipe.overnight.cron", "0 0 2 * * ?");
+        Config config = new Config(context);
+        String defaultCron = config.required("batchpipe.overnight.cron");
+        TaskRegistry tasks = context.getRegistry().lookupByNameAndType("tasks", TaskRegistry.class);
         for (TaskDefinition task : tasks.all()) {
             TemplatedRouteBuilder.builder(context, "overnight-window")
                     .routeId("overnight-" + task.name())
