@@ -22,11 +22,14 @@ import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.pipeline.OutputWriter;
 import dev.batchpipe.pipeline.OvernightWindow;
 import dev.batchpipe.pipeline.OvernightWindows;
+import dev.batchpipe.pipeline.ProviderHolds;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
 import dev.batchpipe.pipeline.ResultIngester;
+import dev.batchpipe.pipeline.SyntheticPurge;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.provider.SandboxLauncher;
+import dev.batchpipe.provider.SandboxPolicy;
 import dev.batchpipe.sandbox.SandboxConfig;
 import dev.batchpipe.store.Database;
 import dev.batchpipe.store.Instance;
@@ -79,6 +82,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                 LOG.warn("The API is bound to {} without BATCHPIPE_API_TOKEN: its changing endpoints refuse every call",
                         httpHost);
             }
+            // before any route takes work: which providers wait for a key, and why (or no start at all)
+            context.getRegistry().lookupByNameAndType("providerHolds", ProviderHolds.class).record();
         }
         if (overnight) {
             context.addLifecycleStrategy(new OvernightWindows());
@@ -138,8 +143,15 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public Providers providers(CamelContext context, SandboxLauncher sandbox, Instance instance) {
-        return Providers.fromConfig(new Config(context), sandbox::baseUrl, instance.installationTag());
+    public SandboxPolicy sandboxPolicy(@PropertyInject("batchpipe.sandbox") String sandbox,
+                                       @PropertyInject("batchpipe.sandbox.providers") String providers,
+                                       @PropertyInject("batchpipe.db.url") String dbUrl) {
+        return SandboxPolicy.of(sandbox, providers, dbUrl);
+    }
+
+    @BindToRegistry(lazy = true)
+    public Providers providers(CamelContext context, SandboxLauncher sandbox, Instance instance, SandboxPolicy policy) {
+        return Providers.fromConfig(new Config(context), sandbox::baseUrl, instance.installationTag(), policy);
     }
 
     @BindToRegistry(lazy = true)
@@ -269,8 +281,18 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public DeadLetters deadLetters(Jdbi jdbi, TaskRegistry tasks) {
-        return new DeadLetters(jdbi, tasks);
+    public DeadLetters deadLetters(Jdbi jdbi, JobCompletion completion) {
+        return new DeadLetters(jdbi, completion);
+    }
+
+    @BindToRegistry(lazy = true)
+    public ProviderHolds providerHolds(Jdbi jdbi, Providers providers, TaskRegistry tasks, SandboxPolicy policy) {
+        return new ProviderHolds(jdbi, providers, tasks, policy);
+    }
+
+    @BindToRegistry(lazy = true)
+    public SyntheticPurge syntheticPurge(Jdbi jdbi, TaskRegistry tasks, JobCompletion completion) {
+        return new SyntheticPurge(jdbi, tasks, completion);
     }
 
     /** Quartz on the JDBC job store, clustered across the instances on one database (one-shot commands are not). */

@@ -61,6 +61,9 @@ public final class BatchPacker {
                 deadLetterGroup(g, "provider " + g.provider() + " is not configured");
                 continue;
             }
+            if (providers.holds().containsKey(g.provider())) {
+                continue; // no key, and the sandbox may not answer: its requests wait (the service said why at start)
+            }
             Long batch;
             while ((batch = jdbi.inTransaction(h -> packOne(h, g))) != null) {
                 batches.add(batch);
@@ -139,10 +142,11 @@ public final class BatchPacker {
             }
             return null;
         }
-        long batchId = h.createQuery("INSERT INTO batches (provider, model, endpoint, request_count, bytes, estimated_tokens) "
-                        + "VALUES (:p, :m, :e, :n, :bytes, :tokens) RETURNING id")
+        long batchId = h.createQuery("INSERT INTO batches (provider, model, endpoint, request_count, bytes, estimated_tokens, "
+                        + "synthetic) VALUES (:p, :m, :e, :n, :bytes, :tokens, :synthetic) RETURNING id")
                 .bind("p", g.provider()).bind("m", g.model()).bind("e", g.endpoint()).bind("n", ids.size())
-                .bind("bytes", bytes).bind("tokens", tokens).mapTo(Long.class).one();
+                .bind("bytes", bytes).bind("tokens", tokens).bind("synthetic", providers.sandboxed(g.provider()))
+                .mapTo(Long.class).one();
         h.createUpdate("UPDATE requests SET state = 'batched', batch_id = :b, submissions = submissions + 1, "
                         + "not_before = NULL, updated_at = now() "
                         + "WHERE id IN (<ids>)")
