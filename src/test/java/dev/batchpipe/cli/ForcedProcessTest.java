@@ -25,8 +25,8 @@ class ForcedProcessTest {
     void aFileTakenInBeforeIsProcessedAgainOnlyWithForceAndItsRowsAreReplaced() throws Exception {
         String url = TestDatabase.freshUrl();
         Jdbi db = Jdbi.create(url);
-        Map<String, String> env = Map.of("BATCHPIPE_DB_URL", url, "BATCHPIPE_POLL_FIRST_INTERVAL", "200ms",
-                "BATCHPIPE_POLL_MAX_INTERVAL", "500ms");
+        Map<String, String> env = Map.of("BATCHPIPE_DB_URL", url, "BATCHPIPE_SANDBOX", "true",
+                "BATCHPIPE_POLL_FIRST_INTERVAL", "200ms", "BATCHPIPE_POLL_MAX_INTERVAL", "500ms");
         StringBuilder articles = new StringBuilder();
         for (int i = 1; i <= 3; i++) {
             articles.append("{\"id\":\"f-").append(i).append("\",\"title\":\"Rates ").append(i)

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.batchpipe.support.BatchpipeProcess;
 import dev.batchpipe.support.TestDatabase;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -34,7 +35,8 @@ class PoisonFilesTest {
         int port = BatchpipeProcess.freePort();
         Path inbox = dir.resolve("inbox").resolve(TASK);
         Map<String, String> env = Map.of("BATCHPIPE_DB_URL", url, "BATCHPIPE_HTTP_PORT", "" + port,
-                "BATCHPIPE_INBOX", dir.resolve("inbox").toString(), "BATCHPIPE_INBOX_SETTLE", "200ms");
+                "BATCHPIPE_INBOX", dir.resolve("inbox").toString(), "BATCHPIPE_INBOX_SETTLE", "200ms",
+                "BATCHPIPE_SANDBOX", "true");
         try (BatchpipeProcess service = BatchpipeProcess.start(dir, env, "run")) {
             service.awaitHttp200("http://127.0.0.1:" + port + "/observe/health", Duration.ofSeconds(90));
 
@@ -67,8 +69,7 @@ class PoisonFilesTest {
                 assertThat(text(db, "SELECT status FROM jobs WHERE id = " + job)).isEqualTo("rejected");
                 String reason = text(db, "SELECT error FROM jobs WHERE id = " + job);
                 assertThat(service.output()).contains(TASK + "/" + name + ": rejected as job " + job + ": " + reason);
-                assertThat(Files.exists(inbox.resolve("rejected/" + job + "-" + name), java.nio.file.LinkOption.NOFOLLOW_LINKS))
-                        .isTrue();
+                assertThat(Files.exists(inbox.resolve("rejected/" + job + "-" + name), LinkOption.NOFOLLOW_LINKS)).isTrue();
                 assertThat(Files.readString(inbox.resolve("rejected/" + job + "-" + name + ".errors.jsonl")))
                         .contains("\"file\":\"" + name + "\"");
             }
@@ -81,8 +82,8 @@ class PoisonFilesTest {
     @Test
     void processingRandomBytesNamesTheFileAndTheReasonAndExitsThree() throws Exception {
         Files.write(dir.resolve("x.bin"), randomBytes(4096));
-        try (BatchpipeProcess p = BatchpipeProcess.start(dir, Map.of("BATCHPIPE_DB_URL", TestDatabase.freshUrl()),
-                "process", "x.bin", "--task", TASK)) {
+        Map<String, String> env = Map.of("BATCHPIPE_DB_URL", TestDatabase.freshUrl(), "BATCHPIPE_SANDBOX", "true");
+        try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "process", "x.bin", "--task", TASK)) {
             assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isEqualTo(3);
             assertThat(p.output()).containsPattern("x\\.bin was rejected \\(job 1\\): .*(UTF-8|JSON)")
                     .doesNotContain("\tat ").doesNotContain("Exception");
