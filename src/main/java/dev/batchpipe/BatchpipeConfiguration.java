@@ -29,9 +29,8 @@ import dev.batchpipe.pipeline.ResultIngester;
 import dev.batchpipe.pipeline.SyntheticPurge;
 import dev.batchpipe.provider.ProviderHttp;
 import dev.batchpipe.provider.Providers;
-import dev.batchpipe.provider.SandboxLauncher;
 import dev.batchpipe.provider.SandboxPolicy;
-import dev.batchpipe.sandbox.SandboxConfig;
+import dev.batchpipe.sandbox.Sandbox;
 import dev.batchpipe.store.Database;
 import dev.batchpipe.store.Instance;
 import dev.batchpipe.store.JobReports;
@@ -136,11 +135,10 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true, destroyMethod = "stop")
-    public SandboxLauncher sandbox(@PropertyInject("batchpipe.data-dir") String dataDir,
-                                   @PropertyInject("batchpipe.sandbox.speed") double speed,
-                                   @PropertyInject("batchpipe.sandbox.tokens-per-second") long tokensPerSecond) {
-        return new SandboxLauncher(Path.of(dataDir).resolve("sandbox"),
-                SandboxConfig.builder().speed(speed).tokensPerSecond(tokensPerSecond).build());
+    public Sandbox sandbox(@PropertyInject("batchpipe.data-dir") String dataDir,
+                           @PropertyInject("batchpipe.sandbox.speed") double speed,
+                           @PropertyInject("batchpipe.sandbox.tokens-per-second") long tokensPerSecond) {
+        return Sandbox.sharedIn(Path.of(dataDir).resolve("sandbox"), speed, tokensPerSecond);
     }
 
     @BindToRegistry(lazy = true)
@@ -151,7 +149,7 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public Providers providers(CamelContext context, SandboxLauncher sandbox, Instance instance, SandboxPolicy policy) {
+    public Providers providers(CamelContext context, Sandbox sandbox, Instance instance, SandboxPolicy policy) {
         return Providers.fromConfig(new Config(context), sandbox::baseUrl, instance.installationTag(), policy,
                 new ProviderHttp(context.createProducerTemplate()));
     }

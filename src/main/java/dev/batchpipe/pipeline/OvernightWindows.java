@@ -24,7 +24,7 @@ public final class OvernightWindows extends LifecycleStrategySupport {
             TemplatedRouteBuilder.builder(context, "overnight-window")
                     .routeId("overnight-" + task.name())
                     .parameter("task", task.name())
-                    .parameter("cron", config.string("batchpipe.overnight.cron." + task.name(), defaultCron))
+                    .parameter("cron", config.optional("batchpipe.overnight.cron." + task.name()).orElse(defaultCron))
                     .add();
         }
     }
