@@ -4,8 +4,11 @@ import dev.batchpipe.api.ApiGuard;
 import dev.batchpipe.api.DatabaseHealthCheck;
 import dev.batchpipe.api.JobsApi;
 import dev.batchpipe.cost.PriceTable;
+import dev.batchpipe.intake.ClaimPolls;
 import dev.batchpipe.intake.DbIntake;
+import dev.batchpipe.intake.DbSourceRoutes;
 import dev.batchpipe.intake.FileIntake;
+import dev.batchpipe.intake.FileJobs;
 import dev.batchpipe.intake.InboxIntake;
 import dev.batchpipe.intake.JobWriter;
 import dev.batchpipe.intake.RequestFactory;
@@ -85,6 +88,7 @@ public class BatchpipeConfiguration implements CamelConfiguration {
         if (overnight) {
             context.addLifecycleStrategy(new OvernightWindows());
         }
+        context.addLifecycleStrategy(new DbSourceRoutes());
     }
 
     // --- store -----------------------------------------------------------------------------------------------------
@@ -166,28 +170,41 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public FileIntake fileIntake(JobWriter writer, TaskRegistry tasks,
-                                 @PropertyInject("batchpipe.intake.chunk-size") int chunkSize,
-                                 @PropertyInject("batchpipe.intake.max-record-bytes") int maxRecordBytes,
-                                 @PropertyInject("batchpipe.data-dir") String dataDir) {
-        return new FileIntake(writer, tasks, new FileIntake.Settings(chunkSize, maxRecordBytes, Path.of(dataDir).resolve("errors")));
+    public FileJobs fileJobs(JobWriter writer, TaskRegistry tasks,
+                             @PropertyInject("batchpipe.intake.max-record-bytes") int maxRecordBytes,
+                             @PropertyInject("batchpipe.data-dir") String dataDir) {
+        return new FileJobs(writer, tasks, new FileJobs.Settings(maxRecordBytes, Path.of(dataDir).resolve("errors")));
     }
 
     @BindToRegistry(lazy = true)
-    public InboxIntake inboxIntake(FileIntake intake, TaskRegistry tasks, @PropertyInject("batchpipe.inbox.dir") String inbox)
+    public FileIntake fileIntake(CamelContext context) {
+        return new FileIntake(context.createProducerTemplate());
+    }
+
+    @BindToRegistry(lazy = true)
+    public InboxIntake inboxIntake(TaskRegistry tasks, @PropertyInject("batchpipe.inbox.dir") String inbox)
             throws IOException {
         if (service) {
             InboxIntake.prepareFolders(Path.of(inbox), tasks);
         }
-        return new InboxIntake(intake, tasks);
+        return new InboxIntake();
     }
 
     @BindToRegistry(lazy = true)
     public DbIntake dbIntake(Jdbi jdbi, TaskRegistry tasks, JobWriter writer, JobCompletion completion, Instance instance,
-                             @PropertyInject("batchpipe.db-source.claim-size") int claimSize,
-                             @PropertyInject("batchpipe.lease") Duration lease,
-                             @PropertyInject("batchpipe.db-source.auto-pickup") boolean autoPickUp) {
-        return new DbIntake(jdbi, tasks, writer, completion, instance, new DbIntake.Settings(claimSize, lease, autoPickUp));
+                             @PropertyInject("batchpipe.db-source.claim-size") int claimSize) {
+        return new DbIntake(jdbi, tasks, writer, completion, instance, new DbIntake.Settings(claimSize));
+    }
+
+    @BindToRegistry(lazy = true)
+    public ClaimPolls claimPolls() {
+        return new ClaimPolls();
+    }
+
+    /** The schedule of the extraction-run claims (routes/intake-db.camel.yaml), woken by NOTIFY. */
+    @BindToRegistry(lazy = true)
+    public ClaimPolls.Scheduler runClaims(ClaimPolls polls) {
+        return polls.scheduler();
     }
 
     // --- pipeline ----------------------------------------------------------------------------------------------------

@@ -91,9 +91,11 @@ public final class JobsApi {
 
     /**
      * Takes a body (JSON Lines, a JSON array, or CSV with a header: {@link #format}) in as a job of the task. The body
-     * streams to a file under the data dir first, so its size does not weigh on the heap.
+     * streams to a file under the data dir first, so its size does not weigh on the heap. {@code force=true}: items
+     * taken in before are processed again in this job, and their rows replaced.
      */
-    public Submitted submit(String authorization, String task, InputStream body, String format) throws IOException {
+    public Submitted submit(String authorization, String task, InputStream body, String format, String force)
+            throws IOException {
         allow(authorization);
         if (!tasks.has(task)) {
             throw new ApiProblem(404, "no task named '" + task + "'");
@@ -105,7 +107,8 @@ public final class JobsApi {
         } else {
             Files.copy(body, file);
         }
-        IntakeResult r = intake.accept(file, new JobOptions(task, "api", null, null, 5, "asap"));
+        IntakeResult r = intake.accept(file, new JobOptions(task, "api", null, null, 5, "asap")
+                .withForce(Boolean.parseBoolean(force)));
         return new Submitted(reports.job(r.jobId()).orElseThrow(), reports.inputErrors(r.jobId(), 100));
     }
 

@@ -53,6 +53,10 @@ public final class ProcessCommand implements Callable<Integer> {
     @Option(names = "--model", description = "use this model instead of the task's")
     String model;
 
+    @Option(names = "--force", description = "take FILE in as a new job even if it was taken in before: its items are "
+            + "processed again (with --provider and --model) and their rows replaced")
+    boolean force;
+
     @Option(names = "--priority", defaultValue = "5", description = "1-10, higher goes first (default ${DEFAULT-VALUE})")
     int priority;
 
@@ -87,7 +91,8 @@ public final class ProcessCommand implements Callable<Integer> {
             definition.requests().stream().map(r -> provider != null ? provider : r.provider())
                     .map(providers.holds()::get).filter(Objects::nonNull).findFirst()
                     .ifPresent(reason -> { throw new StartupException(reason); });
-            JobOptions options = new JobOptions(task, "file", null, null, priority, "asap").withOverrides(provider, model);
+            JobOptions options = new JobOptions(task, "file", null, null, priority, "asap").withOverrides(provider, model)
+                    .withForce(force);
             IntakeResult intake = service.bean("fileIntake", FileIntake.class).accept(file, options);
             printIntake(out, intake);
             if (intake.rejected()) {
@@ -138,8 +143,9 @@ public final class ProcessCommand implements Callable<Integer> {
         } else if (r.rejected()) {
             out.printf("%s was rejected (job %d): %s%n", file, r.jobId(), r.error());
         } else {
-            out.printf("Job %d: %d new item(s) taken in from %s, %d already known, %d line(s) rejected.%n", r.jobId(),
-                    r.itemsAccepted(), file, r.itemsDuplicate(), r.linesRejected());
+            out.printf("Job %d: %d %s from %s, %d already known, %d line(s) rejected.%n", r.jobId(), r.itemsAccepted(),
+                    force ? "item(s) taken in to process again" : "new item(s) taken in", file, r.itemsDuplicate(),
+                    r.linesRejected());
             if (r.itemsAccepted() == 0) {
                 out.printf("Nothing new to submit: every item is already known from earlier jobs. To process them again "
                         + "(another provider or model), run it with --force.%n");
