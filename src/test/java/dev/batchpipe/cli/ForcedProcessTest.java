@@ -42,7 +42,7 @@ class ForcedProcessTest {
         // another provider asked for, without --force: nothing is done, and the output says why and what to do
         try (BatchpipeProcess p = process(env, "--provider", "anthropic")) {
             assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isZero();
-            assertThat(p.output()).contains("was already taken in as job 1").contains("add --force")
+            assertThat(p.output()).contains("was already taken in as job 1").contains("run it with --force")
                     .doesNotContain("Submitted");
         }
         assertThat(count(db, "SELECT count(*) FROM jobs")).isEqualTo(1);
