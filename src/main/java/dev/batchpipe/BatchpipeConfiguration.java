@@ -9,10 +9,26 @@ import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.InboxIntake;
 import dev.batchpipe.intake.JobWriter;
 import dev.batchpipe.intake.RequestFactory;
-import dev.batchpipe.pipeline.BatchPacker;
-import dev.batchpipe.pipeline.BatchPoller;
-import dev.batchpipe.pipeline.BatchSubmitter;
+import dev.batchpipe.pipeline.BatchAggregation;
+import dev.batchpipe.pipeline.BatchCanceller;
+import dev.batchpipe.pipeline.BatchClaims;
+import dev.batchpipe.pipeline.BatchCreator;
+import dev.batchpipe.pipeline.BatchDeadlines;
+import dev.batchpipe.pipeline.BatchFiles;
+import dev.batchpipe.pipeline.BatchLimits;
+import dev.batchpipe.pipeline.BatchRecorder;
+import dev.batchpipe.pipeline.BatchStatus;
+import dev.batchpipe.pipeline.BatchSubmissions;
+import dev.batchpipe.pipeline.BatchUploader;
 import dev.batchpipe.pipeline.DeadLetters;
+import dev.batchpipe.pipeline.PendingRequests;
+import dev.batchpipe.pipeline.PollRecords;
+import dev.batchpipe.pipeline.PollSchedule;
+import dev.batchpipe.pipeline.RequestLines;
+import dev.batchpipe.pipeline.ResultDownloads;
+import dev.batchpipe.pipeline.SubmitRefusals;
+import dev.batchpipe.pipeline.UnfitRequests;
+import dev.batchpipe.store.LeaseKeeper;
 import dev.batchpipe.store.Instance;
 import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.pipeline.OvernightWindow;
@@ -34,6 +50,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
@@ -104,25 +121,40 @@ public class BatchpipeConfiguration implements CamelConfiguration {
             InboxIntake.prepareFolders(config.path("batchpipe.inbox.dir", "./inbox"), tasks);
         }
 
-        BatchPoller.Settings polling = new BatchPoller.Settings(lease,
+        PollSchedule pollSchedule = new PollSchedule(
                 config.duration("batchpipe.poll.first-interval", Duration.ofSeconds(30)),
                 config.decimal("batchpipe.poll.factor", 1.5),
                 config.duration("batchpipe.poll.max-interval", Duration.ofMinutes(10)),
                 config.duration("batchpipe.poll.sandbox-first-interval", Duration.ofMillis(500)),
-                config.duration("batchpipe.poll.sandbox-max-interval", Duration.ofSeconds(3)),
-                config.duration("batchpipe.poll.stuck-grace", Duration.ofHours(1)),
-                config.duration("batchpipe.poll.max-running", Duration.ofHours(49)));
+                config.duration("batchpipe.poll.sandbox-max-interval", Duration.ofSeconds(3)));
         JobCompletion completion = new JobCompletion(tasks);
-        registry.bind("batchPacker", new BatchPacker(jdbi, providers, renderer, states, completion));
-        registry.bind("batchSubmitter", new BatchSubmitter(jdbi, providers, renderer, states, instance,
-                new BatchSubmitter.Settings(dataDir.resolve("batches"), lease, polling, quotaBackoff)));
-        registry.bind("batchPoller", new BatchPoller(jdbi, providers, states, instance, polling));
+        BatchLimits batchLimits = new BatchLimits(providers);
+        BatchFiles batchFiles = new BatchFiles(dataDir.resolve("batches"), jdbi, providers, renderer);
+        registry.bind("pendingRequests", new PendingRequests(jdbi));
+        registry.bind("requestLines", new RequestLines(providers, renderer));
+        registry.bind("batchLimits", batchLimits);
+        registry.bind("unfitRequests", new UnfitRequests(jdbi, states, completion));
+        registry.bind("batchAggregation", new BatchAggregation(batchLimits, batchFiles::open));
+        registry.bind("batchRecorder", new BatchRecorder(jdbi, batchLimits, batchFiles));
+        registry.bind("batchFiles", batchFiles);
+        registry.bind("batchClaims", new BatchClaims(jdbi, instance, lease));
+        registry.bind("leaseKeeper", new LeaseKeeper(jdbi, instance, lease));
+        registry.bind("batchUploader", new BatchUploader(providers, instance));
+        registry.bind("batchCreator", new BatchCreator(jdbi, providers, instance));
+        registry.bind("batchSubmissions", new BatchSubmissions(jdbi, providers, pollSchedule));
+        registry.bind("submitRefusals", new SubmitRefusals(jdbi, states, quotaBackoff));
+        registry.bind("batchStatus", new BatchStatus(providers));
+        registry.bind("batchDeadlines", new BatchDeadlines(config.duration("batchpipe.poll.stuck-grace", Duration.ofHours(1)),
+                config.duration("batchpipe.poll.max-running", Duration.ofHours(49)), Clock.systemUTC()));
+        registry.bind("batchCanceller", new BatchCanceller(providers));
+        registry.bind("pollRecords", new PollRecords(jdbi, providers, states, pollSchedule));
+        registry.bind("resultDownloads", new ResultDownloads(jdbi, providers));
 
         OutputWriter writer = new OutputWriter(new EntityResolver(
                 config.decimal("batchpipe.entities.similarity-threshold", 0.6)));
         writer.verify(jdbi, tasks);
-        registry.bind("resultIngester", new ResultIngester(jdbi, providers, tasks, writer, states, completion,
-                PriceTable.fromConfig(config), instance, lease, quotaBackoff));
+        registry.bind("resultIngester", new ResultIngester(jdbi, tasks, writer, states, completion,
+                PriceTable.fromConfig(config), quotaBackoff));
         registry.bind("dbIntake", new DbIntake(jdbi, tasks, jobWriter, completion, instance, new DbIntake.Settings(
                 config.integer("batchpipe.db-source.claim-size", 500), lease,
                 config.bool("batchpipe.db-source.auto-pickup", true))));
@@ -142,7 +174,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                 config.bool("batchpipe.quartz.clustered", true), config.string("batchpipe.quartz.instance-id", "AUTO")));
         registry.bind("pgEventDataSource", database.notificationDataSource());
         if (config.bool("batchpipe.overnight.enabled", true)) {
-            context.addLifecycleStrategy(new OvernightWindows(tasks, config));
+            registry.bind("overnightWindows", new OvernightWindows(tasks, config.string("batchpipe.overnight.cron",
+                    "0 0 2 * * ?"), config::optional));
         }
     }
 
