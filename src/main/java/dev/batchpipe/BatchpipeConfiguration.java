@@ -128,7 +128,7 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                 config.duration("batchpipe.poll.sandbox-first-interval", Duration.ofMillis(500)),
                 config.duration("batchpipe.poll.sandbox-max-interval", Duration.ofSeconds(3)));
         JobCompletion completion = new JobCompletion(tasks);
-        BatchLimits batchLimits = new BatchLimits(providers);
+        BatchLimits batchLimits = new BatchLimits(p -> providers.get(p).limits());
         BatchFiles batchFiles = new BatchFiles(dataDir.resolve("batches"), jdbi, providers, renderer);
         registry.bind("pendingRequests", new PendingRequests(jdbi));
         registry.bind("requestLines", new RequestLines(providers, renderer));

@@ -1,7 +1,7 @@
 package dev.batchpipe.pipeline;
 
 import dev.batchpipe.provider.ProviderLimits;
-import dev.batchpipe.provider.Providers;
+import java.util.function.Function;
 
 /**
  * The provider limits packing obeys: what one batch may hold (requests, bytes), the enqueued-token quota per model and
@@ -9,14 +9,15 @@ import dev.batchpipe.provider.Providers;
  */
 public final class BatchLimits {
 
-    private final Providers providers;
+    private final Function<String, ProviderLimits> limits;
 
-    public BatchLimits(Providers providers) {
-        this.providers = providers;
+    /** {@code limits}: a configured provider's limits, by name. */
+    public BatchLimits(Function<String, ProviderLimits> limits) {
+        this.limits = limits;
     }
 
     public ProviderLimits of(String provider) {
-        return providers.get(provider).limits();
+        return limits.apply(provider);
     }
 
     /** Why the line can never go into a batch (it is dead-lettered), or null when it can. */

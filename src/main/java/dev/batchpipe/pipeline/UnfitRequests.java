@@ -1,13 +1,9 @@
 package dev.batchpipe.pipeline;
 
 import org.jdbi.v3.core.Jdbi;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Dead-letters a pending request that can never go into a batch, and closes its job if that was its last request. */
 public final class UnfitRequests {
-
-    private static final Logger LOG = LoggerFactory.getLogger(UnfitRequests.class);
 
     private final Jdbi jdbi;
     private final RequestStates states;
@@ -27,7 +23,6 @@ public final class UnfitRequests {
             if (stillPending) {
                 states.deadLetter(h, r.id(), reason, null);
                 completion.complete(h);
-                LOG.warn("Request {} dead-lettered: {}", r.id(), reason);
             }
         });
     }
