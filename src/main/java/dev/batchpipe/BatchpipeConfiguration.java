@@ -1,9 +1,9 @@
 package dev.batchpipe;
 
+import dev.batchpipe.api.ApiGuard;
+import dev.batchpipe.api.DatabaseHealthCheck;
+import dev.batchpipe.api.JobsApi;
 import dev.batchpipe.cost.PriceTable;
-import dev.batchpipe.pipeline.EntityResolver;
-import dev.batchpipe.pipeline.OutputWriter;
-import dev.batchpipe.pipeline.ResultIngester;
 import dev.batchpipe.intake.DbIntake;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.InboxIntake;
@@ -20,30 +20,30 @@ import dev.batchpipe.pipeline.BatchRecorder;
 import dev.batchpipe.pipeline.BatchStatus;
 import dev.batchpipe.pipeline.BatchSubmissions;
 import dev.batchpipe.pipeline.BatchUploader;
+import dev.batchpipe.pipeline.ClusteredQuartz;
 import dev.batchpipe.pipeline.DeadLetters;
+import dev.batchpipe.pipeline.EntityResolver;
+import dev.batchpipe.pipeline.JobCompletion;
+import dev.batchpipe.pipeline.OutputWriter;
+import dev.batchpipe.pipeline.OvernightWindow;
+import dev.batchpipe.pipeline.OvernightWindows;
 import dev.batchpipe.pipeline.PendingRequests;
 import dev.batchpipe.pipeline.PollRecords;
 import dev.batchpipe.pipeline.PollSchedule;
-import dev.batchpipe.pipeline.RequestLines;
-import dev.batchpipe.pipeline.ResultDownloads;
-import dev.batchpipe.pipeline.SubmitRefusals;
-import dev.batchpipe.pipeline.UnfitRequests;
-import dev.batchpipe.store.LeaseKeeper;
-import dev.batchpipe.store.Instance;
-import dev.batchpipe.pipeline.JobCompletion;
-import dev.batchpipe.pipeline.OvernightWindow;
-import dev.batchpipe.pipeline.OvernightWindows;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
+import dev.batchpipe.pipeline.RequestLines;
+import dev.batchpipe.pipeline.ResultDownloads;
+import dev.batchpipe.pipeline.ResultIngester;
+import dev.batchpipe.pipeline.SubmitRefusals;
+import dev.batchpipe.pipeline.UnfitRequests;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.provider.SandboxLauncher;
 import dev.batchpipe.sandbox.SandboxConfig;
-import dev.batchpipe.api.ApiGuard;
-import dev.batchpipe.pipeline.ClusteredQuartz;
 import dev.batchpipe.store.Database;
-import dev.batchpipe.api.DatabaseHealthCheck;
+import dev.batchpipe.store.Instance;
 import dev.batchpipe.store.JobReports;
-import dev.batchpipe.api.JobsApi;
+import dev.batchpipe.store.LeaseKeeper;
 import dev.batchpipe.task.TaskRegistry;
 import dev.batchpipe.task.TokenEstimator;
 import java.io.IOException;
@@ -52,131 +52,326 @@ import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import javax.sql.DataSource;
+import org.apache.camel.BeanInject;
+import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
-import org.apache.camel.spi.Registry;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.component.quartz.QuartzComponent;
 import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Wires batchpipe's beans into the Camel registry, where the YAML routes find them by name. Used by the CLI and by
- * {@code @CamelMainTest}, so tests boot exactly what production boots.
+ * batchpipe's beans, the camel-main way: one factory method per bean, its settings injected from
+ * application.properties (where every default lives, once) and its collaborators from the registry by type. Beans
+ * are lazy, so each is built on first use whatever the order of the methods, and only what the loaded routes use is
+ * built. Used by the CLI and by {@code @CamelMainTest}, so tests boot exactly what production boots.
  */
 public class BatchpipeConfiguration implements CamelConfiguration {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BatchpipeConfiguration.class);
+    private static final Logger LOG = LoggerFactory.getLogger(BatchpipeConfiguration.class);
 
+    @PropertyInject("camel.server.enabled")
+    boolean service;
+    @PropertyInject("batchpipe.http.host")
+    String httpHost;
+    @PropertyInject("batchpipe.http.port")
+    int httpPort;
+    @PropertyInject("batchpipe.api.token")
+    String apiToken;
+    @PropertyInject("batchpipe.overnight.enabled")
+    boolean overnight;
+
+    /** What only the service checks or prepares before anything starts. */
     @Override
-    public void configure(CamelContext context) throws Exception {
-        Config config = new Config(context);
-        if (config.bool("camel.server.enabled", false)) {
-            checkPortFree(config.string("batchpipe.http.host", "127.0.0.1"), config.integer("batchpipe.http.port", 8080));
+    public void configure(CamelContext context) {
+        if (service) {
+            checkPortFree(httpHost, httpPort);
+            if (new ApiGuard(httpHost, apiToken).openToTheNetwork() && blank(apiToken)) {
+                LOG.warn("The API is bound to {} without BATCHPIPE_API_TOKEN: its changing endpoints refuse every call",
+                        httpHost);
+            }
         }
-        Registry registry = context.getRegistry();
-        Path dataDir = config.dataDir();
+    }
 
-        Database database = Database.open(new Database.Settings(
-                config.optional("batchpipe.db.url").orElse(null),
-                config.optional("batchpipe.db.user").orElse(null),
-                config.optional("batchpipe.db.password").orElse(null),
-                dataDir,
-                config.integer("batchpipe.db.pool-size", 10)));
-        context.addService(database, true, true);
-        registry.bind("database", database);
-        registry.bind("dataSource", database.dataSource());
-        registry.bind("databaseHealthCheck", new DatabaseHealthCheck(database));
-        Jdbi jdbi = database.jdbi();
-        JobReports reports = new JobReports(jdbi);
-        registry.bind("jobReports", reports);
+    // --- store -----------------------------------------------------------------------------------------------------
 
-        TaskRegistry tasks = TaskRegistry.load(context, config.path("batchpipe.tasks.dir", "./tasks"));
-        registry.bind("tasks", tasks);
+    @BindToRegistry(lazy = true, destroyMethod = "close")
+    public Database database(@PropertyInject("batchpipe.db.url") String url, @PropertyInject("batchpipe.db.user") String user,
+                             @PropertyInject("batchpipe.db.password") String password,
+                             @PropertyInject("batchpipe.data-dir") String dataDir,
+                             @PropertyInject("batchpipe.db.pool-size") int poolSize) {
+        return Database.open(new Database.Settings(orNull(url), orNull(user), orNull(password), Path.of(dataDir), poolSize));
+    }
 
-        SandboxLauncher sandbox = new SandboxLauncher(dataDir.resolve("sandbox"), SandboxConfig.builder()
-                .speed(config.decimal("batchpipe.sandbox.speed", 600))
-                .tokensPerSecond(config.longValue("batchpipe.sandbox.tokens-per-second", 20_000))
-                .build());
-        context.addService(sandbox, true, true);
-        registry.bind("sandbox", sandbox);
-        Instance instance = Instance.of(jdbi);
-        Providers providers = Providers.fromConfig(config, sandbox::baseUrl, instance.installationTag());
-        registry.bind("providers", providers);
+    @BindToRegistry(lazy = true)
+    public DataSource dataSource(Database database) {
+        return database.dataSource();
+    }
 
-        Duration lease = config.duration("batchpipe.lease", Duration.ofMinutes(2));
-        Duration quotaBackoff = config.duration("batchpipe.quota.backoff", Duration.ofMinutes(5));
-        RequestStates states = new RequestStates(new RequestStates.Limits(
-                config.integer("batchpipe.max-attempts", 3),
-                config.integer("batchpipe.max-transient-failures", 10),
-                Duration.ZERO));
-        RequestRenderer renderer = new RequestRenderer(tasks);
+    /** LISTEN/NOTIFY needs its own connection outside the pool (camel-pgevent). */
+    @BindToRegistry(lazy = true)
+    public DataSource pgEventDataSource(Database database) {
+        return database.notificationDataSource();
+    }
 
-        JobWriter jobWriter = new JobWriter(jdbi, new RequestFactory(new TokenEstimator(), providers),
-                config.integer("batchpipe.intake.max-stored-errors", 10_000));
-        FileIntake fileIntake = new FileIntake(jobWriter, tasks, new FileIntake.Settings(
-                config.integer("batchpipe.intake.chunk-size", 500),
-                config.integer("batchpipe.intake.max-record-bytes", 8 << 20),
-                dataDir.resolve("errors")));
-        registry.bind("fileIntake", fileIntake);
-        registry.bind("inboxIntake", new InboxIntake(fileIntake, tasks));
-        if (config.bool("camel.server.enabled", false)) {
-            InboxIntake.prepareFolders(config.path("batchpipe.inbox.dir", "./inbox"), tasks);
+    @BindToRegistry(lazy = true)
+    public Jdbi jdbi(Database database) {
+        return database.jdbi();
+    }
+
+    @BindToRegistry(lazy = true)
+    public Instance instance(Jdbi jdbi) {
+        return Instance.of(jdbi);
+    }
+
+    @BindToRegistry(lazy = true)
+    public JobReports jobReports(Jdbi jdbi) {
+        return new JobReports(jdbi);
+    }
+
+    // --- tasks, providers, prices ------------------------------------------------------------------------------------
+
+    @BindToRegistry(lazy = true)
+    public TaskRegistry tasks(CamelContext context, @PropertyInject("batchpipe.tasks.dir") String dir) {
+        return TaskRegistry.load(context, Path.of(dir));
+    }
+
+    @BindToRegistry(lazy = true, destroyMethod = "stop")
+    public SandboxLauncher sandbox(@PropertyInject("batchpipe.data-dir") String dataDir,
+                                   @PropertyInject("batchpipe.sandbox.speed") double speed,
+                                   @PropertyInject("batchpipe.sandbox.tokens-per-second") long tokensPerSecond) {
+        return new SandboxLauncher(Path.of(dataDir).resolve("sandbox"),
+                SandboxConfig.builder().speed(speed).tokensPerSecond(tokensPerSecond).build());
+    }
+
+    @BindToRegistry(lazy = true)
+    public Providers providers(CamelContext context, SandboxLauncher sandbox, Instance instance) {
+        return Providers.fromConfig(new Config(context), sandbox::baseUrl, instance.installationTag());
+    }
+
+    @BindToRegistry(lazy = true)
+    public PriceTable priceTable(CamelContext context) {
+        return PriceTable.fromConfig(new Config(context));
+    }
+
+    // --- intake ------------------------------------------------------------------------------------------------------
+
+    @BindToRegistry(lazy = true)
+    public JobWriter jobWriter(Jdbi jdbi, Providers providers,
+                               @PropertyInject("batchpipe.intake.max-stored-errors") int maxStoredErrors) {
+        return new JobWriter(jdbi, new RequestFactory(new TokenEstimator(), providers), maxStoredErrors);
+    }
+
+    @BindToRegistry(lazy = true)
+    public FileIntake fileIntake(JobWriter writer, TaskRegistry tasks,
+                                 @PropertyInject("batchpipe.intake.chunk-size") int chunkSize,
+                                 @PropertyInject("batchpipe.intake.max-record-bytes") int maxRecordBytes,
+                                 @PropertyInject("batchpipe.data-dir") String dataDir) {
+        return new FileIntake(writer, tasks, new FileIntake.Settings(chunkSize, maxRecordBytes, Path.of(dataDir).resolve("errors")));
+    }
+
+    @BindToRegistry(lazy = true)
+    public InboxIntake inboxIntake(FileIntake intake, TaskRegistry tasks, @PropertyInject("batchpipe.inbox.dir") String inbox)
+            throws IOException {
+        if (service) {
+            InboxIntake.prepareFolders(Path.of(inbox), tasks);
         }
+        return new InboxIntake(intake, tasks);
+    }
 
-        PollSchedule pollSchedule = new PollSchedule(
-                config.duration("batchpipe.poll.first-interval", Duration.ofSeconds(30)),
-                config.decimal("batchpipe.poll.factor", 1.5),
-                config.duration("batchpipe.poll.max-interval", Duration.ofMinutes(10)),
-                config.duration("batchpipe.poll.sandbox-first-interval", Duration.ofMillis(500)),
-                config.duration("batchpipe.poll.sandbox-max-interval", Duration.ofSeconds(3)));
-        JobCompletion completion = new JobCompletion(tasks);
-        BatchLimits batchLimits = new BatchLimits(p -> providers.get(p).limits());
-        BatchFiles batchFiles = new BatchFiles(dataDir.resolve("batches"), jdbi, providers, renderer);
-        registry.bind("pendingRequests", new PendingRequests(jdbi));
-        registry.bind("requestLines", new RequestLines(providers, renderer));
-        registry.bind("batchLimits", batchLimits);
-        registry.bind("unfitRequests", new UnfitRequests(jdbi, states, completion));
-        registry.bind("batchAggregation", new BatchAggregation(batchLimits, batchFiles::open));
-        registry.bind("batchRecorder", new BatchRecorder(jdbi, batchLimits, batchFiles));
-        registry.bind("batchFiles", batchFiles);
-        registry.bind("batchClaims", new BatchClaims(jdbi, instance, lease));
-        registry.bind("leaseKeeper", new LeaseKeeper(jdbi, instance, lease));
-        registry.bind("batchUploader", new BatchUploader(providers, instance));
-        registry.bind("batchCreator", new BatchCreator(jdbi, providers, instance));
-        registry.bind("batchSubmissions", new BatchSubmissions(jdbi, providers, pollSchedule));
-        registry.bind("submitRefusals", new SubmitRefusals(jdbi, states, quotaBackoff));
-        registry.bind("batchStatus", new BatchStatus(providers));
-        registry.bind("batchDeadlines", new BatchDeadlines(config.duration("batchpipe.poll.stuck-grace", Duration.ofHours(1)),
-                config.duration("batchpipe.poll.max-running", Duration.ofHours(49)), Clock.systemUTC()));
-        registry.bind("batchCanceller", new BatchCanceller(providers));
-        registry.bind("pollRecords", new PollRecords(jdbi, providers, states, pollSchedule));
-        registry.bind("resultDownloads", new ResultDownloads(jdbi, providers));
+    @BindToRegistry(lazy = true)
+    public DbIntake dbIntake(Jdbi jdbi, TaskRegistry tasks, JobWriter writer, JobCompletion completion, Instance instance,
+                             @PropertyInject("batchpipe.db-source.claim-size") int claimSize,
+                             @PropertyInject("batchpipe.lease") Duration lease,
+                             @PropertyInject("batchpipe.db-source.auto-pickup") boolean autoPickUp) {
+        return new DbIntake(jdbi, tasks, writer, completion, instance, new DbIntake.Settings(claimSize, lease, autoPickUp));
+    }
 
-        OutputWriter writer = new OutputWriter(new EntityResolver(
-                config.decimal("batchpipe.entities.similarity-threshold", 0.6)));
+    // --- pipeline ----------------------------------------------------------------------------------------------------
+
+    @BindToRegistry(lazy = true)
+    public RequestStates requestStates(@PropertyInject("batchpipe.max-attempts") int maxAttempts,
+                                       @PropertyInject("batchpipe.max-transient-failures") int maxTransientFailures) {
+        return new RequestStates(new RequestStates.Limits(maxAttempts, maxTransientFailures, Duration.ZERO));
+    }
+
+    @BindToRegistry(lazy = true)
+    public RequestRenderer requestRenderer(TaskRegistry tasks) {
+        return new RequestRenderer(tasks);
+    }
+
+    @BindToRegistry(lazy = true)
+    public JobCompletion jobCompletion(TaskRegistry tasks) {
+        return new JobCompletion(tasks);
+    }
+
+    @BindToRegistry(lazy = true)
+    public PollSchedule pollSchedule(@PropertyInject("batchpipe.poll.first-interval") Duration firstInterval,
+                                     @PropertyInject("batchpipe.poll.factor") double factor,
+                                     @PropertyInject("batchpipe.poll.max-interval") Duration maxInterval,
+                                     @PropertyInject("batchpipe.poll.sandbox-first-interval") Duration sandboxFirst,
+                                     @PropertyInject("batchpipe.poll.sandbox-max-interval") Duration sandboxMax) {
+        return new PollSchedule(firstInterval, factor, maxInterval, sandboxFirst, sandboxMax);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchClaims batchClaims(Jdbi jdbi, Instance instance, @PropertyInject("batchpipe.lease") Duration lease) {
+        return new BatchClaims(jdbi, instance, lease);
+    }
+
+    @BindToRegistry(lazy = true)
+    public LeaseKeeper leaseKeeper(Jdbi jdbi, Instance instance, @PropertyInject("batchpipe.lease") Duration lease) {
+        return new LeaseKeeper(jdbi, instance, lease);
+    }
+
+    @BindToRegistry(lazy = true)
+    public PendingRequests pendingRequests(Jdbi jdbi) {
+        return new PendingRequests(jdbi);
+    }
+
+    @BindToRegistry(lazy = true)
+    public RequestLines requestLines(Providers providers, RequestRenderer renderer) {
+        return new RequestLines(providers, renderer);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchLimits batchLimits(Providers providers) {
+        return new BatchLimits(p -> providers.get(p).limits());
+    }
+
+    @BindToRegistry(lazy = true)
+    public UnfitRequests unfitRequests(Jdbi jdbi, RequestStates states, JobCompletion completion) {
+        return new UnfitRequests(jdbi, states, completion);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchFiles batchFiles(Jdbi jdbi, Providers providers, RequestRenderer renderer,
+                                 @PropertyInject("batchpipe.data-dir") String dataDir) {
+        return new BatchFiles(Path.of(dataDir).resolve("batches"), jdbi, providers, renderer);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchAggregation batchAggregation(BatchLimits limits, BatchFiles files) {
+        return new BatchAggregation(limits, files::open);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchRecorder batchRecorder(Jdbi jdbi, BatchLimits limits, BatchFiles files) {
+        return new BatchRecorder(jdbi, limits, files);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchUploader batchUploader(Providers providers, Instance instance) {
+        return new BatchUploader(providers, instance);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchCreator batchCreator(Jdbi jdbi, Providers providers, Instance instance) {
+        return new BatchCreator(jdbi, providers, instance);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchSubmissions batchSubmissions(Jdbi jdbi, Providers providers, PollSchedule schedule) {
+        return new BatchSubmissions(jdbi, providers, schedule);
+    }
+
+    @BindToRegistry(lazy = true)
+    public SubmitRefusals submitRefusals(Jdbi jdbi, RequestStates states,
+                                         @PropertyInject("batchpipe.quota.backoff") Duration quotaBackoff) {
+        return new SubmitRefusals(jdbi, states, quotaBackoff);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchStatus batchStatus(Providers providers) {
+        return new BatchStatus(providers);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchDeadlines batchDeadlines(@PropertyInject("batchpipe.poll.stuck-grace") Duration stuckGrace,
+                                         @PropertyInject("batchpipe.poll.max-running") Duration maxRunning) {
+        return new BatchDeadlines(stuckGrace, maxRunning, Clock.systemUTC());
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchCanceller batchCanceller(Providers providers) {
+        return new BatchCanceller(providers);
+    }
+
+    @BindToRegistry(lazy = true)
+    public PollRecords pollRecords(Jdbi jdbi, Providers providers, RequestStates states, PollSchedule schedule) {
+        return new PollRecords(jdbi, providers, states, schedule);
+    }
+
+    @BindToRegistry(lazy = true)
+    public ResultDownloads resultDownloads(Jdbi jdbi, Providers providers) {
+        return new ResultDownloads(jdbi, providers);
+    }
+
+    @BindToRegistry(lazy = true)
+    public OutputWriter outputWriter(Jdbi jdbi, TaskRegistry tasks,
+                                     @PropertyInject("batchpipe.entities.similarity-threshold") double similarity) {
+        OutputWriter writer = new OutputWriter(new EntityResolver(similarity));
         writer.verify(jdbi, tasks);
-        registry.bind("resultIngester", new ResultIngester(jdbi, tasks, writer, states, completion,
-                PriceTable.fromConfig(config), quotaBackoff));
-        registry.bind("dbIntake", new DbIntake(jdbi, tasks, jobWriter, completion, instance, new DbIntake.Settings(
-                config.integer("batchpipe.db-source.claim-size", 500), lease,
-                config.bool("batchpipe.db-source.auto-pickup", true))));
-        registry.bind("overnightWindow", new OvernightWindow(jdbi));
-        DeadLetters deadLetters = new DeadLetters(jdbi, tasks);
-        registry.bind("deadLetters", deadLetters);
-        ApiGuard guard = new ApiGuard(config.string("batchpipe.http.host", "127.0.0.1"),
-                config.optional("batchpipe.api.token").orElse(null));
-        if (config.bool("camel.server.enabled", false) && guard.openToTheNetwork()
-                && config.optional("batchpipe.api.token").isEmpty()) {
-            LOG.warn("The API is bound to {} without BATCHPIPE_API_TOKEN: its changing endpoints refuse every call",
-                    config.string("batchpipe.http.host", "127.0.0.1"));
-        }
-        registry.bind("jobsApi", new JobsApi(reports, tasks, fileIntake, deadLetters, guard, dataDir.resolve("uploads")));
+        return writer;
+    }
 
-        registry.bind("quartz", ClusteredQuartz.component(database.dataSource(),
-                config.bool("batchpipe.quartz.clustered", true), config.string("batchpipe.quartz.instance-id", "AUTO")));
-        registry.bind("pgEventDataSource", database.notificationDataSource());
-        if (config.bool("batchpipe.overnight.enabled", true)) {
-            registry.bind("overnightWindows", new OvernightWindows(tasks, config.string("batchpipe.overnight.cron",
-                    "0 0 2 * * ?"), config::optional));
-        }
+    @BindToRegistry(lazy = true)
+    public ResultIngester resultIngester(Jdbi jdbi, TaskRegistry tasks, OutputWriter writer, RequestStates states,
+                                         JobCompletion completion, PriceTable prices,
+                                         @PropertyInject("batchpipe.quota.backoff") Duration quotaBackoff) {
+        return new ResultIngester(jdbi, tasks, writer, states, completion, prices, quotaBackoff);
+    }
+
+    /** The overnight-window routes' parameters, one set per task (one-shot commands open no windows). */
+    @BindToRegistry(lazy = true)
+    public OvernightWindows overnightWindows(TaskRegistry tasks, CamelContext context,
+                                             @PropertyInject("batchpipe.overnight.cron") String defaultCron) {
+        return new OvernightWindows(overnight ? tasks.all() : List.of(), defaultCron,
+                key -> context.getPropertiesComponent().resolveProperty(key));
+    }
+
+    @BindToRegistry(lazy = true)
+    public OvernightWindow overnightWindow(Jdbi jdbi) {
+        return new OvernightWindow(jdbi);
+    }
+
+    @BindToRegistry(lazy = true)
+    public DeadLetters deadLetters(Jdbi jdbi, TaskRegistry tasks) {
+        return new DeadLetters(jdbi, tasks);
+    }
+
+    /** Quartz on the JDBC job store, clustered across the instances on one database (one-shot commands are not). */
+    @BindToRegistry(lazy = true)
+    public QuartzComponent quartz(@BeanInject("dataSource") DataSource dataSource,
+                                  @PropertyInject("batchpipe.quartz.clustered") boolean clustered,
+                                  @PropertyInject("batchpipe.quartz.instance-id") String instanceId) {
+        return ClusteredQuartz.component(dataSource, clustered, instanceId);
+    }
+
+    // --- api ---------------------------------------------------------------------------------------------------------
+
+    @BindToRegistry(lazy = true)
+    public DatabaseHealthCheck databaseHealthCheck(Database database) {
+        return new DatabaseHealthCheck(database);
+    }
+
+    @BindToRegistry(lazy = true)
+    public JobsApi jobsApi(JobReports reports, TaskRegistry tasks, FileIntake intake, DeadLetters deadLetters,
+                           @PropertyInject("batchpipe.data-dir") String dataDir) {
+        return new JobsApi(reports, tasks, intake, deadLetters, new ApiGuard(httpHost, orNull(apiToken)),
+                Path.of(dataDir).resolve("uploads"));
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static String orNull(String s) {
+        return blank(s) ? null : s.trim();
     }
 
     /** Vert.x would fail later with a bare "Address already in use"; say which setting to change instead. */

@@ -13,14 +13,23 @@ import sun.misc.Signal;
 
 /**
  * Boots batchpipe's Camel routes. {@link Mode#SERVICE} is the long-running service ({@code batchpipe run}: HTTP,
- * inbox, timers); {@link Mode#COMMAND} runs the same routes without HTTP and without sweeping the inbox, for CLI
- * commands that do one job while a service may be running on the same database.
+ * inbox, timers); {@link Mode#COMMAND} is the camel-main profile {@code command} (application-command.properties),
+ * the same routes without HTTP and without sweeping the inbox, for CLI commands that do one job while a service may
+ * be running on the same database.
  */
 public final class BatchpipeService implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(BatchpipeService.class);
 
-    public enum Mode { SERVICE, COMMAND }
+    public enum Mode {
+        SERVICE(null), COMMAND("command");
+
+        private final String profile;
+
+        Mode(String profile) {
+            this.profile = profile;
+        }
+    }
 
     /** For commands that only read or write the database: the routes are loaded but none starts. */
     public static final Map<String, String> NO_ROUTES = Map.of("camel.main.auto-startup", "false");
@@ -34,18 +43,12 @@ public final class BatchpipeService implements AutoCloseable {
             strategy.disableHangupSupport();
         }
         main.configure().addConfiguration(BatchpipeConfiguration.class);
+        if (mode.profile != null) {
+            main.configure().setProfile(mode.profile);
+        }
         routesOnDisk().ifPresent(dir -> {
             main.addOverrideProperty("camel.main.routes-include-pattern", "file:" + dir + "/*.camel.yaml");
         });
-        if (mode == Mode.COMMAND) {
-            main.addOverrideProperty("camel.server.enabled", "false");
-            main.addOverrideProperty("camel.management.enabled", "false");
-            // one-shot commands neither sweep the inbox nor claim database work, and keep their own scheduler
-            main.addOverrideProperty("camel.main.auto-startup-exclude-pattern", "inbox,db-*");
-            main.addOverrideProperty("batchpipe.quartz.clustered", "false");
-            main.addOverrideProperty("batchpipe.overnight.enabled", "false");
-            main.addOverrideProperty("camel.main.routes-exclude-pattern", "**/api.camel.yaml");
-        }
         overrides.forEach(main::addOverrideProperty);
     }
 

@@ -26,6 +26,11 @@ public final class Config {
         return properties.resolveProperty(key).map(String::trim).filter(v -> !v.isEmpty());
     }
 
+    /** A setting that application.properties always gives (its default lives there, not here). */
+    public String required(String key) {
+        return optional(key).orElseThrow(() -> new StartupException("Setting " + key + " is missing"));
+    }
+
     public String string(String key, String defaultValue) {
         return optional(key).orElse(defaultValue);
     }
@@ -65,10 +70,6 @@ public final class Config {
             optional(key).ifPresent(v -> values.put(key.substring(prefix.length()), v));
         }
         return values;
-    }
-
-    public Path dataDir() {
-        return path("batchpipe.data-dir", "./data");
     }
 
     private interface Parser<T> {

@@ -1,6 +1,7 @@
 package dev.batchpipe;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.batchpipe.support.BatchpipeProcess;
 import dev.batchpipe.support.TestDatabase;
@@ -63,11 +64,8 @@ class ServiceProcessTest {
             long postmaster = Long.parseLong(Files.readAllLines(dir.resolve("data/postgres/postmaster.pid")).get(0).trim());
             ProcessHandle.of(postmaster).orElseThrow().destroyForcibly();
 
-            HttpResponse<String> health = null;
-            for (int i = 0; i < 60 && (health == null || health.statusCode() == 200); i++) {
-                Thread.sleep(500);
-                health = get(url);
-            }
+            HttpResponse<String> health = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> get(url), r -> r.statusCode() != 200);
             assertThat(health.statusCode()).isEqualTo(503);
             assertThat(health.body()).contains("\"status\":\"DOWN\"").contains("database");
         }

@@ -52,7 +52,7 @@ public final class PriceTable {
             prices.computeIfAbsent(provider, p -> new HashMap<>()).put(model, new Price(input,
                     kinds.getOrDefault("output", BigDecimal.ZERO), kinds.getOrDefault("cached-input", input)));
         }));
-        return new PriceTable(prices, new BigDecimal(config.string("batchpipe.price.batch-discount", "0.5")));
+        return new PriceTable(prices, new BigDecimal(config.required("batchpipe.price.batch-discount")));
     }
 
     /** Batch cost of one line's usage in USD. Unknown models cost 0, with one warning per model. */

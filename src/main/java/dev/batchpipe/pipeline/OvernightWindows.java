@@ -1,7 +1,7 @@
 package dev.batchpipe.pipeline;
 
 import dev.batchpipe.task.TaskDefinition;
-import dev.batchpipe.task.TaskRegistry;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -18,11 +18,11 @@ public final class OvernightWindows implements RouteTemplateParameterSource {
 
     private static final String PREFIX = "overnight-";
 
-    private final TaskRegistry tasks;
+    private final Collection<TaskDefinition> tasks;
     private final String defaultCron;
     private final Function<String, Optional<String>> settings;
 
-    public OvernightWindows(TaskRegistry tasks, String defaultCron, Function<String, Optional<String>> settings) {
+    public OvernightWindows(Collection<TaskDefinition> tasks, String defaultCron, Function<String, Optional<String>> settings) {
         this.tasks = tasks;
         this.defaultCron = defaultCron;
         this.settings = settings;
@@ -31,7 +31,7 @@ public final class OvernightWindows implements RouteTemplateParameterSource {
     @Override
     public Set<String> routeIds() {
         Set<String> ids = new LinkedHashSet<>();
-        for (TaskDefinition task : tasks.all()) {
+        for (TaskDefinition task : tasks) {
             ids.add(PREFIX + task.name());
         }
         return ids;

@@ -3,7 +3,6 @@ package dev.batchpipe.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchpipe.task.TaskLoader;
-import dev.batchpipe.task.TaskRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +37,7 @@ class OvernightWindowsTest {
 
     @Test
     void eachTaskGetsARouteFromTheTemplateWithItsCron() throws IOException {
-        OvernightWindows windows = new OvernightWindows(new TaskRegistry(List.of(task("news"), task("stories"))),
+        OvernightWindows windows = new OvernightWindows(List.of(task("news"), task("stories")),
                 "0 0 2 * * ?", key -> key.equals("batchpipe.overnight.cron.stories") ? Optional.of("0 30 3 * * ?")
                         : Optional.empty());
 

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * batchpipe as a separate OS process (same classpath as the tests), for what only a real process shows: exit codes,
@@ -56,25 +58,23 @@ public final class BatchpipeProcess implements AutoCloseable {
     }
 
     /** Waits until GET url answers 200, or fails with the process output. */
-    public void awaitHttp200(String url, Duration timeout) throws Exception {
+    public void awaitHttp200(String url, Duration timeout) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new AssertionError("batchpipe exited with " + process.exitValue() + ":\n" + output());
-            }
-            try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
-                    return;
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).build();
+        try {
+            Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(200)).until(() -> {
+                if (!process.isAlive()) {
+                    throw new AssertionError("batchpipe exited with " + process.exitValue() + ":\n" + output());
                 }
-            } catch (IOException e) {
-                // not listening yet
-            }
-            Thread.sleep(200);
+                try {
+                    return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                } catch (IOException e) {
+                    return false; // not listening yet
+                }
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("no 200 from " + url + " within " + timeout + ":\n" + output(), e);
         }
-        throw new AssertionError("no 200 from " + url + " within " + timeout + ":\n" + output());
     }
 
     public int waitFor(Duration timeout) throws InterruptedException {
