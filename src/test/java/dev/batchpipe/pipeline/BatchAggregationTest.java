@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
-import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +34,7 @@ class BatchAggregationTest {
         List<List<Long>> batches = new ArrayList<>();
         Exchange current = null;
         for (PendingLine l : lines) {
-            Exchange next = new DefaultExchange(camel);
+            Exchange next = camel.getEndpoint("direct:batch-lines").createExchange();
             next.getMessage().setBody(l);
             if (strategy.preComplete(current, next)) {
                 strategy.onCompletion(current);
