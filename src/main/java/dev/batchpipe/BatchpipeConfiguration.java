@@ -229,8 +229,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public PendingRequests pendingRequests(Jdbi jdbi) {
-        return new PendingRequests(jdbi);
+    public PendingRequests pendingRequests(Jdbi jdbi, Providers providers) {
+        return new PendingRequests(jdbi, providers);
     }
 
     @BindToRegistry(lazy = true)

@@ -1,33 +1,63 @@
 package dev.batchpipe.pipeline;
 
+import dev.batchpipe.provider.ProviderLimits;
+import dev.batchpipe.provider.Providers;
 import java.io.Closeable;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.result.ResultIterator;
 
 /**
- * Every request due for packing, streamed from a cursor (the heap does not grow with the backlog), grouped by provider,
- * model and endpoint, and within a group by priority (higher first), then age.
+ * The requests due for packing, streamed from a cursor (the heap does not grow with the backlog), grouped by provider,
+ * model and endpoint, and within a group by priority (higher first), then age; each with what its account had in
+ * flight when they were read.
  */
 public final class PendingRequests {
 
+    // Rows the account's budget cannot reach in this packing are not read at all: the enqueued tokens (and the queue
+    // places) taken by the requests ahead in the group already fill what is left, so they would wait anyway. A
+    // request larger than the whole quota does not count against the others (it is dead-lettered).
     private static final String DUE = """
-            SELECT r.id, r.task, r.template, r.provider, r.model, r.endpoint, r.estimated_tokens, r.submissions,
-                   i.payload::text, coalesce(q.tokens, 0), coalesce(b.requests, 0)
-            FROM requests r JOIN items i ON i.id = r.item_id JOIN jobs j ON j.id = r.job_id
-            LEFT JOIN (SELECT provider, model, sum(tokens) AS tokens FROM quota_ledger WHERE released_at IS NULL
-                       GROUP BY provider, model) q ON q.provider = r.provider AND q.model = r.model
-            LEFT JOIN (SELECT provider, sum(request_count) AS requests FROM batches
-                       WHERE state IN ('packed', 'uploaded', 'creating', 'submitted') GROUP BY provider) b
-                   ON b.provider = r.provider
-            WHERE r.state = 'pending' AND (r.not_before IS NULL OR r.not_before <= now()) AND j.status <> 'receiving'
-            ORDER BY r.provider, r.model, r.endpoint, r.priority DESC, r.id""";
+            WITH due AS (
+                SELECT r.id, r.task, r.template, r.provider, r.model, r.endpoint, r.estimated_tokens, r.submissions,
+                       r.item_id, r.priority
+                FROM requests r JOIN jobs j ON j.id = r.job_id
+                WHERE r.state = 'pending' AND (r.not_before IS NULL OR r.not_before <= now()) AND j.status <> 'receiving'),
+            in_flight AS (
+                SELECT provider, model, sum(tokens) AS tokens FROM quota_ledger WHERE released_at IS NULL
+                GROUP BY provider, model),
+            queued AS (
+                SELECT provider, sum(request_count) AS requests FROM batches
+                WHERE state IN ('packed', 'uploaded', 'creating', 'submitted') GROUP BY provider),
+            caps AS (
+                SELECT * FROM unnest(:providers, :models, :quotas, :maxQueued) AS c(provider, model, quota, max_queued)),
+            ranked AS (
+                SELECT d.*, coalesce(f.tokens, 0) AS in_flight, coalesce(q.requests, 0) AS queued,
+                       coalesce(c.quota, 0) AS quota, coalesce(c.max_queued, 0) AS max_queued,
+                       sum(x.counted) OVER w - x.counted AS tokens_ahead, row_number() OVER w - 1 AS requests_ahead
+                FROM due d
+                LEFT JOIN in_flight f ON f.provider = d.provider AND f.model = d.model
+                LEFT JOIN queued q ON q.provider = d.provider
+                LEFT JOIN caps c ON c.provider = d.provider AND c.model = d.model
+                CROSS JOIN LATERAL (SELECT CASE WHEN c.quota > 0 AND d.estimated_tokens > c.quota THEN 0
+                                                ELSE d.estimated_tokens END AS counted) x
+                WINDOW w AS (PARTITION BY d.provider, d.model, d.endpoint ORDER BY d.priority DESC, d.id))
+            SELECT k.id, k.task, k.template, k.provider, k.model, k.endpoint, k.estimated_tokens, k.submissions,
+                   i.payload::text, k.in_flight, k.queued
+            FROM ranked k JOIN items i ON i.id = k.item_id
+            WHERE (k.quota = 0 OR k.in_flight + k.tokens_ahead < k.quota)
+              AND (k.max_queued = 0 OR k.queued + k.requests_ahead < k.max_queued)
+            ORDER BY k.provider, k.model, k.endpoint, k.priority DESC, k.id""";
 
     private final Jdbi jdbi;
+    private final Providers providers;
 
-    public PendingRequests(Jdbi jdbi) {
+    public PendingRequests(Jdbi jdbi, Providers providers) {
         this.jdbi = jdbi;
+        this.providers = providers;
     }
 
     /** The due requests; closing the stream (the splitter does, at its end) releases the connection. */
@@ -35,7 +65,24 @@ public final class PendingRequests {
         Handle h = jdbi.open();
         try {
             h.begin(); // PostgreSQL reads with a cursor only inside a transaction
+            List<String[]> groups = h.createQuery("SELECT DISTINCT provider, model FROM requests WHERE state = 'pending'")
+                    .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2)}).list();
+            List<String> names = new ArrayList<>();
+            List<String> models = new ArrayList<>();
+            List<Long> quotas = new ArrayList<>();
+            List<Long> maxQueued = new ArrayList<>();
+            for (String[] g : groups) {
+                if (providers.has(g[0])) {
+                    ProviderLimits limits = providers.get(g[0]).limits();
+                    names.add(g[0]);
+                    models.add(g[1]);
+                    quotas.add(limits.enqueuedTokens(g[1]));
+                    maxQueued.add((long) limits.maxQueuedRequests());
+                }
+            }
             return new Stream(h, h.createQuery(DUE).setFetchSize(500)
+                    .bindArray("providers", String.class, names).bindArray("models", String.class, models)
+                    .bindArray("quotas", Long.class, quotas).bindArray("maxQueued", Long.class, maxQueued)
                     .map((rs, ctx) -> new PendingRequest(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
                             rs.getString(5), rs.getString(6), rs.getInt(7), rs.getInt(8), rs.getString(9), rs.getLong(10),
                             rs.getLong(11)))
