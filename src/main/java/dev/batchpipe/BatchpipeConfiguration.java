@@ -53,6 +53,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
@@ -230,7 +231,7 @@ public class BatchpipeConfiguration implements CamelConfiguration {
 
     @BindToRegistry(lazy = true)
     public PendingRequests pendingRequests(Jdbi jdbi, Providers providers) {
-        return new PendingRequests(jdbi, providers);
+        return new PendingRequests(jdbi, p -> providers.has(p) ? Optional.of(providers.get(p).limits()) : Optional.empty());
     }
 
     @BindToRegistry(lazy = true)

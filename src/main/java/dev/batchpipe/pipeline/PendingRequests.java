@@ -1,11 +1,12 @@
 package dev.batchpipe.pipeline;
 
 import dev.batchpipe.provider.ProviderLimits;
-import dev.batchpipe.provider.Providers;
 import java.io.Closeable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.result.ResultIterator;
@@ -53,11 +54,12 @@ public final class PendingRequests {
             ORDER BY k.provider, k.model, k.endpoint, k.priority DESC, k.id""";
 
     private final Jdbi jdbi;
-    private final Providers providers;
+    private final Function<String, Optional<ProviderLimits>> limits;
 
-    public PendingRequests(Jdbi jdbi, Providers providers) {
+    /** {@code limits}: a provider's limits by name, empty for a provider not configured. */
+    public PendingRequests(Jdbi jdbi, Function<String, Optional<ProviderLimits>> limits) {
         this.jdbi = jdbi;
-        this.providers = providers;
+        this.limits = limits;
     }
 
     /** The due requests; closing the stream (the splitter does, at its end) releases the connection. */
@@ -72,13 +74,12 @@ public final class PendingRequests {
             List<Long> quotas = new ArrayList<>();
             List<Long> maxQueued = new ArrayList<>();
             for (String[] g : groups) {
-                if (providers.has(g[0])) {
-                    ProviderLimits limits = providers.get(g[0]).limits();
+                limits.apply(g[0]).ifPresent(l -> {
                     names.add(g[0]);
                     models.add(g[1]);
-                    quotas.add(limits.enqueuedTokens(g[1]));
-                    maxQueued.add((long) limits.maxQueuedRequests());
-                }
+                    quotas.add(l.enqueuedTokens(g[1]));
+                    maxQueued.add((long) l.maxQueuedRequests());
+                });
             }
             return new Stream(h, h.createQuery(DUE).setFetchSize(500)
                     .bindArray("providers", String.class, names).bindArray("models", String.class, models)
