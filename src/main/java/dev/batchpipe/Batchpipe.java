@@ -3,6 +3,7 @@ package dev.batchpipe;
 import dev.batchpipe.cli.DeadLettersCommand;
 import dev.batchpipe.cli.ExitCodes;
 import dev.batchpipe.cli.ProcessCommand;
+import dev.batchpipe.cli.PurgeSyntheticCommand;
 import dev.batchpipe.cli.ReplayCommand;
 import dev.batchpipe.cli.RunCommand;
 import dev.batchpipe.cli.SandboxCommand;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Command;
 @Command(name = "batchpipe", mixinStandardHelpOptions = true, versionProvider = Batchpipe.Version.class,
         description = "Turns large volumes of text into PostgreSQL rows through the LLM providers' batch APIs.",
         subcommands = {RunCommand.class, ProcessCommand.class, StatusCommand.class, DeadLettersCommand.class,
-                ReplayCommand.class, SandboxCommand.class},
+                ReplayCommand.class, PurgeSyntheticCommand.class, SandboxCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",

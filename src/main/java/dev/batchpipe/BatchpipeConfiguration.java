@@ -30,15 +30,18 @@ import dev.batchpipe.pipeline.OvernightWindows;
 import dev.batchpipe.pipeline.PendingRequests;
 import dev.batchpipe.pipeline.PollRecords;
 import dev.batchpipe.pipeline.PollSchedule;
+import dev.batchpipe.pipeline.ProviderHolds;
+import dev.batchpipe.pipeline.RequestLines;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
-import dev.batchpipe.pipeline.RequestLines;
 import dev.batchpipe.pipeline.ResultDownloads;
 import dev.batchpipe.pipeline.ResultIngester;
 import dev.batchpipe.pipeline.SubmitRefusals;
+import dev.batchpipe.pipeline.SyntheticPurge;
 import dev.batchpipe.pipeline.UnfitRequests;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.provider.SandboxLauncher;
+import dev.batchpipe.provider.SandboxPolicy;
 import dev.batchpipe.sandbox.SandboxConfig;
 import dev.batchpipe.store.Database;
 import dev.batchpipe.store.Instance;
@@ -95,6 +98,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                 LOG.warn("The API is bound to {} without BATCHPIPE_API_TOKEN: its changing endpoints refuse every call",
                         httpHost);
             }
+            // before any route takes work: which providers wait for a key, and why (or no start at all)
+            context.getRegistry().lookupByNameAndType("providerHolds", ProviderHolds.class).record();
         }
     }
 
@@ -150,8 +155,15 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public Providers providers(CamelContext context, SandboxLauncher sandbox, Instance instance) {
-        return Providers.fromConfig(new Config(context), sandbox::baseUrl, instance.installationTag());
+    public SandboxPolicy sandboxPolicy(@PropertyInject("batchpipe.sandbox") String sandbox,
+                                       @PropertyInject("batchpipe.sandbox.providers") String providers,
+                                       @PropertyInject("batchpipe.db.url") String dbUrl) {
+        return SandboxPolicy.of(sandbox, providers, dbUrl);
+    }
+
+    @BindToRegistry(lazy = true)
+    public Providers providers(CamelContext context, SandboxLauncher sandbox, Instance instance, SandboxPolicy policy) {
+        return Providers.fromConfig(new Config(context), sandbox::baseUrl, instance.installationTag(), policy);
     }
 
     @BindToRegistry(lazy = true)
@@ -231,7 +243,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
 
     @BindToRegistry(lazy = true)
     public PendingRequests pendingRequests(Jdbi jdbi, Providers providers) {
-        return new PendingRequests(jdbi, p -> providers.has(p) ? Optional.of(providers.get(p).limits()) : Optional.empty());
+        return new PendingRequests(jdbi, p -> providers.has(p) ? Optional.of(providers.get(p).limits()) : Optional.empty(),
+                providers.holds().keySet());
     }
 
     @BindToRegistry(lazy = true)
@@ -261,8 +274,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public BatchRecorder batchRecorder(Jdbi jdbi, BatchLimits limits, BatchFiles files) {
-        return new BatchRecorder(jdbi, limits, files);
+    public BatchRecorder batchRecorder(Jdbi jdbi, BatchLimits limits, BatchFiles files, Providers providers) {
+        return new BatchRecorder(jdbi, limits, files, providers::sandboxed);
     }
 
     @BindToRegistry(lazy = true)
@@ -341,8 +354,18 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public DeadLetters deadLetters(Jdbi jdbi, TaskRegistry tasks) {
-        return new DeadLetters(jdbi, tasks);
+    public DeadLetters deadLetters(Jdbi jdbi, JobCompletion completion) {
+        return new DeadLetters(jdbi, completion);
+    }
+
+    @BindToRegistry(lazy = true)
+    public ProviderHolds providerHolds(Jdbi jdbi, Providers providers, TaskRegistry tasks, SandboxPolicy policy) {
+        return new ProviderHolds(jdbi, providers, tasks, policy);
+    }
+
+    @BindToRegistry(lazy = true)
+    public SyntheticPurge syntheticPurge(Jdbi jdbi, TaskRegistry tasks, JobCompletion completion) {
+        return new SyntheticPurge(jdbi, tasks, completion);
     }
 
     /** Quartz on the JDBC job store, clustered across the instances on one database (one-shot commands are not). */

@@ -62,6 +62,7 @@ public final class JobsApi {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("job", job.get());
         body.put("batches", reports.batches(id));
+        body.put("held", reports.holds(id));
         body.put("rejectedLines", reports.inputErrors(id, 100));
         body.put("deadLetters", reports.deadLetters(id, 100));
         return ok(body);

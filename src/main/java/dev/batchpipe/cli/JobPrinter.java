@@ -40,14 +40,23 @@ final class JobPrinter {
         out.printf("  tokens     %,d in, %,d out   cost %s (batch price)%n", j.inputTokens(), j.outputTokens(), usd(j));
         out.printf("  created    %s%s%n", TIME.format(j.createdAt()), j.finishedAt() == null ? ""
                 : ", finished after " + human(Duration.between(j.createdAt(), j.finishedAt())));
+        if (j.syntheticAnswers() > 0) {
+            out.printf("  synthetic answers: %d (made up by the built-in sandbox; batchpipe purge-synthetic removes them)%n",
+                    j.syntheticAnswers());
+        }
+        for (JobReports.Hold hold : reports.holds(j.id())) {
+            out.printf("  held       %d request(s) for %s since %s: %s%n", hold.requests(), hold.provider(),
+                    TIME.format(hold.since()), hold.reason());
+        }
         List<JobReports.BatchSummary> batches = reports.batches(j.id());
         if (!batches.isEmpty()) {
             out.println("  batches");
             for (JobReports.BatchSummary b : batches) {
-                out.printf("    %5d  %-9s %-14s %-10s %-28s %6d requests, %d done, %d failed%s%n", b.id(), b.provider(),
-                        b.model(), b.state(), b.providerBatchId() == null ? "-" : b.providerBatchId()
+                out.printf("    %5d  %-9s %-14s %-10s %-28s %6d requests, %d done, %d failed, synthetic %s%s%n", b.id(),
+                        b.provider(), b.model(), b.state(), b.providerBatchId() == null ? "-" : b.providerBatchId()
                                 + (b.providerStatus() == null ? "" : " (" + b.providerStatus() + ")"),
-                        b.requests(), b.completed(), b.failed(), b.error() == null ? "" : "  " + b.error());
+                        b.requests(), b.completed(), b.failed(), b.synthetic() ? "yes" : "no",
+                        b.error() == null ? "" : "  " + b.error());
             }
         }
         problems(out, "rejected lines", reports.inputErrors(j.id(), 10), j.linesRejected());

@@ -1,11 +1,13 @@
 package dev.batchpipe.cli;
 
 import dev.batchpipe.BatchpipeService;
+import dev.batchpipe.StartupException;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.IntakeResult;
 import dev.batchpipe.intake.JobOptions;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.store.JobReports;
+import dev.batchpipe.task.TaskDefinition;
 import dev.batchpipe.task.TaskRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -32,7 +35,8 @@ import sun.misc.Signal;
         exitCodeList = {
                 "0:every item succeeded (without --wait: submitted)",
                 "1:some items were dead-lettered (see `batchpipe status JOB`)",
-                "2:usage or start-up error (unknown task, unreadable file, database unreachable)",
+                "2:usage or start-up error (unknown task, unreadable file, database unreachable, a provider without a key "
+                        + "that the sandbox may not answer)",
                 "3:the file was rejected: no usable record in it",
                 "4:some lines were rejected (reported in the errors file); every accepted item succeeded",
                 "130:stopped waiting (Ctrl-C); the job carries on"})
@@ -74,10 +78,15 @@ public final class ProcessCommand implements Callable<Integer> {
         }
         try (BatchpipeService service = new BatchpipeService(BatchpipeService.Mode.COMMAND, Map.of())) {
             service.start();
-            service.bean("tasks", TaskRegistry.class).get(task);
+            TaskDefinition definition = service.bean("tasks", TaskRegistry.class).get(task);
+            Providers providers = service.bean("providers", Providers.class);
             if (provider != null) {
-                service.bean("providers", Providers.class).get(provider);
+                providers.get(provider);
             }
+            // a provider without a key that the sandbox may not answer: refuse now rather than take in work that waits
+            definition.requests().stream().map(r -> provider != null ? provider : r.provider())
+                    .map(providers.holds()::get).filter(Objects::nonNull).findFirst()
+                    .ifPresent(reason -> { throw new StartupException(reason); });
             JobOptions options = new JobOptions(task, "file", null, null, priority, "asap").withOverrides(provider, model);
             IntakeResult intake = service.bean("fileIntake", FileIntake.class).accept(file, options);
             printIntake(out, intake);

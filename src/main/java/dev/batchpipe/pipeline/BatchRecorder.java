@@ -1,6 +1,7 @@
 package dev.batchpipe.pipeline;
 
 import dev.batchpipe.provider.ProviderLimits;
+import java.util.function.Predicate;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -20,11 +21,14 @@ public final class BatchRecorder {
     private final Jdbi jdbi;
     private final BatchLimits limits;
     private final BatchFiles files;
+    private final Predicate<String> synthetic;
 
-    public BatchRecorder(Jdbi jdbi, BatchLimits limits, BatchFiles files) {
+    /** {@code synthetic}: whether the built-in sandbox answers a provider (its batches' results are made up). */
+    public BatchRecorder(Jdbi jdbi, BatchLimits limits, BatchFiles files, Predicate<String> synthetic) {
         this.jdbi = jdbi;
         this.limits = limits;
         this.files = files;
+        this.synthetic = synthetic;
     }
 
     private static final class Overtaken extends RuntimeException {
@@ -68,9 +72,10 @@ public final class BatchRecorder {
             }
         }
         long batchId = h.createQuery("INSERT INTO batches (provider, model, endpoint, request_count, bytes, "
-                        + "estimated_tokens) VALUES (:p, :m, :e, :n, :bytes, :tokens) RETURNING id")
+                        + "estimated_tokens, synthetic) VALUES (:p, :m, :e, :n, :bytes, :tokens, :synthetic) RETURNING id")
                 .bind("p", d.provider()).bind("m", d.model()).bind("e", d.endpoint()).bind("n", d.ids().size())
-                .bind("bytes", d.bytes()).bind("tokens", d.tokens()).mapTo(Long.class).one();
+                .bind("bytes", d.bytes()).bind("tokens", d.tokens()).bind("synthetic", synthetic.test(d.provider()))
+                .mapTo(Long.class).one();
         int batched = h.createUpdate("""
                         UPDATE requests r SET state = 'batched', batch_id = :b, submissions = r.submissions + 1,
                           not_before = NULL, updated_at = now()

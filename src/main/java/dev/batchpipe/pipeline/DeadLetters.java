@@ -1,7 +1,5 @@
 package dev.batchpipe.pipeline;
 
-import dev.batchpipe.task.TaskDefinition;
-import dev.batchpipe.task.TaskRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,11 +13,11 @@ import org.jdbi.v3.core.Jdbi;
 public final class DeadLetters {
 
     private final Jdbi jdbi;
-    private final TaskRegistry tasks;
+    private final JobCompletion completion;
 
-    public DeadLetters(Jdbi jdbi, TaskRegistry tasks) {
+    public DeadLetters(Jdbi jdbi, JobCompletion completion) {
         this.jdbi = jdbi;
-        this.tasks = tasks;
+        this.completion = completion;
     }
 
     /** Which dead letters: all open ones, or those of a task, a job, or with these ids (null = any). */
@@ -86,17 +84,7 @@ public final class DeadLetters {
                             + "not_before = NULL, last_error = 'replayed after: ' || coalesce(last_error, ''), updated_at = now() "
                             + "WHERE id IN (<ids>) AND state = 'dead'")
                     .bindList("ids", requests).execute();
-            h.createUpdate("UPDATE jobs SET status = 'active', finished_at = NULL WHERE id IN (<jobs>) "
-                    + "AND status IN ('succeeded', 'partial')").bindList("jobs", jobs).execute();
-            h.createUpdate("UPDATE extraction_runs SET status = 'running', finished_at = NULL WHERE job_id IN (<jobs>) "
-                    + "AND status IN ('succeeded', 'partial')").bindList("jobs", jobs).execute();
-            for (TaskDefinition task : tasks.all()) {
-                if (task.source() != null) {
-                    h.createUpdate("UPDATE " + task.source().table() + " SET extraction_state = 'queued' "
-                            + "WHERE extraction_state = 'failed' AND extraction_job_id IN (<jobs>)")
-                            .bindList("jobs", jobs).execute();
-                }
-            }
+            completion.reopen(h, jobs, List.of("failed"));
             return requests.size();
         });
     }

@@ -2,6 +2,8 @@ package dev.batchpipe.pipeline;
 
 import dev.batchpipe.task.TaskDefinition;
 import dev.batchpipe.task.TaskRegistry;
+import java.util.Collection;
+import java.util.List;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -15,6 +17,24 @@ public final class JobCompletion {
 
     public JobCompletion(TaskRegistry tasks) {
         this.tasks = tasks;
+    }
+
+    /**
+     * Opens finished jobs again because some of their requests went back to pending (a replay, a purge): their
+     * extraction runs run again, and their source rows in one of {@code sourceStates} are queued until the jobs close.
+     */
+    public void reopen(Handle h, Collection<Long> jobs, List<String> sourceStates) {
+        h.createUpdate("UPDATE jobs SET status = 'active', finished_at = NULL WHERE id IN (<jobs>) "
+                + "AND status IN ('succeeded', 'partial')").bindList("jobs", jobs).execute();
+        h.createUpdate("UPDATE extraction_runs SET status = 'running', finished_at = NULL WHERE job_id IN (<jobs>) "
+                + "AND status IN ('succeeded', 'partial')").bindList("jobs", jobs).execute();
+        for (TaskDefinition task : tasks.all()) {
+            if (task.source() != null) {
+                h.createUpdate("UPDATE " + task.source().table() + " SET extraction_state = 'queued' "
+                                + "WHERE extraction_state IN (<states>) AND extraction_job_id IN (<jobs>)")
+                        .bindList("states", sourceStates).bindList("jobs", jobs).execute();
+            }
+        }
     }
 
     public void complete(Handle h) {

@@ -3,6 +3,7 @@ package dev.batchpipe.pipeline;
 import dev.batchpipe.provider.ProviderLimits;
 import java.io.Closeable;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
@@ -26,7 +27,8 @@ public final class PendingRequests {
                 SELECT r.id, r.task, r.template, r.provider, r.model, r.endpoint, r.estimated_tokens, r.submissions,
                        r.item_id, r.priority
                 FROM requests r JOIN jobs j ON j.id = r.job_id
-                WHERE r.state = 'pending' AND (r.not_before IS NULL OR r.not_before <= now()) AND j.status <> 'receiving'),
+                WHERE r.state = 'pending' AND (r.not_before IS NULL OR r.not_before <= now()) AND j.status <> 'receiving'
+                  AND r.provider <> ALL(:held)),
             in_flight AS (
                 SELECT provider, model, sum(tokens) AS tokens FROM quota_ledger WHERE released_at IS NULL
                 GROUP BY provider, model),
@@ -55,11 +57,16 @@ public final class PendingRequests {
 
     private final Jdbi jdbi;
     private final Function<String, Optional<ProviderLimits>> limits;
+    private final List<String> held;
 
-    /** {@code limits}: a provider's limits by name, empty for a provider not configured. */
-    public PendingRequests(Jdbi jdbi, Function<String, Optional<ProviderLimits>> limits) {
+    /**
+     * {@code limits}: a provider's limits by name, empty for a provider not configured; {@code held}: providers whose
+     * requests wait (no key, and the sandbox may not answer them: the service said why at start).
+     */
+    public PendingRequests(Jdbi jdbi, Function<String, Optional<ProviderLimits>> limits, Collection<String> held) {
         this.jdbi = jdbi;
         this.limits = limits;
+        this.held = List.copyOf(held);
     }
 
     /** The due requests; closing the stream (the splitter does, at its end) releases the connection. */
@@ -84,6 +91,7 @@ public final class PendingRequests {
             return new Stream(h, h.createQuery(DUE).setFetchSize(500)
                     .bindArray("providers", String.class, names).bindArray("models", String.class, models)
                     .bindArray("quotas", Long.class, quotas).bindArray("maxQueued", Long.class, maxQueued)
+                    .bindArray("held", String.class, held)
                     .map((rs, ctx) -> new PendingRequest(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
                             rs.getString(5), rs.getString(6), rs.getInt(7), rs.getInt(8), rs.getString(9), rs.getLong(10),
                             rs.getLong(11)))

@@ -4,11 +4,13 @@ import dev.batchpipe.Config;
 import dev.batchpipe.StartupException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +26,7 @@ public final class Providers {
     private final Map<String, BatchProvider> providers = new LinkedHashMap<>();
     private final Map<String, String> defaultModels = new LinkedHashMap<>();
     private final Map<String, Boolean> sandboxed = new LinkedHashMap<>();
+    private final Map<String, String> holds = new LinkedHashMap<>();
 
     public void register(BatchProvider provider, String defaultModel, boolean sandbox) {
         providers.put(provider.name(), provider);
@@ -53,15 +56,22 @@ public final class Providers {
     }
 
     public boolean sandboxed(String provider) {
-        return sandboxed.getOrDefault(provider, false);
+        return sandboxed.getOrDefault(provider, false) && !holds.containsKey(provider);
+    }
+
+    /** Keyless providers the sandbox may not answer ({@link SandboxPolicy}), each with why its requests wait. */
+    public Map<String, String> holds() {
+        return Collections.unmodifiableMap(holds);
     }
 
     /**
      * Builds the providers from {@code batchpipe.<provider>.*} settings: openai, anthropic, gemini and azure always
-     * (answered by the sandbox when their key is unset), openai-compatible only when its base URL is set.
+     * (answered by the sandbox when their key is unset, or held when {@code policy} says it may not), openai-compatible
+     * only when its base URL is set.
      * {@code installationTag} qualifies Anthropic's custom ids (see {@link AnthropicBatchProvider}).
      */
-    public static Providers fromConfig(Config config, Supplier<String> sandboxBaseUrl, String installationTag) {
+    public static Providers fromConfig(Config config, Supplier<String> sandboxBaseUrl, String installationTag,
+                                       SandboxPolicy policy) {
         Providers providers = new Providers();
         ProviderHttp.Retry retry = new ProviderHttp.Retry(
                 config.integer("batchpipe.http-retry.attempts", 6),
@@ -69,8 +79,12 @@ public final class Providers {
                 config.duration("batchpipe.http-retry.max-delay", Duration.ofSeconds(60)),
                 false);
         List<String> sandboxed = new ArrayList<>();
+        // a provider without a key is answered by the sandbox, or held when the policy says the sandbox may not
+        BiConsumer<String, String> keyless = (provider, keyVariable) -> policy.hold(provider, keyVariable)
+                .ifPresentOrElse(reason -> providers.holds.put(provider, reason),
+                        () -> sandboxed.add(provider + " (" + keyVariable + ")"));
 
-        Access openai = Access.of(config, "openai", "OPENAI_API_KEY", sandboxBaseUrl, "/v1", sandboxed);
+        Access openai = Access.of(config, "openai", "OPENAI_API_KEY", sandboxBaseUrl, "/v1", keyless);
         providers.register(new OpenAiBatchProvider(new OpenAiBatchProvider.Settings("openai",
                 openai.baseUrl(config.string("batchpipe.openai.base-url", "https://api.openai.com/v1")), openai.apiKey(),
                 OpenAiBatchProvider.Auth.BEARER, null, false,
@@ -80,20 +94,20 @@ public final class Providers {
                 limits(config, "openai", 50_000, 200_000_000L)), retry),
                 config.string("batchpipe.openai.default-model", "gpt-4o-mini"), openai.sandbox());
 
-        Access anthropic = Access.of(config, "anthropic", "ANTHROPIC_API_KEY", sandboxBaseUrl, "", sandboxed);
+        Access anthropic = Access.of(config, "anthropic", "ANTHROPIC_API_KEY", sandboxBaseUrl, "", keyless);
         providers.register(new AnthropicBatchProvider(new AnthropicBatchProvider.Settings(
                 anthropic.baseUrl(config.string("batchpipe.anthropic.base-url", "https://api.anthropic.com")),
                 anthropic.apiKey(), installationTag + "-", limits(config, "anthropic", 100_000, 256_000_000L)), retry),
                 config.string("batchpipe.anthropic.default-model", "claude-haiku-4-5"), anthropic.sandbox());
 
-        Access gemini = Access.of(config, "gemini", "GEMINI_API_KEY", sandboxBaseUrl, "", sandboxed);
+        Access gemini = Access.of(config, "gemini", "GEMINI_API_KEY", sandboxBaseUrl, "", keyless);
         providers.register(new GeminiBatchProvider(new GeminiBatchProvider.Settings(
                 gemini.baseUrl(config.string("batchpipe.gemini.base-url", "https://generativelanguage.googleapis.com")),
                 gemini.apiKey(), config.longValue("batchpipe.gemini.inline-max-bytes", 20_000_000L),
                 limits(config, "gemini", 100_000, 2_000_000_000L)), retry),
                 config.string("batchpipe.gemini.default-model", "gemini-2.5-flash"), gemini.sandbox());
 
-        Access azure = Access.of(config, "azure", "AZURE_OPENAI_API_KEY", sandboxBaseUrl, "/openai", sandboxed);
+        Access azure = Access.of(config, "azure", "AZURE_OPENAI_API_KEY", sandboxBaseUrl, "/openai", keyless);
         // the resource endpoint (https://<resource>.openai.azure.com), as Azure's SDKs take it
         String azureBase = config.optional("batchpipe.azure.endpoint").map(e -> trimSlash(e) + "/openai").orElse(null);
         if (!azure.sandbox() && azureBase == null) {
@@ -131,10 +145,10 @@ public final class Providers {
     private record Access(Optional<String> key, Supplier<String> sandboxUrl) {
 
         static Access of(Config config, String provider, String keyVariable, Supplier<String> sandboxBaseUrl,
-                         String sandboxPath, List<String> sandboxed) {
+                         String sandboxPath, BiConsumer<String, String> keyless) {
             Optional<String> key = config.optional("batchpipe." + provider + ".api-key");
             if (key.isEmpty()) {
-                sandboxed.add(provider + " (" + keyVariable + ")");
+                keyless.accept(provider, keyVariable);
             }
             return new Access(key, () -> sandboxBaseUrl.get() + sandboxPath);
         }

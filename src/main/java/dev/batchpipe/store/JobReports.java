@@ -18,7 +18,8 @@ public final class JobReports {
     public record JobSummary(long id, String task, String source, String status, String schedule, int priority,
                              long itemsAccepted, long itemsDuplicate, long linesRejected, long requests, long succeeded,
                              long dead, long waiting, long inBatches, long batches, long inputTokens, long outputTokens,
-                             BigDecimal costUsd, String error, Instant createdAt, Instant finishedAt) {
+                             BigDecimal costUsd, String error, Instant createdAt, Instant finishedAt,
+                             long syntheticAnswers) {
 
         public boolean finished() {
             return !status.equals("receiving") && !status.equals("active");
@@ -27,7 +28,11 @@ public final class JobReports {
 
     public record BatchSummary(long id, String provider, String model, String state, String providerBatchId,
                                String providerStatus, int requests, int completed, int failed, long estimatedTokens,
-                               String error, Instant createdAt, Instant finishedAt) {
+                               String error, Instant createdAt, Instant finishedAt, boolean synthetic) {
+    }
+
+    /** Requests of a job that wait because their provider is held (see provider_holds), with the reason. */
+    public record Hold(String provider, String reason, Instant since, long requests) {
     }
 
     public record Problem(long line, String reason) {
@@ -45,7 +50,8 @@ public final class JobReports {
                    coalesce(sum(r.output_tokens), 0) AS output_tokens,
                    coalesce(sum(r.cost_usd), 0) AS cost,
                    (SELECT count(DISTINCT s.batch_id) FROM request_submissions s JOIN requests q ON q.id = s.request_id
-                    WHERE q.job_id = j.id) AS batches
+                    WHERE q.job_id = j.id) AS batches,
+                   (SELECT count(*) FROM synthetic_answers a WHERE a.job_id = j.id) AS synthetic_answers
             FROM jobs j LEFT JOIN requests r ON r.job_id = j.id
             """;
 
@@ -63,7 +69,7 @@ public final class JobReports {
         return jdbi.withHandle(h -> h.createQuery("""
                         SELECT b.id, b.provider, b.model, b.state, b.provider_batch_id, b.provider_status, b.request_count,
                                coalesce(b.completed_count, 0), coalesce(b.failed_count, 0), b.estimated_tokens, b.error,
-                               b.created_at, coalesce(b.ingested_at, b.finished_at)
+                               b.created_at, coalesce(b.ingested_at, b.finished_at), b.synthetic
                         FROM batches b
                         WHERE b.id IN (SELECT s.batch_id FROM request_submissions s JOIN requests q ON q.id = s.request_id
                                        WHERE q.job_id = :job)
@@ -71,7 +77,17 @@ public final class JobReports {
                 .bind("job", jobId)
                 .map((rs, ctx) -> new BatchSummary(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
                         rs.getString(5), rs.getString(6), rs.getInt(7), rs.getInt(8), rs.getInt(9), rs.getLong(10),
-                        rs.getString(11), instant(rs.getTimestamp(12)), instant(rs.getTimestamp(13))))
+                        rs.getString(11), instant(rs.getTimestamp(12)), instant(rs.getTimestamp(13)), rs.getBoolean(14)))
+                .list());
+    }
+
+    /** The job's pending requests whose provider a service holds, per provider. */
+    public List<Hold> holds(long jobId) {
+        return jdbi.withHandle(h -> h.createQuery("SELECT p.provider, p.reason, p.since, count(*) FROM requests r "
+                        + "JOIN provider_holds p ON p.provider = r.provider WHERE r.job_id = :job AND r.state = 'pending' "
+                        + "GROUP BY p.provider, p.reason, p.since ORDER BY p.provider")
+                .bind("job", jobId)
+                .map((rs, ctx) -> new Hold(rs.getString(1), rs.getString(2), instant(rs.getTimestamp(3)), rs.getLong(4)))
                 .list());
     }
 
@@ -97,7 +113,8 @@ public final class JobReports {
                 rs.getLong("items_duplicate"), rs.getLong("lines_rejected"), rs.getLong("requests"),
                 rs.getLong("succeeded"), rs.getLong("dead"), rs.getLong("waiting"), rs.getLong("in_batches"),
                 rs.getLong("batches"), rs.getLong("input_tokens"), rs.getLong("output_tokens"), rs.getBigDecimal("cost"),
-                rs.getString("error"), instant(rs.getTimestamp("created_at")), instant(rs.getTimestamp("finished_at")));
+                rs.getString("error"), instant(rs.getTimestamp("created_at")), instant(rs.getTimestamp("finished_at")),
+                rs.getLong("synthetic_answers"));
     }
 
     private static Instant instant(java.sql.Timestamp t) {

@@ -46,7 +46,8 @@ class CliProcessTest {
 
     @Test
     void exitCodesTellWhatHappened() throws Exception {
-        Map<String, String> env = Map.of("BATCHPIPE_DB_URL", TestDatabase.freshUrl());
+        // an external database: the sandbox answers the keyless providers only when asked to
+        Map<String, String> env = Map.of("BATCHPIPE_DB_URL", TestDatabase.freshUrl(), "BATCHPIPE_SANDBOX", "true");
         Files.writeString(dir.resolve("empty.jsonl"), "");
         Files.writeString(dir.resolve("mixed.jsonl"), """
                 {"id":"m1","title":"Rates","contents":"The central bank held rates."}

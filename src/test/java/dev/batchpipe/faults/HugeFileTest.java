@@ -88,7 +88,7 @@ class HugeFileTest {
         String url = TestDatabase.freshUrl();
         long started = System.nanoTime();
         try (BatchpipeProcess p = BatchpipeProcess.start(dir, List.of("-Xmx256m", "-Xlog:gc:file=" + dir.resolve("gc.log")),
-                Map.of("BATCHPIPE_DB_URL", url, "BATCHPIPE_PACK_INTERVAL_MS", "3600000"),
+                Map.of("BATCHPIPE_DB_URL", url, "BATCHPIPE_PACK_INTERVAL_MS", "3600000", "BATCHPIPE_SANDBOX", "true"),
                 "process", file.toString(), "--task", "news-classification")) {
             // taking in is what is measured here; packing 1 GB into batches is not (no provider is reached)
             assertThat(p.waitFor(Duration.ofMinutes(60))).as(p.output()).isIn(0, 4);

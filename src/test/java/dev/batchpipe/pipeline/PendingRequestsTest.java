@@ -40,7 +40,7 @@ class PendingRequestsTest extends DatabaseTest {
 
     private static List<PendingRequest> read(long quota) {
         PendingRequests pending = new PendingRequests(db, p -> Optional.of(new ProviderLimits(1000, 1_000_000, Map.of(),
-                quota, 0)));
+                quota, 0)), List.of("gemini"));
         List<PendingRequest> rows = new ArrayList<>();
         try (PendingRequests.Stream s = pending.open()) {
             s.forEachRemaining(rows::add);

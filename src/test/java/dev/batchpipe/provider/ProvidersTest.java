@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class ProvidersTest {
 
     /** The shipped settings, with every key unset (whatever this machine's environment holds) unless given. */
-    private static Config config(Map<String, String> settings) {
+    static Config config(Map<String, String> settings) {
         DefaultCamelContext context = new DefaultCamelContext();
         context.getPropertiesComponent().setLocation("classpath:application.properties");
         Properties overrides = new Properties();
@@ -32,7 +32,8 @@ class ProvidersTest {
     }
 
     private static Providers providers(Map<String, String> settings) {
-        return Providers.fromConfig(config(settings), () -> "http://127.0.0.1:1", "bp-0123456789ab");
+        return Providers.fromConfig(config(settings), () -> "http://127.0.0.1:1", "bp-0123456789ab",
+                SandboxPolicy.of("auto", "", ""));
     }
 
     @Test
