@@ -39,6 +39,7 @@ import dev.batchpipe.pipeline.ResultIngester;
 import dev.batchpipe.pipeline.SubmitRefusals;
 import dev.batchpipe.pipeline.SyntheticPurge;
 import dev.batchpipe.pipeline.UnfitRequests;
+import dev.batchpipe.provider.ProviderHttp;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.provider.SandboxLauncher;
 import dev.batchpipe.provider.SandboxPolicy;
@@ -163,7 +164,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
 
     @BindToRegistry(lazy = true)
     public Providers providers(CamelContext context, SandboxLauncher sandbox, Instance instance, SandboxPolicy policy) {
-        return Providers.fromConfig(new Config(context), sandbox::baseUrl, instance.installationTag(), policy);
+        return Providers.fromConfig(new Config(context), sandbox::baseUrl, instance.installationTag(), policy,
+                new ProviderHttp(context.createProducerTemplate()));
     }
 
     @BindToRegistry(lazy = true)

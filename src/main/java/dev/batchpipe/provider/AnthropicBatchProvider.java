@@ -2,14 +2,10 @@ package dev.batchpipe.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -25,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * prefix ({@code bp-<installation>-r12s1}): result lines of another installation's batch decode to ids that are not
  * ours and are ignored, and the pipeline resubmits whatever stayed unanswered.
  */
-public final class AnthropicBatchProvider implements BatchProvider {
+public final class AnthropicBatchProvider extends HttpBatchProvider {
 
     private static final Logger LOG = LoggerFactory.getLogger(AnthropicBatchProvider.class);
     static final String VERSION = "2023-06-01";
@@ -35,12 +31,18 @@ public final class AnthropicBatchProvider implements BatchProvider {
                            ProviderLimits limits) {
     }
 
-    private final Settings settings;
-    private final ProviderHttp http;
+    private static final Map<String, ProviderBatch.State> STATES = Map.of(
+            "in_progress", ProviderBatch.State.RUNNING,
+            "canceling", ProviderBatch.State.CANCELLING,
+            "ended", ProviderBatch.State.COMPLETED);
+    private static final Listing BATCHES = new Listing("/v1/messages/batches", "limit", "after_id", "data",
+            HttpBatchProvider::lastIdWhileMore);
 
-    public AnthropicBatchProvider(Settings settings, ProviderHttp.Retry retry) {
+    private final Settings settings;
+
+    public AnthropicBatchProvider(Settings settings, ProviderHttp http) {
+        super(http, AnthropicBatchProvider::decodeError);
         this.settings = settings;
-        this.http = new ProviderHttp(name(), retry, AnthropicBatchProvider::decodeError);
     }
 
     @Override
@@ -84,10 +86,10 @@ public final class AnthropicBatchProvider implements BatchProvider {
     @Override
     public ProviderBatch create(String model, String endpoint, String inputFileId, Path jsonl, int count, String tag) {
         // the batch file's lines are the request objects themselves: the body is the file with commas between lines
-        HttpRequest.BodyPublisher body = JsonArrayBody.of(jsonl, "{\"requests\":[", UnaryOperator.identity(), "]}");
         // a 429 means nothing was created and may be retried; anything else is resolved through findCreated
-        return parse(http.json(() -> request("/v1/messages/batches").timeout(Duration.ofMinutes(30))
-                .header("content-type", "application/json").POST(body).build(), http.defaultRetry().onlyRateLimits()));
+        return parse(http.json(httpPost("/v1/messages/batches",
+                JsonArrayBody.of(jsonl, "{\"requests\":[", UnaryOperator.identity(), "]}"))
+                .retry(ProviderHttp.Retry.RATE_LIMITS)));
     }
 
     /**
@@ -98,27 +100,10 @@ public final class AnthropicBatchProvider implements BatchProvider {
      */
     @Override
     public Optional<ProviderBatch> findCreated(Lookup lookup) {
-        List<ProviderBatch> candidates = new ArrayList<>();
-        String after = null;
-        pages:
-        while (true) {
-            String query = "/v1/messages/batches?limit=100"
-                    + (after == null ? "" : "&after_id=" + URLEncoder.encode(after, StandardCharsets.UTF_8));
-            JsonNode page = http.json(() -> request(query).GET().build());
-            for (JsonNode b : page.path("data")) {
-                ProviderBatch batch = parse(b);
-                if (batch.createdAt() != null && batch.createdAt().isBefore(lookup.since())) {
-                    break pages; // newest first: the rest is older still
-                }
-                if (batch.total() == lookup.requestCount() && !lookup.recordedElsewhere().test(batch.id())) {
-                    candidates.add(batch);
-                }
-            }
-            if (!page.path("has_more").asBoolean(false) || ProviderJson.text(page, "last_id") == null) {
-                break;
-            }
-            after = page.path("last_id").asText();
-        }
+        List<ProviderBatch> candidates = list(BATCHES).map(AnthropicBatchProvider::parse)
+                .takeWhile(b -> b.createdAt() == null || !b.createdAt().isBefore(lookup.since())) // newest first
+                .filter(b -> b.total() == lookup.requestCount() && !lookup.recordedElsewhere().test(b.id()))
+                .toList();
         if (candidates.size() > 1) {
             LOG.warn("{} batches of {} requests were created since {}; none is adopted for {}: {}", candidates.size(),
                     lookup.requestCount(), lookup.since(), lookup.tag(), candidates.stream().map(ProviderBatch::id).toList());
@@ -128,12 +113,12 @@ public final class AnthropicBatchProvider implements BatchProvider {
 
     @Override
     public ProviderBatch get(String id) {
-        return parse(http.json(() -> request("/v1/messages/batches/" + id).GET().build()));
+        return parse(http.json(httpGet("/v1/messages/batches/" + id)));
     }
 
     @Override
     public void cancel(String id) {
-        http.json(() -> request("/v1/messages/batches/" + id + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build());
+        http.json(httpPost("/v1/messages/batches/" + id + "/cancel"));
     }
 
     /**
@@ -143,8 +128,8 @@ public final class AnthropicBatchProvider implements BatchProvider {
     @Override
     public ResultStream results(ProviderBatch batch) {
         String prefix = settings.customIdPrefix();
-        return new JsonLineResults(List.of(() -> http.stream(() -> request("/v1/messages/batches/" + batch.id() + "/results")
-                .timeout(Duration.ofMinutes(30)).GET().build())), line -> decodeLine(line, prefix));
+        return new JsonLineResults(List.of(() -> http.stream(httpGet("/v1/messages/batches/" + batch.id() + "/results"))),
+                line -> decodeLine(line, prefix));
     }
 
     /** One result line; {@code prefix} is taken off our custom ids (others stay as they are, and are not ours). */
@@ -210,13 +195,12 @@ public final class AnthropicBatchProvider implements BatchProvider {
         int errored = counts.path("errored").asInt();
         int canceled = counts.path("canceled").asInt();
         int expired = counts.path("expired").asInt();
-        ProviderBatch.State state = switch (status) {
-            case "in_progress" -> ProviderBatch.State.RUNNING;
-            case "canceling" -> ProviderBatch.State.CANCELLING;
-            case "ended" -> ProviderJson.text(b, "cancel_initiated_at") != null ? ProviderBatch.State.CANCELLED
+        ProviderBatch.State state = state(STATES, status);
+        if (state == ProviderBatch.State.COMPLETED) {
+            // "ended" says only that nothing runs any more; why is told by the cancel time and the counts
+            state = ProviderJson.text(b, "cancel_initiated_at") != null ? ProviderBatch.State.CANCELLED
                     : expired > 0 ? ProviderBatch.State.EXPIRED : ProviderBatch.State.COMPLETED;
-            default -> throw new ProviderException(200, "unknown_status", "unknown batch status '" + status + "'", true);
-        };
+        }
         return new ProviderBatch(b.path("id").asText(), state, status,
                 counts.path("processing").asInt() + succeeded + errored + canceled + expired,
                 succeeded, errored + canceled + expired,
@@ -228,9 +212,13 @@ public final class AnthropicBatchProvider implements BatchProvider {
         return ProviderJson.error(status, body, err -> err.path("type").asText(null));
     }
 
-    private HttpRequest.Builder request(String pathAndQuery) {
-        return HttpRequest.newBuilder(URI.create(settings.baseUrl().get() + pathAndQuery)).timeout(Duration.ofMinutes(2))
-                .header("x-api-key", settings.apiKey().get())
-                .header("anthropic-version", VERSION);
+    @Override
+    protected String baseUrl() {
+        return settings.baseUrl().get();
+    }
+
+    @Override
+    protected Map<String, String> headers() {
+        return Map.of("x-api-key", settings.apiKey().get(), "anthropic-version", VERSION);
     }
 }

@@ -6,14 +6,9 @@ import com.fasterxml.jackson.core.filter.TokenFilter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,15 +16,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.io.entity.FileEntity;
 
 /**
  * The Gemini Batch API (Developer API). A small batch travels inline in its create call; a larger one is uploaded
  * as a JSONL file (resumable upload) first. Structured answers come from {@code responseSchema}, the task's schema
  * in Gemini's subset ({@link GeminiSchema}). The batch's display name is our tag.
  */
-public final class GeminiBatchProvider implements BatchProvider {
+public final class GeminiBatchProvider extends HttpBatchProvider {
 
     /** Gemini does not document when an unfinished job ends; 48 h is what its batch guide suggests. */
     static final Duration JOB_WINDOW = Duration.ofHours(48);
@@ -50,12 +48,29 @@ public final class GeminiBatchProvider implements BatchProvider {
     public record Settings(Supplier<String> baseUrl, Supplier<String> apiKey, long inlineMaxBytes, ProviderLimits limits) {
     }
 
-    private final Settings settings;
-    private final ProviderHttp http;
+    private static final Map<String, ProviderBatch.State> STATES = Map.ofEntries(
+            Map.entry("PENDING", ProviderBatch.State.PENDING),
+            Map.entry("QUEUED", ProviderBatch.State.PENDING),
+            Map.entry("UNSPECIFIED", ProviderBatch.State.PENDING),
+            Map.entry("RUNNING", ProviderBatch.State.RUNNING),
+            Map.entry("PAUSED", ProviderBatch.State.RUNNING),
+            Map.entry("UPDATING", ProviderBatch.State.RUNNING),
+            Map.entry("SUCCEEDED", ProviderBatch.State.COMPLETED),
+            Map.entry("PARTIALLY_SUCCEEDED", ProviderBatch.State.COMPLETED),
+            Map.entry("FAILED", ProviderBatch.State.FAILED),
+            Map.entry("CANCELLING", ProviderBatch.State.CANCELLING),
+            Map.entry("CANCELLED", ProviderBatch.State.CANCELLED),
+            Map.entry("EXPIRED", ProviderBatch.State.EXPIRED));
+    /** Every page is read: the list's order is not documented. */
+    private static final Listing BATCHES = new Listing("/v1beta/batches", "pageSize", "pageToken", "operations",
+            page -> ProviderJson.text(page, "nextPageToken"));
+    private static final ContentType JSONL = ContentType.create("application/jsonl");
 
-    public GeminiBatchProvider(Settings settings, ProviderHttp.Retry retry) {
+    private final Settings settings;
+
+    public GeminiBatchProvider(Settings settings, ProviderHttp http) {
+        super(http, GeminiBatchProvider::decodeError);
         this.settings = settings;
-        this.http = new ProviderHttp(name(), retry, GeminiBatchProvider::decodeError);
     }
 
     @Override
@@ -97,28 +112,23 @@ public final class GeminiBatchProvider implements BatchProvider {
             long size = Files.size(jsonl);
             ObjectNode meta = ProviderHttp.JSON.createObjectNode();
             meta.putObject("file").put("display_name", displayName);
-            HttpResponse<String> started = http.raw(() -> request("/upload/v1beta/files")
+            ProviderHttp.Answer started = http.headers(httpPost("/upload/v1beta/files", meta)
                     .header("X-Goog-Upload-Protocol", "resumable")
                     .header("X-Goog-Upload-Command", "start")
                     .header("X-Goog-Upload-Header-Content-Length", String.valueOf(size))
-                    .header("X-Goog-Upload-Header-Content-Type", "application/jsonl")
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(meta.toString())).build(), http.defaultRetry());
-            String url = started.headers().firstValue("x-goog-upload-url").orElseThrow(() ->
-                    new ProviderException(started.statusCode(), "invalid_response", "upload start answer has no "
-                            + "x-goog-upload-url header", true));
+                    .header("X-Goog-Upload-Header-Content-Type", "application/jsonl"));
+            String url = started.header("x-goog-upload-url");
+            if (url == null) {
+                throw new ProviderException(started.status(), "invalid_response", "upload start answer has no "
+                        + "x-goog-upload-url header", true);
+            }
             // the upload URL is its own credential: the API key is not sent along; a failed transfer starts over
             // with a new session on the next submit, as a repeated offset-0 transfer would be refused
-            JsonNode file = http.json(() -> {
-                try {
-                    return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(30))
-                            .header("X-Goog-Upload-Offset", "0")
-                            .header("X-Goog-Upload-Command", "upload, finalize")
-                            .POST(HttpRequest.BodyPublishers.ofFile(jsonl)).build();
-                } catch (FileNotFoundException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }, ProviderHttp.Retry.NONE);
+            JsonNode file = http.json(call("POST", url)
+                    .header("X-Goog-Upload-Offset", "0")
+                    .header("X-Goog-Upload-Command", "upload, finalize")
+                    .body(new FileEntity(jsonl.toFile(), JSONL))
+                    .retry(ProviderHttp.Retry.NONE));
             return ProviderJson.required(file.path("file"), "name", "file upload");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read batch file " + jsonl + ": " + e.getMessage(), e);
@@ -145,19 +155,18 @@ public final class GeminiBatchProvider implements BatchProvider {
 
     @Override
     public ProviderBatch create(String model, String endpoint, String inputFileId, Path jsonl, int count, String tag) {
-        HttpRequest.BodyPublisher body;
+        String path = "/v1beta/models/" + modelId(model) + ":batchGenerateContent";
+        ProviderRequest request;
         if (inputFileId != null) {
             ObjectNode root = ProviderHttp.JSON.createObjectNode();
             root.putObject("batch").put("display_name", tag).putObject("input_config").put("file_name", inputFileId);
-            body = HttpRequest.BodyPublishers.ofString(root.toString());
+            request = httpPost(path, root);
         } else {
-            body = JsonArrayBody.of(jsonl, "{\"batch\":{\"display_name\":" + TextNode.valueOf(tag)
-                    + ",\"input_config\":{\"requests\":{\"requests\":[", GeminiBatchProvider::inlineItem, "]}}}}");
+            request = httpPost(path, JsonArrayBody.of(jsonl, "{\"batch\":{\"display_name\":" + TextNode.valueOf(tag)
+                    + ",\"input_config\":{\"requests\":{\"requests\":[", GeminiBatchProvider::inlineItem, "]}}}}"));
         }
-        String path = "/v1beta/models/" + modelId(model) + ":batchGenerateContent";
         // a 429 means nothing was created and may be retried; anything else is resolved through findCreated
-        return parse(http.json(() -> request(path).timeout(Duration.ofMinutes(30))
-                .header("Content-Type", "application/json").POST(body).build(), http.defaultRetry().onlyRateLimits()));
+        return parse(http.json(request.retry(ProviderHttp.Retry.RATE_LIMITS)));
     }
 
     /** A file line {@code {"key","request"}} as an inline request {@code {"request","metadata":{"key"}}}. */
@@ -178,33 +187,22 @@ public final class GeminiBatchProvider implements BatchProvider {
         return model.startsWith("models/") ? model.substring("models/".length()) : model;
     }
 
-    /** Our batch is the one whose display name is our tag (every page is read: the list's order is not documented). */
+    /** Our batch is the one whose display name is our tag. */
     @Override
     public Optional<ProviderBatch> findCreated(Lookup lookup) {
-        String token = null;
-        do {
-            String query = "/v1beta/batches?pageSize=100"
-                    + (token == null ? "" : "&pageToken=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
-            JsonNode page = withoutInlinedResponses(query);
-            for (JsonNode op : page.path("operations")) {
-                ProviderBatch b = parse(op);
-                if (lookup.tag().equals(b.tag()) && !lookup.recordedElsewhere().test(b.id())) {
-                    return Optional.of(b);
-                }
-            }
-            token = ProviderJson.text(page, "nextPageToken");
-        } while (token != null && !token.isEmpty());
-        return Optional.empty();
+        return list(BATCHES).map(GeminiBatchProvider::parse)
+                .filter(b -> lookup.tag().equals(b.tag()) && !lookup.recordedElsewhere().test(b.id()))
+                .findFirst();
     }
 
     @Override
     public ProviderBatch get(String name) {
-        return parse(withoutInlinedResponses("/v1beta/" + name));
+        return parse(page(httpGet("/v1beta/" + name)));
     }
 
     @Override
     public void cancel(String name) {
-        http.json(() -> request("/v1beta/" + name + ":cancel").POST(HttpRequest.BodyPublishers.noBody()).build());
+        http.json(httpPost("/v1beta/" + name + ":cancel"));
     }
 
     /** The output file's lines, or the inline responses of the batch's Operation, streamed either way. */
@@ -212,16 +210,16 @@ public final class GeminiBatchProvider implements BatchProvider {
     public ResultStream results(ProviderBatch batch) {
         if (batch.outputFileId() != null) {
             String file = batch.outputFileId();
-            return new JsonLineResults(List.of(() -> http.stream(() -> request("/download/v1beta/" + file
-                    + ":download?alt=media").timeout(Duration.ofMinutes(30)).GET().build())),
+            return new JsonLineResults(List.of(() -> http.stream(httpGet("/download/v1beta/" + file + ":download?alt=media"))),
                     GeminiBatchProvider::decodeLine);
         }
-        return new InlinedResponses(http.stream(() -> request("/v1beta/" + batch.id()).timeout(Duration.ofMinutes(30))
-                .GET().build()), GeminiBatchProvider::decodeLine);
+        return new InlinedResponses(http.stream(httpGet("/v1beta/" + batch.id())), GeminiBatchProvider::decodeLine);
     }
 
-    private JsonNode withoutInlinedResponses(String pathAndQuery) {
-        try (InputStream in = http.stream(() -> request(pathAndQuery).GET().build());
+    /** Operations (single, or a listing's) are read without the answers of finished inline batches. */
+    @Override
+    protected JsonNode page(ProviderRequest request) {
+        try (InputStream in = http.stream(request);
              JsonParser p = new FilteringParserDelegate(ProviderHttp.JSON.createParser(in), WITHOUT_INLINED_RESPONSES,
                      TokenFilter.Inclusion.INCLUDE_ALL_AND_PATH, true)) {
             JsonNode node = ProviderHttp.JSON.readTree(p);
@@ -324,25 +322,20 @@ public final class GeminiBatchProvider implements BatchProvider {
 
     /** {@code BATCH_STATE_*} on the wire; the SDKs' {@code JOB_STATE_*} names are taken too. */
     static ProviderBatch.State state(String wire) {
-        String s = wire.replaceFirst("^(BATCH|JOB)_STATE_", "");
-        return switch (s) {
-            case "PENDING", "QUEUED", "UNSPECIFIED" -> ProviderBatch.State.PENDING;
-            case "RUNNING", "PAUSED", "UPDATING" -> ProviderBatch.State.RUNNING;
-            case "SUCCEEDED", "PARTIALLY_SUCCEEDED" -> ProviderBatch.State.COMPLETED;
-            case "FAILED" -> ProviderBatch.State.FAILED;
-            case "CANCELLING" -> ProviderBatch.State.CANCELLING;
-            case "CANCELLED" -> ProviderBatch.State.CANCELLED;
-            case "EXPIRED" -> ProviderBatch.State.EXPIRED;
-            default -> throw new ProviderException(200, "unknown_status", "unknown batch state '" + wire + "'", true);
-        };
+        return state(STATES, wire.replaceFirst("^(BATCH|JOB)_STATE_", ""));
     }
 
     static ProviderException decodeError(int status, String body) {
         return ProviderJson.error(status, body, err -> err.path("status").asText(null));
     }
 
-    private HttpRequest.Builder request(String pathAndQuery) {
-        return HttpRequest.newBuilder(URI.create(settings.baseUrl().get() + pathAndQuery)).timeout(Duration.ofMinutes(2))
-                .header("x-goog-api-key", settings.apiKey().get());
+    @Override
+    protected String baseUrl() {
+        return settings.baseUrl().get();
+    }
+
+    @Override
+    protected Map<String, String> headers() {
+        return Map.of("x-goog-api-key", settings.apiKey().get());
     }
 }

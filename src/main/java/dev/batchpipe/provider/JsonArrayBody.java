@@ -4,11 +4,11 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.UnaryOperator;
+import org.apache.hc.core5.http.io.entity.AbstractHttpEntity;
 
 /**
  * A JSON request body whose array elements are the lines of a JSONL file: {@code prefix + item(line 1) + "," + …
@@ -32,15 +32,38 @@ final class JsonArrayBody extends InputStream {
         this.suffix = suffix.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** A body publisher that opens the file anew for every attempt of the call. */
-    static HttpRequest.BodyPublisher of(Path jsonl, String prefix, UnaryOperator<String> item, String suffix) {
-        return HttpRequest.BodyPublishers.ofInputStream(() -> {
-            try {
-                return new JsonArrayBody(Files.newBufferedReader(jsonl, StandardCharsets.UTF_8), prefix, item, suffix);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read batch file " + jsonl + ": " + e.getMessage(), e);
+    /** A JSON request body (chunked: its length is only known once sent) that reads the file anew for every attempt. */
+    static AbstractHttpEntity of(Path jsonl, String prefix, UnaryOperator<String> item, String suffix) {
+        return new AbstractHttpEntity(HttpBatchProvider.JSON_CONTENT, null, true) {
+            @Override
+            public InputStream getContent() {
+                try {
+                    return new JsonArrayBody(Files.newBufferedReader(jsonl, StandardCharsets.UTF_8), prefix, item, suffix);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot read batch file " + jsonl + ": " + e.getMessage(), e);
+                }
             }
-        });
+
+            @Override
+            public boolean isRepeatable() {
+                return true;
+            }
+
+            @Override
+            public long getContentLength() {
+                return -1;
+            }
+
+            @Override
+            public boolean isStreaming() {
+                return false;
+            }
+
+            @Override
+            public void close() {
+                // each getContent() is its own reader, closed once written
+            }
+        };
     }
 
     @Override

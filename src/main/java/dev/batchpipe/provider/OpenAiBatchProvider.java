@@ -3,29 +3,29 @@ package dev.batchpipe.provider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.Supplier;
+import org.apache.hc.client5.http.entity.mime.MultipartEntityBuilder;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.HttpEntity;
 
 /**
  * The OpenAI Batch API (Files + Batches), also serving OpenAI-compatible bases (Azure OpenAI: api-key header,
  * api-version query, deployment as model; Groq and others: a different base URL and limits).
  */
-public final class OpenAiBatchProvider implements BatchProvider {
+public final class OpenAiBatchProvider extends HttpBatchProvider {
 
     static final String TAG_KEY = "batchpipe_batch";
+    private static final ContentType JSONL = ContentType.create("application/jsonl");
 
     public enum Auth { BEARER, API_KEY_HEADER }
 
@@ -51,12 +51,23 @@ public final class OpenAiBatchProvider implements BatchProvider {
         }
     }
 
-    private final Settings settings;
-    private final ProviderHttp http;
+    private static final Map<String, ProviderBatch.State> STATES = Map.of(
+            "validating", ProviderBatch.State.PENDING,
+            "in_progress", ProviderBatch.State.RUNNING,
+            "finalizing", ProviderBatch.State.RUNNING,
+            "completed", ProviderBatch.State.COMPLETED,
+            "failed", ProviderBatch.State.FAILED,
+            "expired", ProviderBatch.State.EXPIRED,
+            "cancelling", ProviderBatch.State.CANCELLING,
+            "cancelled", ProviderBatch.State.CANCELLED);
+    private static final Listing BATCHES = new Listing("/batches", "limit", "after", "data",
+            HttpBatchProvider::lastIdWhileMore);
 
-    public OpenAiBatchProvider(Settings settings, ProviderHttp.Retry retry) {
+    private final Settings settings;
+
+    public OpenAiBatchProvider(Settings settings, ProviderHttp http) {
+        super(http, OpenAiBatchProvider::decodeError);
         this.settings = settings;
-        this.http = new ProviderHttp(settings.name(), retry, OpenAiBatchProvider::decodeError);
     }
 
     @Override
@@ -112,25 +123,14 @@ public final class OpenAiBatchProvider implements BatchProvider {
         return body;
     }
 
+    /** A multipart upload whose file part is streamed from disk. */
     @Override
     public String upload(Path jsonl, String displayName) {
-        String boundary = "batchpipe-" + UUID.randomUUID();
-        String head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n"
-                + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + displayName
-                + ".jsonl\"\r\nContent-Type: application/jsonl\r\n\r\n";
-        String tail = "\r\n--" + boundary + "--\r\n";
-        JsonNode file = http.json(() -> {
-            try {
-                return request("/files").header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                        .timeout(Duration.ofMinutes(30))
-                        .POST(HttpRequest.BodyPublishers.concat(HttpRequest.BodyPublishers.ofString(head),
-                                HttpRequest.BodyPublishers.ofFile(jsonl), HttpRequest.BodyPublishers.ofString(tail)))
-                        .build();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-        return ProviderJson.required(file, "id", "file upload");
+        HttpEntity form = MultipartEntityBuilder.create()
+                .addTextBody("purpose", "batch")
+                .addBinaryBody("file", jsonl.toFile(), JSONL, displayName + ".jsonl")
+                .build();
+        return ProviderJson.required(http.json(httpPost("/files", form)), "id", "file upload");
     }
 
     @Override
@@ -141,40 +141,27 @@ public final class OpenAiBatchProvider implements BatchProvider {
         body.put("completion_window", settings.completionWindow());
         body.putObject("metadata").put(TAG_KEY, tag);
         // a 429 means nothing was created and may be retried; anything else is resolved through findCreated
-        return parse(http.json(() -> request("/batches").POST(json(body)).build(), http.defaultRetry().onlyRateLimits()));
+        return parse(http.json(httpPost("/batches", body).retry(ProviderHttp.Retry.RATE_LIMITS)));
     }
 
+    /** The list is newest first: batches older than {@code since} cannot be ours, and end the search. */
     @Override
     public Optional<ProviderBatch> findCreated(Lookup lookup) {
-        String tag = lookup.tag();
-        Instant since = lookup.since();
-        String after = null;
-        while (true) {
-            String query = "/batches?limit=100" + (after == null ? "" : "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8));
-            JsonNode page = http.json(() -> request(query).GET().build());
-            for (JsonNode b : page.path("data")) {
-                if (tag.equals(b.path("metadata").path(TAG_KEY).asText(null))) {
-                    return Optional.of(parse(b));
-                }
-                if (b.path("created_at").asLong(Long.MAX_VALUE) < since.getEpochSecond()) {
-                    return Optional.empty(); // the list is newest first: older ones cannot be ours
-                }
-            }
-            if (!page.path("has_more").asBoolean(false) || page.path("last_id").isMissingNode()) {
-                return Optional.empty();
-            }
-            after = page.path("last_id").asText();
-        }
+        return list(BATCHES).map(OpenAiBatchProvider::parse)
+                .takeWhile(b -> lookup.tag().equals(b.tag()) || b.createdAt() == null
+                        || !b.createdAt().isBefore(Instant.ofEpochSecond(lookup.since().getEpochSecond())))
+                .filter(b -> lookup.tag().equals(b.tag()))
+                .findFirst();
     }
 
     @Override
     public ProviderBatch get(String id) {
-        return parse(http.json(() -> request("/batches/" + id).GET().build()));
+        return parse(http.json(httpGet("/batches/" + id)));
     }
 
     @Override
     public void cancel(String id) {
-        http.json(() -> request("/batches/" + id + "/cancel").POST(HttpRequest.BodyPublishers.noBody()).build());
+        http.json(httpPost("/batches/" + id + "/cancel"));
     }
 
     @Override
@@ -182,8 +169,7 @@ public final class OpenAiBatchProvider implements BatchProvider {
         List<Supplier<InputStream>> files = new ArrayList<>();
         for (String fileId : new String[] {batch.outputFileId(), batch.errorFileId()}) {
             if (fileId != null && !fileId.isBlank()) {
-                files.add(() -> http.stream(() -> request("/files/" + fileId + "/content")
-                        .timeout(Duration.ofMinutes(30)).GET().build()));
+                files.add(() -> http.stream(httpGet("/files/" + fileId + "/content")));
             }
         }
         return new JsonLineResults(files, OpenAiBatchProvider::decodeLine);
@@ -255,16 +241,7 @@ public final class OpenAiBatchProvider implements BatchProvider {
 
     static ProviderBatch parse(JsonNode b) {
         String status = b.path("status").asText();
-        ProviderBatch.State state = switch (status.toLowerCase(java.util.Locale.ROOT)) {
-            case "validating" -> ProviderBatch.State.PENDING;
-            case "in_progress", "finalizing" -> ProviderBatch.State.RUNNING;
-            case "completed" -> ProviderBatch.State.COMPLETED;
-            case "failed" -> ProviderBatch.State.FAILED;
-            case "expired" -> ProviderBatch.State.EXPIRED;
-            case "cancelling" -> ProviderBatch.State.CANCELLING;
-            case "cancelled" -> ProviderBatch.State.CANCELLED;
-            default -> throw new ProviderException(200, "unknown_status", "unknown batch status '" + status + "'", true);
-        };
+        ProviderBatch.State state = state(STATES, status.toLowerCase(Locale.ROOT));
         JsonNode counts = b.path("request_counts");
         JsonNode firstError = b.path("errors").path("data").path(0);
         return new ProviderBatch(
@@ -284,28 +261,33 @@ public final class OpenAiBatchProvider implements BatchProvider {
         return ProviderJson.error(status, body, err -> err.path("code").asText(err.path("type").asText(null)));
     }
 
-    private HttpRequest.Builder request(String pathAndQuery) {
-        String url = settings.baseUrl().get() + pathAndQuery;
-        if (settings.apiVersion() != null) {
-            url += (url.contains("?") ? "&" : "?") + "api-version=" + settings.apiVersion();
-        }
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(2));
-        String key = settings.apiKey().get();
-        if (settings.auth() == Auth.API_KEY_HEADER) {
-            b.header("api-key", key);
-        } else {
-            b.header("Authorization", "Bearer " + key);
-        }
-        if (settings.organization() != null) {
-            b.header("OpenAI-Organization", settings.organization());
-        }
-        if (settings.project() != null) {
-            b.header("OpenAI-Project", settings.project());
-        }
-        return b;
+    @Override
+    protected String baseUrl() {
+        return settings.baseUrl().get();
     }
 
-    private static HttpRequest.BodyPublisher json(JsonNode body) {
-        return HttpRequest.BodyPublishers.ofString(body.toString());
+    @Override
+    protected String url(String pathAndQuery) {
+        String url = super.url(pathAndQuery);
+        return settings.apiVersion() == null ? url
+                : url + (url.contains("?") ? "&" : "?") + "api-version=" + settings.apiVersion();
+    }
+
+    @Override
+    protected Map<String, String> headers() {
+        Map<String, String> headers = new LinkedHashMap<>();
+        String key = settings.apiKey().get();
+        if (settings.auth() == Auth.API_KEY_HEADER) {
+            headers.put("api-key", key);
+        } else {
+            headers.put("Authorization", "Bearer " + key);
+        }
+        if (settings.organization() != null) {
+            headers.put("OpenAI-Organization", settings.organization());
+        }
+        if (settings.project() != null) {
+            headers.put("OpenAI-Project", settings.project());
+        }
+        return headers;
     }
 }

@@ -1,5 +1,8 @@
 package dev.batchpipe.provider;
 
+import java.time.Duration;
+import java.util.Optional;
+
 /**
  * A provider call that failed. {@code retryable}: the same call may succeed later (429, 5xx, dropped connection);
  * otherwise the request itself was refused. Messages never contain API keys.
@@ -9,12 +12,19 @@ public class ProviderException extends RuntimeException {
     private final int status;
     private final String code;
     private final boolean retryable;
+    private final Duration retryAfter;
 
     public ProviderException(int status, String code, String message, boolean retryable, Throwable cause) {
+        this(status, code, message, retryable, cause, null);
+    }
+
+    private ProviderException(int status, String code, String message, boolean retryable, Throwable cause,
+                              Duration retryAfter) {
         super(message, cause);
         this.status = status;
         this.code = code;
         this.retryable = retryable;
+        this.retryAfter = retryAfter;
     }
 
     public ProviderException(int status, String code, String message, boolean retryable) {
@@ -26,6 +36,24 @@ public class ProviderException extends RuntimeException {
         String text = message == null ? "" : message.length() > 500 ? message.substring(0, 500) + "…" : message;
         return new ProviderException(status, code, "HTTP " + status + (code == null ? "" : " " + code) + ": " + text,
                 status == 408 || status == 429 || status >= 500);
+    }
+
+    /** The same failure, with the wait the provider announced (Retry-After). */
+    ProviderException withRetryAfter(Duration wait) {
+        return new ProviderException(status, code, getMessage(), retryable, getCause(), wait);
+    }
+
+    /** The same failure with another message (credentials masked), keeping everything else. */
+    ProviderException withMessage(String message) {
+        return new ProviderException(status, code, message, retryable, getCause(), retryAfter);
+    }
+
+    /**
+     * How long the provider asked us to wait before calling again (its Retry-After), when it said. A wait longer than
+     * the configured retry delay is not waited for in a thread: the call fails at once and the caller schedules it.
+     */
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
     }
 
     /** HTTP status, or 0 when no response arrived. */

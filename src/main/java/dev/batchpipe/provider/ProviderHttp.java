@@ -4,34 +4,33 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Function;
-import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.Exchange;
+import org.apache.camel.Message;
+import org.apache.camel.ProducerTemplate;
 
 /**
- * HTTP for provider adapters. Transient failures (429, 5xx, dropped connections) are retried with exponential
- * back-off and full jitter, bounded in attempts; a Retry-After header is honoured. Calls that are not safe to repeat
- * (creating a batch) pass {@link Retry#NONE} and recover through the pipeline's state machine instead.
+ * Sends the adapters' {@link ProviderRequest}s through the route {@code provider-http} (camel-http). What is retried,
+ * how often and how long apart is that route's configuration; this class only hands a request over and gives the
+ * answer back in the form the adapter reads it.
  */
 public final class ProviderHttp {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ProviderHttp.class);
     static final ObjectMapper JSON = new ObjectMapper();
+    static final String ENDPOINT = "direct:provider-http";
+    /** The exchange property holding the request, read by the route's beans (error decoding, retry decision). */
+    static final String REQUEST = "BatchpipeProviderRequest";
 
-    /** How a call is retried. {@code onlyRateLimits}: retry 429s only (the provider did not act on the request). */
-    public record Retry(int attempts, Duration base, Duration max, boolean rateLimitsOnly) {
-        public static final Retry NONE = new Retry(1, Duration.ZERO, Duration.ZERO, false);
-
-        public Retry onlyRateLimits() {
-            return new Retry(attempts, base, max, true);
-        }
+    /** Which failures of a call are redelivered. */
+    public enum Retry {
+        /** 408, 429, 5xx and dropped connections. */
+        TRANSIENT,
+        /** 429 only: the provider did not act on the request (creating a batch, which must not happen twice). */
+        RATE_LIMITS,
+        /** Nothing: a repeat would be refused (a resumable upload's one transfer). */
+        NONE
     }
 
     /** Turns an error response into an exception carrying the provider's own code and message. */
@@ -39,152 +38,104 @@ public final class ProviderHttp {
         ProviderException decode(int status, String body);
     }
 
-    private final HttpClient client;
-    private final Retry retry;
-    private final ErrorDecoder errors;
-    private final String provider;
-
-    public ProviderHttp(String provider, Retry retry, ErrorDecoder errors) {
-        this.provider = provider;
-        this.retry = retry;
-        this.errors = errors;
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(10))
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
-    }
-
-    public Retry defaultRetry() {
-        return retry;
-    }
-
-    public JsonNode json(Supplier<HttpRequest> request) {
-        return json(request, retry);
-    }
-
-    public JsonNode json(Supplier<HttpRequest> request, Retry policy) {
-        return send(request, policy, HttpResponse.BodyHandlers.ofString(), body -> {
-            try {
-                return body == null || body.isBlank() ? JSON.createObjectNode() : JSON.readTree(body);
-            } catch (IOException e) {
-                throw new ProviderException(200, "invalid_json", provider + " answered with invalid JSON", true, e);
-            }
-        });
-    }
-
-    /** A streamed body (results files); the caller closes it. */
-    public InputStream stream(Supplier<HttpRequest> request) {
-        return send(request, retry, HttpResponse.BodyHandlers.ofInputStream(), Function.identity());
-    }
-
-    /** The raw response for calls whose headers matter (resumable uploads). */
-    public HttpResponse<String> raw(Supplier<HttpRequest> request, Retry policy) {
-        return send(request, policy, HttpResponse.BodyHandlers.ofString(), null);
-    }
-
-    @SuppressWarnings("unchecked")
-    private <B, T> T send(Supplier<HttpRequest> request, Retry policy, HttpResponse.BodyHandler<B> handler,
-                          Function<B, T> onSuccess) {
-        ProviderException last = null;
-        for (int attempt = 1; attempt <= policy.attempts(); attempt++) {
-            HttpRequest req = request.get();
-            Duration wait;
-            try {
-                HttpResponse<B> response = client.send(req, handler);
-                int status = response.statusCode();
-                if (status >= 200 && status < 300) {
-                    return onSuccess == null ? (T) response : onSuccess.apply(response.body());
-                }
-                String body = bodyText(response.body());
-                last = redacted(errors.decode(status, body), req);
-                boolean retryable = status == 429 || (!policy.rateLimitsOnly() && last.retryable());
-                if (!retryable || attempt == policy.attempts()) {
-                    throw last;
-                }
-                wait = retryAfter(response).orElse(backoff(policy, attempt));
-            } catch (IOException e) {
-                last = redacted(new ProviderException(0, "connection", provider + " " + req.method() + " " + path(req)
-                        + " failed: " + e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : " " + e.getMessage()), true, e), req);
-                if (policy.rateLimitsOnly() || attempt == policy.attempts()) {
-                    throw last;
-                }
-                wait = backoff(policy, attempt);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ProviderException(0, "interrupted", provider + " call interrupted", true, e);
-            }
-            LOG.debug("{} {} {}: {} – retry {} of {} in {} ms", provider, req.method(), path(req), last.getMessage(),
-                    attempt, policy.attempts() - 1, wait.toMillis());
-            sleep(wait);
+    /** A 2xx answer's status and headers. */
+    public record Answer(int status, Map<String, Object> headers) {
+        String header(String name) {
+            return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
+                    .map(e -> String.valueOf(e.getValue())).findFirst().orElse(null);
         }
-        throw last;
     }
 
-    private static final java.util.List<String> CREDENTIAL_HEADERS =
-            java.util.List.of("authorization", "x-api-key", "api-key", "x-goog-api-key");
+    private static final List<String> CREDENTIAL_HEADERS = List.of("authorization", "x-api-key", "api-key",
+            "x-goog-api-key");
+
+    private final ProducerTemplate template;
+
+    public ProviderHttp(ProducerTemplate template) {
+        this.template = template;
+    }
+
+    /** The answer parsed as JSON (an empty object when it had no body). */
+    public JsonNode json(ProviderRequest request) {
+        try (InputStream in = send(request).getBody(InputStream.class)) {
+            byte[] body = in == null ? new byte[0] : in.readAllBytes();
+            return body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body);
+        } catch (IOException e) {
+            throw new ProviderException(200, "invalid_json", request.provider() + " answered with invalid JSON", true, e);
+        }
+    }
+
+    /** The answer's body as it streams in (results files, gigabytes): the caller reads it and closes it. */
+    public InputStream stream(ProviderRequest request) {
+        InputStream body = send(request).getBody(InputStream.class);
+        return body == null ? InputStream.nullInputStream() : body;
+    }
+
+    /** The answer's headers, for calls whose answer is in them (a resumable upload's session); the body is dropped. */
+    public Answer headers(ProviderRequest request) {
+        Message answer = send(request);
+        try (InputStream ignored = answer.getBody(InputStream.class)) {
+            return new Answer(answer.getHeader(Exchange.HTTP_RESPONSE_CODE, 200, Integer.class), answer.getHeaders());
+        } catch (IOException e) {
+            throw failed(request, e);
+        }
+    }
+
+    private Message send(ProviderRequest request) {
+        Exchange exchange = template.send(ENDPOINT, ex -> {
+            ex.setProperty(REQUEST, request);
+            Message in = ex.getIn();
+            in.setHeader(Exchange.HTTP_URI, request.url());
+            in.setHeader(Exchange.HTTP_METHOD, request.method());
+            request.headers().forEach(in::setHeader);
+            in.setBody(request.body());
+        });
+        Exception failure = exchange.getException();
+        if (failure != null) {
+            throw failed(request, failure);
+        }
+        return exchange.getMessage();
+    }
+
+    /** The provider's refusal as decoded by the route, or a call that got no answer at all. */
+    private static ProviderException failed(ProviderRequest request, Exception failure) {
+        if (failure instanceof ProviderException e) {
+            return e;
+        }
+        Throwable cause = failure;
+        while (cause.getCause() != null && !(cause instanceof IOException)) {
+            cause = cause.getCause();
+        }
+        return redacted(new ProviderException(0, "connection", request.provider() + " " + request.method() + " "
+                + request.path() + " failed: " + cause.getClass().getSimpleName()
+                + (cause.getMessage() == null ? "" : " " + cause.getMessage()), true, failure), request);
+    }
 
     /**
      * The exception with every credential this request carried masked: error bodies may echo what they were sent,
      * and these messages end up in logs and in the database.
      */
-    static ProviderException redacted(ProviderException e, HttpRequest req) {
+    static ProviderException redacted(ProviderException e, ProviderRequest request) {
         String message = e.getMessage();
-        for (String header : CREDENTIAL_HEADERS) {
-            for (String value : req.headers().allValues(header)) {
+        for (Map.Entry<String, String> header : request.headers().entrySet()) {
+            if (CREDENTIAL_HEADERS.contains(header.getKey().toLowerCase(java.util.Locale.ROOT))) {
+                String value = header.getValue();
                 String secret = value.regionMatches(true, 0, "Bearer ", 0, 7) ? value.substring(7).trim() : value.trim();
                 if (secret.length() >= 8 && message.contains(secret)) {
                     message = message.replace(secret, "***");
                 }
             }
         }
-        return message.equals(e.getMessage()) ? e
-                : new ProviderException(e.status(), e.code(), message, e.retryable(), e.getCause());
+        return message.equals(e.getMessage()) ? e : e.withMessage(message);
     }
 
-    private static String path(HttpRequest req) {
-        return req.uri().getPath(); // never the query: some providers accept keys there
-    }
-
-    private static String bodyText(Object body) throws IOException {
-        if (body instanceof String s) {
-            return s;
+    /** At most the first 64 KB of an error body, as text; the stream is closed. */
+    static String errorText(InputStream body) throws IOException {
+        if (body == null) {
+            return "";
         }
-        if (body instanceof InputStream in) {
-            try (in) {
-                return new String(in.readNBytes(64 * 1024), java.nio.charset.StandardCharsets.UTF_8);
-            }
+        try (body) {
+            return new String(body.readNBytes(64 * 1024), StandardCharsets.UTF_8);
         }
-        return "";
-    }
-
-    /** Retry-After in seconds (or an HTTP date, which we treat as "a while": the cap). */
-    static java.util.Optional<Duration> retryAfter(HttpResponse<?> response) {
-        return response.headers().firstValue("retry-after").map(v -> {
-            try {
-                return Duration.ofMillis((long) (Double.parseDouble(v.trim()) * 1000));
-            } catch (NumberFormatException e) {
-                return Duration.ofSeconds(30);
-            }
-        }).map(d -> d.compareTo(Duration.ofMinutes(5)) > 0 ? Duration.ofMinutes(5) : d);
-    }
-
-    /** Full jitter: uniform in [0, min(max, base·2^(attempt-1))]. */
-    static Duration backoff(Retry policy, int attempt) {
-        long cap = Math.min(policy.max().toMillis(), policy.base().toMillis() * (1L << Math.min(attempt - 1, 20)));
-        return Duration.ofMillis(ThreadLocalRandom.current().nextLong(cap + 1));
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ProviderException(0, "interrupted", "interrupted while backing off", true, e);
-        }
-    }
-
-    public static URI uri(String base, String path) {
-        return URI.create(base.endsWith("/") ? base.substring(0, base.length() - 1) + path : base + path);
     }
 }

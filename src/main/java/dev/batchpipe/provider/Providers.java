@@ -2,7 +2,6 @@ package dev.batchpipe.provider;
 
 import dev.batchpipe.Config;
 import dev.batchpipe.StartupException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -68,16 +67,12 @@ public final class Providers {
      * Builds the providers from {@code batchpipe.<provider>.*} settings: openai, anthropic, gemini and azure always
      * (answered by the sandbox when their key is unset, or held when {@code policy} says it may not), openai-compatible
      * only when its base URL is set.
-     * {@code installationTag} qualifies Anthropic's custom ids (see {@link AnthropicBatchProvider}).
+     * {@code installationTag} qualifies Anthropic's custom ids (see {@link AnthropicBatchProvider}); every adapter
+     * sends through {@code http}.
      */
     public static Providers fromConfig(Config config, Supplier<String> sandboxBaseUrl, String installationTag,
-                                       SandboxPolicy policy) {
+                                       SandboxPolicy policy, ProviderHttp http) {
         Providers providers = new Providers();
-        ProviderHttp.Retry retry = new ProviderHttp.Retry(
-                config.integer("batchpipe.http-retry.attempts", 6),
-                config.duration("batchpipe.http-retry.base-delay", Duration.ofSeconds(1)),
-                config.duration("batchpipe.http-retry.max-delay", Duration.ofSeconds(60)),
-                false);
         List<String> sandboxed = new ArrayList<>();
         // a provider without a key is answered by the sandbox, or held when the policy says the sandbox may not
         BiConsumer<String, String> keyless = (provider, keyVariable) -> policy.hold(provider, keyVariable)
@@ -91,20 +86,20 @@ public final class Providers {
                 config.optional("batchpipe.openai.organization").orElse(null),
                 config.optional("batchpipe.openai.project").orElse(null),
                 config.string("batchpipe.openai.completion-window", "24h"),
-                limits(config, "openai", 50_000, 200_000_000L)), retry),
+                limits(config, "openai", 50_000, 200_000_000L)), http),
                 config.string("batchpipe.openai.default-model", "gpt-4o-mini"), openai.sandbox());
 
         Access anthropic = Access.of(config, "anthropic", "ANTHROPIC_API_KEY", sandboxBaseUrl, "", keyless);
         providers.register(new AnthropicBatchProvider(new AnthropicBatchProvider.Settings(
                 anthropic.baseUrl(config.string("batchpipe.anthropic.base-url", "https://api.anthropic.com")),
-                anthropic.apiKey(), installationTag + "-", limits(config, "anthropic", 100_000, 256_000_000L)), retry),
+                anthropic.apiKey(), installationTag + "-", limits(config, "anthropic", 100_000, 256_000_000L)), http),
                 config.string("batchpipe.anthropic.default-model", "claude-haiku-4-5"), anthropic.sandbox());
 
         Access gemini = Access.of(config, "gemini", "GEMINI_API_KEY", sandboxBaseUrl, "", keyless);
         providers.register(new GeminiBatchProvider(new GeminiBatchProvider.Settings(
                 gemini.baseUrl(config.string("batchpipe.gemini.base-url", "https://generativelanguage.googleapis.com")),
                 gemini.apiKey(), config.longValue("batchpipe.gemini.inline-max-bytes", 20_000_000L),
-                limits(config, "gemini", 100_000, 2_000_000_000L)), retry),
+                limits(config, "gemini", 100_000, 2_000_000_000L)), http),
                 config.string("batchpipe.gemini.default-model", "gemini-2.5-flash"), gemini.sandbox());
 
         Access azure = Access.of(config, "azure", "AZURE_OPENAI_API_KEY", sandboxBaseUrl, "/openai", keyless);
@@ -118,7 +113,7 @@ public final class Providers {
                 OpenAiBatchProvider.Auth.API_KEY_HEADER,
                 config.optional("batchpipe.azure.api-version").orElse(null), true, null, null,
                 config.string("batchpipe.azure.completion-window", "24h"),
-                limits(config, "azure", 100_000, 200_000_000L)), retry),
+                limits(config, "azure", 100_000, 200_000_000L)), http),
                 config.string("batchpipe.azure.default-model", "gpt-4o-mini"), azure.sandbox());
 
         Optional<String> compatibleBase = config.optional("batchpipe.openai-compatible.base-url").map(Providers::trimSlash);
@@ -127,7 +122,7 @@ public final class Providers {
             providers.register(new OpenAiBatchProvider(new OpenAiBatchProvider.Settings("openai-compatible",
                     compatibleBase::get, () -> key, OpenAiBatchProvider.Auth.BEARER, null, false, null, null,
                     config.string("batchpipe.openai-compatible.completion-window", "24h"),
-                    limits(config, "openai-compatible", 50_000, 200_000_000L)), retry),
+                    limits(config, "openai-compatible", 50_000, 200_000_000L)), http),
                     compatible(config, "default-model", "BATCHPIPE_OPENAI_COMPATIBLE_MODEL"), false);
         }
 

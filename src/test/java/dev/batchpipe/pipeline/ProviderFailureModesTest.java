@@ -180,7 +180,7 @@ class ProviderFailureModesTest extends PipelineTest {
                 .bind("j", job).map((rs, ctx) -> RequestRenderer.customId(rs.getLong(1), rs.getInt(2))).list());
         AnthropicBatchProvider stranger = new AnthropicBatchProvider(new AnthropicBatchProvider.Settings(
                 sandbox::anthropicBaseUrl, () -> "sk-ant-stranger", "bp-ffffffffffff-", providers().get("anthropic")
-                .limits()), new ProviderHttp.Retry(1, Duration.ZERO, Duration.ZERO, false));
+                .limits()), new ProviderHttp(template));
         Path lines = Files.createTempFile(work, "stranger", ".jsonl");
         ObjectNode schema = registry("tasks", TaskRegistry.class).get("news-classification").request("classify")
                 .answerSchema().strictSubset();

@@ -20,12 +20,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
 
 /** What the adapter contract tests share: a fast sandbox, requests like the pipeline renders, batch files. */
 final class AdapterFixtures {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final ProviderHttp.Retry RETRY = new ProviderHttp.Retry(3, Duration.ofMillis(10), Duration.ofMillis(50), false);
+    /** How many calls a transient failure gets in the contract tests' Camel (quickly, 10 ms apart and more). */
+    static final int ATTEMPTS = 3;
     static final ProviderLimits LIMITS = new ProviderLimits(1000, 10_000_000, Map.of(), 0, 0);
     static final ObjectNode SCHEMA = (ObjectNode) read("""
             {"type":"object","additionalProperties":false,"required":["sentiment","score","companies"],
@@ -34,6 +36,11 @@ final class AdapterFixtures {
                            "companies":{"type":"array","maxItems":5,"items":{"type":"string"}}}}""");
 
     private AdapterFixtures() {
+    }
+
+    /** The provider HTTP route the adapters send through. */
+    static ProviderCamel camel() {
+        return new ProviderCamel(ATTEMPTS, Duration.ofMillis(10), Duration.ofMillis(50));
     }
 
     static SandboxConfig.Builder sandbox() {
@@ -65,19 +72,8 @@ final class AdapterFixtures {
     }
 
     static <T> T await(Supplier<T> poll, Predicate<T> until) {
-        long deadline = System.currentTimeMillis() + 20_000;
-        while (true) {
-            T value = poll.get();
-            if (until.test(value) || System.currentTimeMillis() > deadline) {
-                return value;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return value;
-            }
-        }
+        return Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+                .until(poll::get, until::test);
     }
 
     static List<ResultLine> results(BatchProvider provider, ProviderBatch batch) throws IOException {

@@ -29,10 +29,12 @@ class AnthropicAdapterContractTest {
 
     @RegisterExtension
     static final SandboxExtension sandbox = new SandboxExtension(AdapterFixtures.sandbox());
+    @RegisterExtension
+    static final ProviderCamel camel = AdapterFixtures.camel();
 
     private final AnthropicBatchProvider provider = new AnthropicBatchProvider(new AnthropicBatchProvider.Settings(
             () -> sandbox.server().anthropicBaseUrl(), () -> "sk-ant-contract", PREFIX, AdapterFixtures.LIMITS),
-            AdapterFixtures.RETRY);
+            camel.http());
 
     @TempDir
     Path dir;
@@ -139,7 +141,7 @@ class AnthropicAdapterContractTest {
                     assertThat(e.code()).isEqualTo("rate_limit_error");
                 });
         // 429s on create are retried (nothing was created), each with the whole body again
-        assertThat(received(sandbox.server(), "anthropic")).hasSize(AdapterFixtures.RETRY.attempts())
+        assertThat(received(sandbox.server(), "anthropic")).hasSize(AdapterFixtures.ATTEMPTS)
                 .allSatisfy(r -> assertThat(r.body()).startsWith("{\"requests\":[{\"custom_id\":\"" + PREFIX + "r1s1\""));
     }
 }

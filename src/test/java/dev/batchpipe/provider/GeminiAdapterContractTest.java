@@ -25,13 +25,15 @@ class GeminiAdapterContractTest {
 
     @RegisterExtension
     static final SandboxExtension sandbox = new SandboxExtension(AdapterFixtures.sandbox());
+    @RegisterExtension
+    static final ProviderCamel camel = AdapterFixtures.camel();
 
     @TempDir
     Path dir;
 
     private static GeminiBatchProvider provider(long inlineMaxBytes) {
         return new GeminiBatchProvider(new GeminiBatchProvider.Settings(() -> sandbox.server().geminiBaseUrl(),
-                () -> "AIza-contract", inlineMaxBytes, AdapterFixtures.LIMITS), AdapterFixtures.RETRY);
+                () -> "AIza-contract", inlineMaxBytes, AdapterFixtures.LIMITS), camel.http());
     }
 
     @Test

@@ -21,6 +21,8 @@ class OpenAiCompatibleAdapterContractTest {
 
     @RegisterExtension
     static final SandboxExtension sandbox = new SandboxExtension(AdapterFixtures.sandbox());
+    @RegisterExtension
+    static final ProviderCamel camel = AdapterFixtures.camel();
 
     @TempDir
     Path dir;
@@ -30,7 +32,7 @@ class OpenAiCompatibleAdapterContractTest {
         OpenAiBatchProvider azure = new OpenAiBatchProvider(new OpenAiBatchProvider.Settings("azure",
                 () -> sandbox.server().baseUrl() + "/openai", () -> "azure-contract-key",
                 OpenAiBatchProvider.Auth.API_KEY_HEADER, "2024-10-21", true, null, null, "24h", AdapterFixtures.LIMITS),
-                AdapterFixtures.RETRY);
+                camel.http());
         Path file = batchFile(dir, azure, "my-gpt4o-mini-deployment", 3);
 
         String fileId = azure.upload(file, "batchpipe-bp-x-1");
@@ -65,7 +67,7 @@ class OpenAiCompatibleAdapterContractTest {
     void aCompatibleVendorIsOpenAiAtAnotherBaseWithBearerAuth() throws Exception {
         OpenAiBatchProvider vendor = new OpenAiBatchProvider(new OpenAiBatchProvider.Settings("openai-compatible",
                 () -> sandbox.server().openAiBaseUrl(), () -> "vendor-key", OpenAiBatchProvider.Auth.BEARER, null, false,
-                null, null, "24h", AdapterFixtures.LIMITS), AdapterFixtures.RETRY);
+                null, null, "24h", AdapterFixtures.LIMITS), camel.http());
         Path file = batchFile(dir, vendor, "llama-3.1-8b-instant", 2);
 
         String fileId = vendor.upload(file, "batchpipe-bp-x-2");

@@ -31,9 +31,12 @@ class ProvidersTest {
         return new Config(context);
     }
 
+    /** What the providers would send through; these tests build providers and send nothing. */
+    static final ProviderHttp NO_CALLS = new ProviderHttp(new DefaultCamelContext().createProducerTemplate());
+
     private static Providers providers(Map<String, String> settings) {
         return Providers.fromConfig(config(settings), () -> "http://127.0.0.1:1", "bp-0123456789ab",
-                SandboxPolicy.of("auto", "", ""));
+                SandboxPolicy.of("auto", "", ""), NO_CALLS);
     }
 
     @Test

@@ -45,7 +45,8 @@ class SandboxPolicyTest {
     @Test
     void aHeldProviderIsRegisteredButNotSandboxedAndSaysWhy() {
         Providers p = Providers.fromConfig(ProvidersTest.config(Map.of("batchpipe.anthropic.api-key", "sk-ant-x")),
-                () -> "http://127.0.0.1:1", "bp-0123456789ab", SandboxPolicy.of("auto", "gemini", EXTERNAL));
+                () -> "http://127.0.0.1:1", "bp-0123456789ab", SandboxPolicy.of("auto", "gemini", EXTERNAL),
+                ProvidersTest.NO_CALLS);
         assertThat(p.names()).containsExactly("openai", "anthropic", "gemini", "azure");
         assertThat(p.holds()).containsOnlyKeys("openai", "azure");
         assertThat(p.holds().get("azure")).startsWith("azure has no API key (AZURE_OPENAI_API_KEY is not set)");
