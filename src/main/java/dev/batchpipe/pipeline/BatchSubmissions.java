@@ -1,8 +1,10 @@
 package dev.batchpipe.pipeline;
 
 import dev.batchpipe.provider.ProviderBatch;
+import dev.batchpipe.provider.ProviderException;
 import dev.batchpipe.provider.Providers;
 import java.sql.Timestamp;
+import java.time.Duration;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +38,13 @@ public final class BatchSubmissions {
         jdbi.useHandle(h -> h.createUpdate("UPDATE batches SET state = 'creating' WHERE id = :id")
                 .bind("id", b.id()).execute());
         return b.creating();
+    }
+
+    /** The step is tried again once the provider's Retry-After has passed: the lease holds the batch till then. */
+    public void notBefore(SubmitBatch b, ProviderException e) {
+        Duration wait = e.retryAfter().orElseThrow();
+        jdbi.useHandle(h -> h.createUpdate("UPDATE batches SET lease_until = now() + make_interval(secs => :s) WHERE id = :id")
+                .bind("s", wait.toMillis() / 1000.0).bind("id", b.id()).execute());
     }
 
     public void submitted(SubmitBatch b, ProviderBatch pb) {

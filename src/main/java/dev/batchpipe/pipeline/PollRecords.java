@@ -1,8 +1,10 @@
 package dev.batchpipe.pipeline;
 
 import dev.batchpipe.provider.ProviderBatch;
+import dev.batchpipe.provider.ProviderException;
 import dev.batchpipe.provider.Providers;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.util.List;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -55,6 +57,15 @@ public final class PollRecords {
                         + "next_poll_at = now() + make_interval(secs => :s), lease_owner = NULL, lease_until = NULL "
                         + "WHERE id = :id")
                 .bind("s", seconds).bind("id", b.id()).execute());
+    }
+
+    /** The next status check when the provider said when (its Retry-After), instead of the back-off. */
+    public void checkAfter(PolledBatch b, ProviderException e) {
+        Duration wait = e.retryAfter().orElseThrow();
+        jdbi.useHandle(h -> h.createUpdate("UPDATE batches SET polls = polls + 1, "
+                        + "next_poll_at = now() + make_interval(secs => :s), lease_owner = NULL, lease_until = NULL "
+                        + "WHERE id = :id")
+                .bind("s", wait.toMillis() / 1000.0).bind("id", b.id()).execute());
     }
 
     /** The provider no longer knows the batch: its requests go back to wait, without consuming attempts. */

@@ -29,7 +29,9 @@ public final class SubmitRefusals {
 
     public void quotaRefused(SubmitBatch b, ProviderException e) {
         jdbi.useTransaction(h -> {
-            states.requeueWithoutAttempt(h, batched(h, b), "provider quota: " + e.getMessage(), quotaBackoff);
+            // a provider that says how long the quota stays full is believed when it asks for longer than our back-off
+            Duration wait = e.retryAfter().filter(w -> w.compareTo(quotaBackoff) > 0).orElse(quotaBackoff);
+            states.requeueWithoutAttempt(h, batched(h, b), "provider quota: " + e.getMessage(), wait);
             Batches.abandon(h, b.id(), e.getMessage());
         });
         LOG.warn("Batch {} refused by {}: {}", b.id(), b.provider(), e.getMessage());
