@@ -1,5 +1,6 @@
 package dev.batchpipe;
 
+import dev.batchpipe.cli.DbCommand;
 import dev.batchpipe.cli.DeadLettersCommand;
 import dev.batchpipe.cli.ExitCodes;
 import dev.batchpipe.cli.ProcessCommand;
@@ -8,6 +9,11 @@ import dev.batchpipe.cli.ReplayCommand;
 import dev.batchpipe.cli.RunCommand;
 import dev.batchpipe.cli.SandboxCommand;
 import dev.batchpipe.cli.StatusCommand;
+import dev.batchpipe.cli.WaitCommand;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,8 +23,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "batchpipe", mixinStandardHelpOptions = true, versionProvider = Batchpipe.Version.class,
         description = "Turns large volumes of text into PostgreSQL rows through the LLM providers' batch APIs.",
-        subcommands = {RunCommand.class, ProcessCommand.class, StatusCommand.class, DeadLettersCommand.class,
-                ReplayCommand.class, PurgeSyntheticCommand.class, SandboxCommand.class},
+        subcommands = {RunCommand.class, ProcessCommand.class, WaitCommand.class, StatusCommand.class,
+                DeadLettersCommand.class, ReplayCommand.class, PurgeSyntheticCommand.class, DbCommand.class,
+                SandboxCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",
@@ -26,17 +33,28 @@ import picocli.CommandLine.Command;
                 "2:usage, configuration or start-up error",
                 "3:the input file was rejected (process)",
                 "4:some input lines were rejected, the rest succeeded (process)",
-                "130:stopped waiting (process --wait)"})
+                "130:stopped waiting (process --wait, wait)"})
 public final class Batchpipe implements Runnable {
+
+    private static final java.util.Set<String> READ_ONLY = java.util.Set.of("status", "dead-letters", "db");
+    private static final String LOGGER_FACTORY = "log4j2.loggerContextFactory";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
         // one-shot commands print their own output; their logs go to the log file and only warnings to the console
-        boolean service = args.length > 0 && (args[0].equals("run") || args[0].equals("sandbox"));
+        // (`run --task T` only requests a run: it is one-shot too)
+        boolean service = args.length > 0 && ((args[0].equals("run") && !Arrays.asList(args).contains("--task"))
+                || args[0].equals("sandbox"));
         if (!service && System.getProperty("batchpipe.console.level") == null) {
             System.setProperty("batchpipe.console.level", "WARN");
+        }
+        // commands that only read the database answer at once: log4j's simple logger (warnings to stderr) spares them
+        // the second the full configuration takes to load
+        if (args.length > 0 && READ_ONLY.contains(args[0]) && System.getProperty(LOGGER_FACTORY) == null) {
+            System.setProperty(LOGGER_FACTORY, "org.apache.logging.log4j.simple.SimpleLoggerContextFactory");
+            System.setProperty("org.apache.logging.log4j.simplelog.level", "WARN");
         }
         int code;
         try {
@@ -69,11 +87,17 @@ public final class Batchpipe implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /** The version Maven wrote into batchpipe/version.properties at build time. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() {
-            String v = Batchpipe.class.getPackage().getImplementationVersion();
-            return new String[] {"batchpipe " + (v == null ? "development build" : v)};
+        public String[] getVersion() throws IOException {
+            Properties build = new Properties();
+            try (InputStream in = Batchpipe.class.getResourceAsStream("/batchpipe/version.properties")) {
+                if (in != null) {
+                    build.load(in);
+                }
+            }
+            return new String[] {"batchpipe " + build.getProperty("version", "(version unknown: not built by Maven)")};
         }
     }
 }

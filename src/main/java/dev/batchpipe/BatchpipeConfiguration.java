@@ -4,8 +4,11 @@ import dev.batchpipe.api.ApiGuard;
 import dev.batchpipe.api.DatabaseHealthCheck;
 import dev.batchpipe.api.JobsApi;
 import dev.batchpipe.cost.PriceTable;
+import dev.batchpipe.intake.ClaimPolls;
 import dev.batchpipe.intake.DbIntake;
+import dev.batchpipe.intake.DbSourceRoutes;
 import dev.batchpipe.intake.FileIntake;
+import dev.batchpipe.intake.FileJobs;
 import dev.batchpipe.intake.InboxIntake;
 import dev.batchpipe.intake.JobWriter;
 import dev.batchpipe.intake.RequestFactory;
@@ -41,9 +44,8 @@ import dev.batchpipe.pipeline.SyntheticPurge;
 import dev.batchpipe.pipeline.UnfitRequests;
 import dev.batchpipe.provider.ProviderHttp;
 import dev.batchpipe.provider.Providers;
-import dev.batchpipe.provider.SandboxLauncher;
 import dev.batchpipe.provider.SandboxPolicy;
-import dev.batchpipe.sandbox.SandboxConfig;
+import dev.batchpipe.sandbox.Sandbox;
 import dev.batchpipe.store.Database;
 import dev.batchpipe.store.Instance;
 import dev.batchpipe.store.JobReports;
@@ -102,6 +104,7 @@ public class BatchpipeConfiguration implements CamelConfiguration {
             // before any route takes work: which providers wait for a key, and why (or no start at all)
             context.getRegistry().lookupByNameAndType("providerHolds", ProviderHolds.class).record();
         }
+        context.addLifecycleStrategy(new DbSourceRoutes());
     }
 
     // --- store -----------------------------------------------------------------------------------------------------
@@ -110,8 +113,10 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     public Database database(@PropertyInject("batchpipe.db.url") String url, @PropertyInject("batchpipe.db.user") String user,
                              @PropertyInject("batchpipe.db.password") String password,
                              @PropertyInject("batchpipe.data-dir") String dataDir,
-                             @PropertyInject("batchpipe.db.pool-size") int poolSize) {
-        return Database.open(new Database.Settings(orNull(url), orNull(user), orNull(password), Path.of(dataDir), poolSize));
+                             @PropertyInject("batchpipe.db.pool-size") int poolSize,
+                             @PropertyInject("batchpipe.db.embedded-port") int embeddedPort) {
+        return Database.open(new Database.Settings(orNull(url), orNull(user), orNull(password), Path.of(dataDir), poolSize,
+                embeddedPort));
     }
 
     @BindToRegistry(lazy = true)
@@ -148,11 +153,10 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true, destroyMethod = "stop")
-    public SandboxLauncher sandbox(@PropertyInject("batchpipe.data-dir") String dataDir,
-                                   @PropertyInject("batchpipe.sandbox.speed") double speed,
-                                   @PropertyInject("batchpipe.sandbox.tokens-per-second") long tokensPerSecond) {
-        return new SandboxLauncher(Path.of(dataDir).resolve("sandbox"),
-                SandboxConfig.builder().speed(speed).tokensPerSecond(tokensPerSecond).build());
+    public Sandbox sandbox(@PropertyInject("batchpipe.data-dir") String dataDir,
+                           @PropertyInject("batchpipe.sandbox.speed") double speed,
+                           @PropertyInject("batchpipe.sandbox.tokens-per-second") long tokensPerSecond) {
+        return Sandbox.sharedIn(Path.of(dataDir).resolve("sandbox"), speed, tokensPerSecond);
     }
 
     @BindToRegistry(lazy = true)
@@ -163,7 +167,7 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public Providers providers(CamelContext context, SandboxLauncher sandbox, Instance instance, SandboxPolicy policy) {
+    public Providers providers(CamelContext context, Sandbox sandbox, Instance instance, SandboxPolicy policy) {
         return Providers.fromConfig(new Config(context), sandbox::baseUrl, instance.installationTag(), policy,
                 new ProviderHttp(context.createProducerTemplate()));
     }
@@ -182,28 +186,41 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public FileIntake fileIntake(JobWriter writer, TaskRegistry tasks,
-                                 @PropertyInject("batchpipe.intake.chunk-size") int chunkSize,
-                                 @PropertyInject("batchpipe.intake.max-record-bytes") int maxRecordBytes,
-                                 @PropertyInject("batchpipe.data-dir") String dataDir) {
-        return new FileIntake(writer, tasks, new FileIntake.Settings(chunkSize, maxRecordBytes, Path.of(dataDir).resolve("errors")));
+    public FileJobs fileJobs(JobWriter writer, TaskRegistry tasks,
+                             @PropertyInject("batchpipe.intake.max-record-bytes") int maxRecordBytes,
+                             @PropertyInject("batchpipe.data-dir") String dataDir) {
+        return new FileJobs(writer, tasks, new FileJobs.Settings(maxRecordBytes, Path.of(dataDir).resolve("errors")));
     }
 
     @BindToRegistry(lazy = true)
-    public InboxIntake inboxIntake(FileIntake intake, TaskRegistry tasks, @PropertyInject("batchpipe.inbox.dir") String inbox)
+    public FileIntake fileIntake(CamelContext context) {
+        return new FileIntake(context.createProducerTemplate());
+    }
+
+    @BindToRegistry(lazy = true)
+    public InboxIntake inboxIntake(TaskRegistry tasks, @PropertyInject("batchpipe.inbox.dir") String inbox)
             throws IOException {
         if (service) {
             InboxIntake.prepareFolders(Path.of(inbox), tasks);
         }
-        return new InboxIntake(intake, tasks);
+        return new InboxIntake();
     }
 
     @BindToRegistry(lazy = true)
     public DbIntake dbIntake(Jdbi jdbi, TaskRegistry tasks, JobWriter writer, JobCompletion completion, Instance instance,
-                             @PropertyInject("batchpipe.db-source.claim-size") int claimSize,
-                             @PropertyInject("batchpipe.lease") Duration lease,
-                             @PropertyInject("batchpipe.db-source.auto-pickup") boolean autoPickUp) {
-        return new DbIntake(jdbi, tasks, writer, completion, instance, new DbIntake.Settings(claimSize, lease, autoPickUp));
+                             @PropertyInject("batchpipe.db-source.claim-size") int claimSize) {
+        return new DbIntake(jdbi, tasks, writer, completion, instance, new DbIntake.Settings(claimSize));
+    }
+
+    @BindToRegistry(lazy = true)
+    public ClaimPolls claimPolls() {
+        return new ClaimPolls();
+    }
+
+    /** The schedule of the extraction-run claims (routes/intake-db.camel.yaml), woken by NOTIFY. */
+    @BindToRegistry(lazy = true)
+    public ClaimPolls.Scheduler runClaims(ClaimPolls polls) {
+        return polls.scheduler();
     }
 
     // --- pipeline ----------------------------------------------------------------------------------------------------

@@ -82,6 +82,26 @@ public final class BatchpipeService implements AutoCloseable {
         return main.getExitCode();
     }
 
+    /** Calls {@code ready} once every route has started (the service logs its ready line from there). */
+    public void onStarted(java.util.function.Consumer<CamelContext> ready) {
+        main.addMainListener(new org.apache.camel.main.MainListenerSupport() {
+            @Override
+            public void afterStart(org.apache.camel.main.BaseMainSupport support) {
+                ready.accept(support.getCamelContext());
+            }
+        });
+    }
+
+    /** Calls {@code check} once the beans are bound and before any route starts: a refusal then sends nothing. */
+    public void beforeRoutesStart(java.util.function.Consumer<CamelContext> check) {
+        main.addMainListener(new org.apache.camel.main.MainListenerSupport() {
+            @Override
+            public void afterConfigure(org.apache.camel.main.BaseMainSupport support) {
+                check.accept(support.getCamelContext());
+            }
+        });
+    }
+
     /** Starts the routes and returns once they run (COMMAND mode); {@link #close()} stops them. */
     public CamelContext start() throws Exception {
         main.start();

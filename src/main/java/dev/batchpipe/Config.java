@@ -1,18 +1,17 @@
 package dev.batchpipe;
 
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
-import org.apache.camel.util.TimeUtils;
 
 /**
- * Typed access to the {@code batchpipe.*} settings in application.properties (which map env vars through
- * {@code {{env:X:default}}} placeholders), so beans never parse property strings themselves.
+ * The settings beans read by a name they compute (per provider, per model, per task), where {@code @PropertyInject}
+ * cannot name them. Defaults live in application.properties only: a setting it gives is read as required here, and
+ * a missing one is a start-up error, not a value made up in Java.
  */
 public final class Config {
 
@@ -22,42 +21,26 @@ public final class Config {
         this.properties = context.getPropertiesComponent();
     }
 
+    /** A setting that may be empty (an optional key, a per-task override). */
     public Optional<String> optional(String key) {
         return properties.resolveProperty(key).map(String::trim).filter(v -> !v.isEmpty());
     }
 
-    /** A setting that application.properties always gives (its default lives there, not here). */
+    /** A setting that application.properties always gives. */
     public String required(String key) {
         return optional(key).orElseThrow(() -> new StartupException("Setting " + key + " is missing"));
     }
 
-    public String string(String key, String defaultValue) {
-        return optional(key).orElse(defaultValue);
+    public String string(String key) {
+        return required(key);
     }
 
-    public int integer(String key, int defaultValue) {
-        return optional(key).map(v -> parse(key, v, Integer::parseInt)).orElse(defaultValue);
+    public int integer(String key) {
+        return parse(key, Integer::parseInt);
     }
 
-    public long longValue(String key, long defaultValue) {
-        return optional(key).map(v -> parse(key, v, Long::parseLong)).orElse(defaultValue);
-    }
-
-    public double decimal(String key, double defaultValue) {
-        return optional(key).map(v -> parse(key, v, Double::parseDouble)).orElse(defaultValue);
-    }
-
-    public boolean bool(String key, boolean defaultValue) {
-        return optional(key).map(Boolean::parseBoolean).orElse(defaultValue);
-    }
-
-    /** Durations in Camel's notation: {@code 500} (ms), {@code 30s}, {@code 5m}, {@code 1h30m}. */
-    public Duration duration(String key, Duration defaultValue) {
-        return optional(key).map(v -> Duration.ofMillis(parse(key, v, TimeUtils::toMilliSeconds))).orElse(defaultValue);
-    }
-
-    public Path path(String key, String defaultValue) {
-        return Path.of(string(key, defaultValue));
+    public long longValue(String key) {
+        return parse(key, Long::parseLong);
     }
 
     /** Every setting whose key starts with {@code prefix}, keyed by the rest of the key. */
@@ -72,13 +55,10 @@ public final class Config {
         return values;
     }
 
-    private interface Parser<T> {
-        T parse(String s);
-    }
-
-    private static <T> T parse(String key, String value, Parser<T> parser) {
+    private <T> T parse(String key, Function<String, T> parser) {
+        String value = required(key);
         try {
-            return parser.parse(value);
+            return parser.apply(value);
         } catch (RuntimeException e) {
             throw new StartupException("Setting " + key + " has an invalid value '" + value + "'");
         }

@@ -1,30 +1,29 @@
 package dev.batchpipe.api;
 
-import dev.batchpipe.store.JobReports;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.IntakeResult;
 import dev.batchpipe.intake.JobOptions;
 import dev.batchpipe.pipeline.DeadLetters;
+import dev.batchpipe.store.JobReports;
 import dev.batchpipe.task.TaskRegistry;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 
 /**
  * The HTTP API behind routes/api.camel.yaml: the same views as {@code status}, taking a request body in as a job (as
- * a file in the inbox would be), and replaying dead letters. Every call answers a {@link Reply}: status and JSON.
+ * a file in the inbox would be), and replaying dead letters. Each call returns a typed reply that the Rest DSL (or the
+ * route) marshals with {@link ApiJson}; a refused call throws an {@link ApiProblem}.
  */
 public final class JobsApi {
 
-    private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    /** The Content-Types a submitted body may have. */
+    public static final List<String> BODY_TYPES = List.of("application/x-ndjson", "application/jsonl",
+            "application/json", "text/csv");
 
     private final JobReports reports;
     private final TaskRegistry tasks;
@@ -43,69 +42,89 @@ public final class JobsApi {
         this.uploads = uploads;
     }
 
-    /** An HTTP answer: the route sets the status code and the body from it. */
-    public record Reply(int status, String json) {
+    public record JobList(List<JobReports.JobSummary> jobs) {
+    }
+
+    public record JobDetail(JobReports.JobSummary job, List<JobReports.BatchSummary> batches,
+                            List<JobReports.Hold> held, List<JobReports.Problem> rejectedLines,
+                            List<JobReports.Problem> deadLetters) {
+    }
+
+    /** A body taken in: {@code job.status} is {@code rejected} when nothing in it was usable. */
+    public record Submitted(JobReports.JobSummary job, List<JobReports.Problem> rejectedLines) {
+        public boolean rejected() {
+            return job.status().equals("rejected");
+        }
+    }
+
+    public record Replayed(int replayed) {
     }
 
     /** The most recent jobs, newest first ({@code ?limit=}, default 50, at most 500). */
-    public Reply list(Integer limit) throws JsonProcessingException {
-        int n = limit == null ? 50 : Math.max(1, Math.min(limit, 500));
-        return ok(Map.of("jobs", reports.recentJobs(n)));
+    public JobList list(String limit) {
+        Long n = ApiProblem.number("limit", limit);
+        return new JobList(reports.recentJobs(n == null ? 50 : (int) Math.max(1, Math.min(n, 500))));
     }
 
     /** The job with its batches and first problems. */
-    public Reply job(long id) throws JsonProcessingException {
-        var job = reports.job(id);
-        if (job.isEmpty()) {
-            return error(404, "no job " + id);
-        }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("job", job.get());
-        body.put("batches", reports.batches(id));
-        body.put("held", reports.holds(id));
-        body.put("rejectedLines", reports.inputErrors(id, 100));
-        body.put("deadLetters", reports.deadLetters(id, 100));
-        return ok(body);
+    public JobDetail job(String id) {
+        long job = ApiProblem.number("job id", id);
+        var summary = reports.job(job).orElseThrow(() -> new ApiProblem(404, "no job " + job));
+        return new JobDetail(summary, reports.batches(job), reports.holds(job), reports.inputErrors(job, 100),
+                reports.deadLetters(job, 100));
     }
 
     /**
-     * Takes a body (JSON Lines, a JSON array, or CSV with a header, by Content-Type) in as a job of the task.
-     * Large inputs belong in the inbox: the HTTP server holds a body in memory.
+     * The input format a body's Content-Type names, as a file extension; none means JSON Lines. Anything else, a form
+     * above all (curl's {@code --data} sends one), is refused with the types we read.
      */
-    public Reply submit(String authorization, String task, byte[] body, String contentType) throws IOException {
-        String denied = guard.denied(authorization);
-        if (denied != null) {
-            return error(401, denied);
-        }
+    public String format(String contentType) {
+        String type = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        return switch (type) {
+            case "", "application/x-ndjson", "application/jsonl" -> "jsonl";
+            case "application/json" -> "json";
+            case "text/csv" -> "csv";
+            default -> throw new ApiProblem(415, "Content-Type " + type + " is not accepted; send one of "
+                    + String.join(", ", BODY_TYPES) + " (curl: -H 'Content-Type: application/x-ndjson' --data-binary @FILE)");
+        };
+    }
+
+    /**
+     * Takes a body (JSON Lines, a JSON array, or CSV with a header: {@link #format}) in as a job of the task. The body
+     * streams to a file under the data dir first, so its size does not weigh on the heap. {@code force=true}: items
+     * taken in before are processed again in this job, and their rows replaced.
+     */
+    public Submitted submit(String authorization, String task, InputStream body, String format, String force)
+            throws IOException {
+        allow(authorization);
         if (!tasks.has(task)) {
-            return error(404, "no task named '" + task + "'");
+            throw new ApiProblem(404, "no task named '" + task + "'");
         }
-        String type = contentType == null ? "" : contentType.toLowerCase(java.util.Locale.ROOT);
-        String ext = type.contains("csv") ? "csv" : type.startsWith("application/json") ? "json" : "jsonl";
         Files.createDirectories(uploads);
-        Path file = uploads.resolve("api-" + UUID.randomUUID() + "." + ext);
-        Files.write(file, body == null ? new byte[0] : body);
-        IntakeResult r = intake.accept(file, new JobOptions(task, "api", null, null, 5, "asap"));
-        Map<String, Object> reply = new LinkedHashMap<>();
-        reply.put("job", reports.job(r.jobId()).orElseThrow());
-        reply.put("rejectedLines", reports.inputErrors(r.jobId(), 100));
-        return new Reply(r.rejected() ? 422 : 202, JSON.writeValueAsString(reply));
+        Path file = uploads.resolve("api-" + UUID.randomUUID() + "." + format);
+        if (body == null) {
+            Files.createFile(file);
+        } else {
+            Files.copy(body, file);
+        }
+        IntakeResult r = intake.accept(file, new JobOptions(task, "api", null, null, 5, "asap")
+                .withForce(Boolean.parseBoolean(force)));
+        return new Submitted(reports.job(r.jobId()).orElseThrow(), reports.inputErrors(r.jobId(), 100));
     }
 
     /** Replays the open dead letters of a task or a job (or all). */
-    public Reply replay(String authorization, String task, Long job) throws JsonProcessingException {
+    public Replayed replay(String authorization, String task, String job) {
+        allow(authorization);
+        if (task != null && !tasks.has(task)) {
+            throw new ApiProblem(404, "no task named '" + task + "'");
+        }
+        return new Replayed(deadLetters.replay(new DeadLetters.Selection(task, ApiProblem.number("job", job), null)));
+    }
+
+    private void allow(String authorization) {
         String denied = guard.denied(authorization);
         if (denied != null) {
-            return error(401, denied);
+            throw new ApiProblem(401, denied);
         }
-        return ok(Map.of("replayed", deadLetters.replay(new DeadLetters.Selection(task, job, null))));
-    }
-
-    private static Reply ok(Object body) throws JsonProcessingException {
-        return new Reply(200, JSON.writeValueAsString(body));
-    }
-
-    private static Reply error(int status, String message) throws JsonProcessingException {
-        return new Reply(status, JSON.writeValueAsString(Map.of("error", message)));
     }
 }

@@ -1,7 +1,8 @@
 package dev.batchpipe.cli;
 
-import dev.batchpipe.BatchpipeService;
 import dev.batchpipe.pipeline.DeadLetters;
+import dev.batchpipe.pipeline.JobCompletion;
+import dev.batchpipe.task.TaskRegistry;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -19,19 +20,27 @@ public final class DeadLettersCommand implements Callable<Integer> {
     @Option(names = "--job", description = "only this job")
     Long job;
 
-    @Option(names = "--limit", defaultValue = "100", description = "at most this many (default ${DEFAULT-VALUE})")
+    @Option(names = "--limit", defaultValue = "100", description = "at most this many, at least 1 (default ${DEFAULT-VALUE})")
     int limit;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws Exception {
+    public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        try (BatchpipeService service = new BatchpipeService(BatchpipeService.Mode.COMMAND, BatchpipeService.NO_ROUTES)) {
-            service.start();
-            List<DeadLetters.Entry> entries = service.bean("deadLetters", DeadLetters.class)
-                    .list(new DeadLetters.Selection(task, job, null), limit);
+        if (limit < 1) {
+            spec.commandLine().getErr().println("batchpipe: --limit must be at least 1");
+            return ExitCodes.STARTUP;
+        }
+        if (task != null) {
+            TaskNames.require(task);
+        }
+        try (ReadOnlyDatabase db = ReadOnlyDatabase.open()) {
+            // listing needs no task definitions (only replay's job completion does, for source tables)
+            List<DeadLetters.Entry> entries = !db.hasSchema() ? List.of()
+                    : new DeadLetters(db.jdbi(), new JobCompletion(new TaskRegistry(List.of())))
+                            .list(new DeadLetters.Selection(task, job, null), limit);
             if (entries.isEmpty()) {
                 out.println("No dead letters.");
                 return ExitCodes.OK;

@@ -8,7 +8,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 
-/** How jobs read on a terminal; shared by {@code status} and {@code process --wait}. */
+/** How jobs read on a terminal; shared by {@code status}, {@code wait} and {@code process --wait}. */
 final class JobPrinter {
 
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm").withZone(ZoneId.systemDefault());
@@ -40,6 +40,9 @@ final class JobPrinter {
         out.printf("  tokens     %,d in, %,d out   cost %s (batch price)%n", j.inputTokens(), j.outputTokens(), usd(j));
         out.printf("  created    %s%s%n", TIME.format(j.createdAt()), j.finishedAt() == null ? ""
                 : ", finished after " + human(Duration.between(j.createdAt(), j.finishedAt())));
+        List<JobReports.OutputRows> rows = reports.outputRows(j.id());
+        out.printf("  rows       %s%n", rows.isEmpty() ? "none yet"
+                : String.join(", ", rows.stream().map(r -> r.rows() + " in " + r.table()).toList()));
         if (j.syntheticAnswers() > 0) {
             out.printf("  synthetic answers: %d (made up by the built-in sandbox; batchpipe purge-synthetic removes them)%n",
                     j.syntheticAnswers());
@@ -48,19 +51,32 @@ final class JobPrinter {
             out.printf("  held       %d request(s) for %s since %s: %s%n", hold.requests(), hold.provider(),
                     TIME.format(hold.since()), hold.reason());
         }
-        List<JobReports.BatchSummary> batches = reports.batches(j.id());
-        if (!batches.isEmpty()) {
-            out.println("  batches");
-            for (JobReports.BatchSummary b : batches) {
-                out.printf("    %5d  %-9s %-14s %-10s %-28s %6d requests, %d done, %d failed, synthetic %s%s%n", b.id(),
-                        b.provider(), b.model(), b.state(), b.providerBatchId() == null ? "-" : b.providerBatchId()
-                                + (b.providerStatus() == null ? "" : " (" + b.providerStatus() + ")"),
-                        b.requests(), b.completed(), b.failed(), b.synthetic() ? "yes" : "no",
-                        b.error() == null ? "" : "  " + b.error());
-            }
-        }
+        batches(out, reports.batches(j.id()));
         problems(out, "rejected lines", reports.inputErrors(j.id(), 10), j.linesRejected());
         problems(out, "dead letters", reports.deadLetters(j.id(), 10), j.dead());
+    }
+
+    /** The batch lines, in columns as wide as their widest value (model names and batch ids vary a lot). */
+    private static void batches(PrintWriter out, List<JobReports.BatchSummary> batches) {
+        if (batches.isEmpty()) {
+            return;
+        }
+        List<String> at = batches.stream().map(b -> b.providerBatchId() == null ? "-"
+                : b.providerBatchId() + (b.providerStatus() == null ? "" : " (" + b.providerStatus() + ")")).toList();
+        String row = "    %5d  %-" + width(batches.stream().map(JobReports.BatchSummary::provider).toList())
+                + "s  %-" + width(batches.stream().map(JobReports.BatchSummary::model).toList())
+                + "s  %-" + width(batches.stream().map(JobReports.BatchSummary::state).toList())
+                + "s  %-" + width(at) + "s  %6d requests, %d done, %d failed, synthetic %s%s%n";
+        out.println("  batches");
+        for (int i = 0; i < batches.size(); i++) {
+            JobReports.BatchSummary b = batches.get(i);
+            out.printf(row, b.id(), b.provider(), b.model(), b.state(), at.get(i), b.requests(), b.completed(),
+                    b.failed(), b.synthetic() ? "yes" : "no", b.error() == null ? "" : "  " + b.error());
+        }
+    }
+
+    private static int width(List<String> values) {
+        return values.stream().mapToInt(String::length).max().orElse(1);
     }
 
     private static void problems(PrintWriter out, String title, List<JobReports.Problem> problems, long total) {
@@ -70,6 +86,14 @@ final class JobPrinter {
         out.printf("  %s%s%n", title, total > problems.size() ? " (first " + problems.size() + " of " + total + ")" : "");
         for (JobReports.Problem p : problems) {
             out.printf("    line %d: %s%n", p.line(), p.reason());
+        }
+    }
+
+    /** Says so when no service polls this database: unfinished jobs then do not move. */
+    static void polling(PrintWriter out, List<JobReports.LiveInstance> instances) {
+        if (instances.isEmpty()) {
+            out.println("No `batchpipe run` service is polling this database: unfinished jobs wait until one starts "
+                    + "(or follow one with `batchpipe wait JOB`).");
         }
     }
 

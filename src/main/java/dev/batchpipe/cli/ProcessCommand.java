@@ -1,6 +1,7 @@
 package dev.batchpipe.cli;
 
 import dev.batchpipe.BatchpipeService;
+import dev.batchpipe.cost.PriceTable;
 import dev.batchpipe.StartupException;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.IntakeResult;
@@ -12,20 +13,14 @@ import dev.batchpipe.task.TaskRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
+import org.apache.camel.CamelContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import sun.misc.Signal;
 
 @Command(name = "process", mixinStandardHelpOptions = true,
         description = {"Takes FILE (JSON Lines, a JSON array, or CSV with a header) in as a job of TASK, packs and submits "
@@ -39,7 +34,7 @@ import sun.misc.Signal;
                         + "that the sandbox may not answer)",
                 "3:the file was rejected: no usable record in it",
                 "4:some lines were rejected (reported in the errors file); every accepted item succeeded",
-                "130:stopped waiting (Ctrl-C); the job carries on"})
+                "130:stopped waiting (Ctrl-C); the job carries on while a `batchpipe run` service (or `batchpipe wait JOB`) polls it"})
 public final class ProcessCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "FILE", description = "the input file")
@@ -58,8 +53,15 @@ public final class ProcessCommand implements Callable<Integer> {
     @Option(names = "--model", description = "use this model instead of the task's")
     String model;
 
+    @Option(names = "--force", description = "take FILE in as a new job even if it was taken in before: its items are "
+            + "processed again (with --provider and --model) and their rows replaced")
+    boolean force;
+
     @Option(names = "--priority", defaultValue = "5", description = "1-10, higher goes first (default ${DEFAULT-VALUE})")
     int priority;
+
+    @Option(names = "--allow-unpriced", description = "accept a --model batchpipe has no price for (its cost shows as 0)")
+    boolean allowUnpriced;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -76,7 +78,9 @@ public final class ProcessCommand implements Callable<Integer> {
             err.println("batchpipe: --priority must be between 1 and 10");
             return ExitCodes.STARTUP;
         }
+        TaskNames.require(task);
         try (BatchpipeService service = new BatchpipeService(BatchpipeService.Mode.COMMAND, Map.of())) {
+            service.beforeRoutesStart(this::refuseUnpriced);
             service.start();
             TaskDefinition definition = service.bean("tasks", TaskRegistry.class).get(task);
             Providers providers = service.bean("providers", Providers.class);
@@ -87,79 +91,69 @@ public final class ProcessCommand implements Callable<Integer> {
             definition.requests().stream().map(r -> provider != null ? provider : r.provider())
                     .map(providers.holds()::get).filter(Objects::nonNull).findFirst()
                     .ifPresent(reason -> { throw new StartupException(reason); });
-            JobOptions options = new JobOptions(task, "file", null, null, priority, "asap").withOverrides(provider, model);
+            JobOptions options = new JobOptions(task, "file", null, null, priority, "asap").withOverrides(provider, model)
+                    .withForce(force);
             IntakeResult intake = service.bean("fileIntake", FileIntake.class).accept(file, options);
             printIntake(out, intake);
             if (intake.rejected()) {
                 return ExitCodes.REJECTED;
             }
+            if (intake.alreadyTakenIn() || intake.itemsAccepted() == 0) {
+                return ExitCodes.OK;
+            }
             service.template().sendBody("direct:pack", null);
+            JobReports reports = service.bean("jobReports", JobReports.class);
             if (!wait) {
-                out.printf("Submitted. Follow it with: batchpipe status %d%n", intake.jobId());
+                out.printf("Submitted job %d. %s%n", intake.jobId(),
+                        JobFollower.whoCarriesOn(intake.jobId(), reports.liveInstances()));
                 return intake.linesRejected() > 0 ? ExitCodes.SOME_LINES_REJECTED : ExitCodes.OK;
             }
-            JobReports reports = service.bean("jobReports", JobReports.class);
-            JobReports.JobSummary done = follow(reports, intake.jobId(), err);
+            JobReports.JobSummary done = JobFollower.follow(reports, intake.jobId(), err);
             if (done == null) {
-                out.printf("Stopped waiting; job %d carries on (batchpipe status %d).%n", intake.jobId(), intake.jobId());
+                out.printf("Stopped waiting for job %d. %s%n", intake.jobId(),
+                        JobFollower.whoCarriesOn(intake.jobId(), reports.liveInstances()));
                 return ExitCodes.INTERRUPTED;
             }
-            out.println();
-            JobPrinter.detail(out, reports, done);
-            if (done.dead() > 0) {
-                return ExitCodes.DEAD_LETTERED;
-            }
-            return done.linesRejected() > 0 ? ExitCodes.SOME_LINES_REJECTED : ExitCodes.OK;
+            return JobFollower.report(out, reports, done);
         } finally {
             out.flush();
         }
     }
 
+    /** Refuses a --model with no price before any route starts, unless --allow-unpriced: a typo would cost $0. */
+    private void refuseUnpriced(CamelContext context) {
+        if (model == null || allowUnpriced) {
+            return;
+        }
+        TaskDefinition definition = context.getRegistry().lookupByNameAndType("tasks", TaskRegistry.class).get(task);
+        PriceTable prices = context.getRegistry().lookupByNameAndType("priceTable", PriceTable.class);
+        definition.requests().stream()
+                .map(r -> provider != null ? provider : r.provider() != null ? r.provider() : definition.provider())
+                .filter(p -> !prices.priced(p, model)).findFirst()
+                .ifPresent(p -> {
+                    throw new StartupException("no price for " + p + " model " + model + " (a typo?). Add batchpipe.price."
+                            + p + "." + model + ".input and .output, or pass --allow-unpriced");
+                });
+    }
+
     private void printIntake(PrintWriter out, IntakeResult r) {
         if (r.alreadyTakenIn()) {
-            out.printf("%s was already taken in as job %d (%s); nothing new was added.%n", file, r.jobId(), r.status());
+            out.printf("%s adds nothing: it was already taken in as job %d (%s). To process it again (another provider "
+                    + "or model), run it with --force.%n", file, r.jobId(), r.status());
         } else if (r.rejected()) {
             out.printf("%s was rejected (job %d): %s%n", file, r.jobId(), r.error());
         } else {
-            out.printf("Job %d: %d new item(s) taken in from %s, %d already known, %d line(s) rejected.%n", r.jobId(),
-                    r.itemsAccepted(), file, r.itemsDuplicate(), r.linesRejected());
+            out.printf("Job %d: %d %s from %s, %d already known, %d line(s) rejected.%n", r.jobId(), r.itemsAccepted(),
+                    force ? "item(s) taken in to process again" : "new item(s) taken in", file, r.itemsDuplicate(),
+                    r.linesRejected());
+            if (r.itemsAccepted() == 0) {
+                out.printf("Nothing new to submit: every item is already known from earlier jobs. To process them again "
+                        + "(another provider or model), run it with --force.%n");
+            }
         }
         if (r.errorsFile() != null) {
             out.printf("Rejected lines (file, line, reason): %s%n", r.errorsFile());
         }
         out.flush();
-    }
-
-    /** Shows progress until the job is finished; null when the user pressed Ctrl-C. */
-    private JobReports.JobSummary follow(JobReports reports, long jobId, PrintWriter err) throws InterruptedException {
-        AtomicBoolean stop = new AtomicBoolean();
-        Signal.handle(new Signal("INT"), s -> stop.set(true));
-        Signal.handle(new Signal("TERM"), s -> stop.set(true));
-        boolean terminal = System.console() != null;
-        JobReports.JobSummary j = reports.job(jobId).orElseThrow();
-        Instant started = Instant.now();
-        Instant lastLine = Instant.EPOCH;
-        try (ProgressBar bar = terminal ? new ProgressBarBuilder().setTaskName("job " + jobId).setInitialMax(j.requests())
-                .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(500).build() : null) {
-            while (!stop.get()) {
-                j = reports.job(jobId).orElseThrow();
-                String extra = String.format("%d failed, %d batches, %,d tokens, $%.4f", j.dead(), j.batches(),
-                        j.inputTokens() + j.outputTokens(), j.costUsd());
-                if (bar != null) {
-                    bar.stepTo(j.succeeded() + j.dead());
-                    bar.setExtraMessage(" " + extra);
-                } else if (j.finished() || Duration.between(lastLine, Instant.now()).toSeconds() >= 5) {
-                    err.printf("job %d: %d/%d requests done, %s (%s)%n", jobId, j.succeeded() + j.dead(), j.requests(),
-                            extra, JobPrinter.since(started));
-                    err.flush();
-                    lastLine = Instant.now();
-                }
-                if (j.finished()) {
-                    return j;
-                }
-                Thread.sleep(500);
-            }
-        }
-        return null;
     }
 }

@@ -41,6 +41,9 @@ public final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (which.task != null) {
+            TaskNames.require(which.task);
+        }
         try (BatchpipeService service = new BatchpipeService(BatchpipeService.Mode.COMMAND, Map.of())) {
             service.start();
             int n = service.bean("deadLetters", DeadLetters.class)

@@ -52,7 +52,9 @@ public final class RunCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("batchpipe: --limit, --since, --ids and --now go with --task");
                 return ExitCodes.STARTUP;
             }
-            return new BatchpipeService(BatchpipeService.Mode.SERVICE, Map.of()).runUntilStopped();
+            BatchpipeService service = new BatchpipeService(BatchpipeService.Mode.SERVICE, Map.of());
+            service.onStarted(ReadyLine::log);
+            return service.runUntilStopped();
         }
         PrintWriter out = spec.commandLine().getOut();
         if (priority < 1 || priority > 10 || (limit != null && limit < 1)) {
@@ -67,6 +69,7 @@ public final class RunCommand implements Callable<Integer> {
                     + "(2026-11-01T08:00:00Z)");
             return ExitCodes.STARTUP;
         }
+        TaskNames.require(task);
         try (BatchpipeService service = new BatchpipeService(BatchpipeService.Mode.COMMAND, BatchpipeService.NO_ROUTES)) {
             service.start();
             long id = service.bean("dbIntake", DbIntake.class).requestRun(task, from, ids, limit, priority,

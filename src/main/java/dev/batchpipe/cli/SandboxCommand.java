@@ -1,8 +1,7 @@
 package dev.batchpipe.cli;
 
 import dev.batchpipe.StartupException;
-import dev.batchpipe.sandbox.SandboxConfig;
-import dev.batchpipe.sandbox.SandboxServer;
+import dev.batchpipe.sandbox.Sandbox;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -49,18 +48,12 @@ public final class SandboxCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        SandboxConfig config;
+        Duration window = duration(completionWindow, "--completion-window");
+        Duration delay = duration(stageDelay, "--stage-delay");
+        Sandbox server;
         try {
-            config = SandboxConfig.builder().host(host).port(port).dataDir(dataDir).speed(speed)
-                    .tokensPerSecond(tokensPerSecond).completionWindow(duration(completionWindow, "--completion-window"))
-                    .stageDelay(duration(stageDelay, "--stage-delay")).apiKey(apiKey).build();
-        } catch (IllegalArgumentException e) {
-            throw new StartupException("sandbox: " + e.getMessage(), e);
-        }
-        SandboxServer server;
-        try {
-            server = SandboxServer.start(config);
-        } catch (RuntimeException e) {
+            server = Sandbox.serve(host, port, dataDir, speed, tokensPerSecond, window, delay, apiKey);
+        } catch (RuntimeException e) { // a setting out of range, or the port taken
             throw new StartupException("sandbox: " + e.getMessage(), e);
         }
         CountDownLatch stop = new CountDownLatch(1);

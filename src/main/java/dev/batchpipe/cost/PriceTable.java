@@ -72,6 +72,11 @@ public final class PriceTable {
         return list.multiply(batchDiscount).divide(MILLION, 8, RoundingMode.HALF_UP);
     }
 
+    /** True when the model has a price (its own, or its longest listed prefix's). */
+    public boolean priced(String provider, String model) {
+        return find(provider, model) != null;
+    }
+
     Price find(String provider, String model) {
         Map<String, Price> models = prices.get(provider);
         if (models == null) {

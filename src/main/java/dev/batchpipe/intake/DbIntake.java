@@ -8,10 +8,11 @@ import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.task.TaskDefinition;
 import dev.batchpipe.task.TaskRegistry;
 import java.sql.Timestamp;
-import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -19,10 +20,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Work that starts in the database. New and changed rows of a task's source table (story_groups) are claimed
- * and taken in as a job; requested extraction runs select rows of a source table and take them in as the run's
- * job. Claims are atomic across instances ({@code UPDATE … WHERE key IN (SELECT … FOR UPDATE SKIP LOCKED)}) and
- * leased: a claim whose instance died is taken over when the lease runs out.
+ * Work that starts in the database, claimed by the camel-sql consumers of routes/intake-db.camel.yaml: new and changed
+ * rows of a task's source table (story_groups) are taken in as a job; a requested extraction run selects rows of a
+ * source table and takes them in as the run's job. In the transaction that writes its item, each row moves on
+ * (queued with the job, done, or failed), so a row claimed by an instance that dies is taken over once its lease runs
+ * out, and one taken in is never taken in again.
  */
 public final class DbIntake {
 
@@ -30,9 +32,11 @@ public final class DbIntake {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** A run leaves alone rows that an automatic pick-up (of this or another instance) holds right now. */
     private static final String RUN_GUARD = "(extraction_state <> 'claimed' OR claimed_until < now() OR claimed_by = :me)";
+    /** Rows picked up move on only while this instance still holds their claim. */
+    private static final String CLAIM_GUARD = "claimed_by = :me AND extraction_state = 'claimed'";
 
-    /** {@code autoPickUp}: false leaves new rows for extraction runs, whatever the task files say. */
-    public record Settings(int claimSize, Duration lease, boolean autoPickUp) {
+    /** {@code chunkSize}: rows of a run's selection per transaction. */
+    public record Settings(int chunkSize) {
     }
 
     private final Jdbi jdbi;
@@ -52,41 +56,21 @@ public final class DbIntake {
         this.settings = settings;
     }
 
-    /** New and changed rows of every automatically extracted source table; returns how many were taken in. */
-    public int pickUpChangedRows() {
-        int total = 0;
-        for (TaskDefinition task : tasks.all()) {
-            if (task.source() == null || !task.source().auto() || !settings.autoPickUp()) {
-                continue;
-            }
-            List<ObjectNode> rows;
-            while (!(rows = claimRows(task)).isEmpty()) {
-                TaskDefinition.Source s = task.source();
-                JobOptions options = new JobOptions(task.name(), "db", null, null, s.priority(), s.schedule());
-                JobWriter.Job job = writer.open(options, s.table(), null);
-                takeIn(task, options, job.id(), rows, "claimed_by = :me AND extraction_state = 'claimed'");
-                writer.finish(job.id());
-                LOG.info("{}: {} new or changed row(s) of {} taken in as job {}", task.name(), rows.size(), s.table(),
-                        job.id());
-                total += rows.size();
-            }
-        }
-        if (total > 0) {
-            jdbi.useTransaction(completion::complete);
-        }
-        return total;
-    }
-
-    private List<ObjectNode> claimRows(TaskDefinition task) {
-        String table = task.source().table();
-        String key = task.keyField();
-        return jdbi.withHandle(h -> h.createQuery("UPDATE " + table + " t SET extraction_state = 'claimed', "
-                        + "claimed_by = :me, claimed_until = now() + make_interval(secs => :lease) "
-                        + "WHERE " + key + " IN (SELECT " + key + " FROM " + table
-                        + " WHERE extraction_state = 'pending' OR (extraction_state = 'claimed' AND claimed_until < now()) "
-                        + "ORDER BY updated_at LIMIT :n FOR UPDATE SKIP LOCKED) RETURNING to_jsonb(t)::text")
-                .bind("me", instance.id()).bind("lease", settings.lease().toSeconds()).bind("n", settings.claimSize())
-                .mapTo(String.class).list()).stream().map(DbIntake::json).toList();
+    /**
+     * Rows of {@code task}'s source table claimed in one poll (each a {@code row} column: the row as JSON), taken in as
+     * one job; returns the job.
+     */
+    public long takeIn(String task, List<Map<String, Object>> claimed) {
+        TaskDefinition t = tasks.get(task);
+        TaskDefinition.Source s = t.source();
+        List<ObjectNode> rows = claimed.stream().map(c -> json((String) c.get("row"))).toList();
+        JobOptions options = new JobOptions(t.name(), "db", null, null, s.priority(), s.schedule());
+        JobWriter.Job job = writer.open(options, s.table(), null);
+        takeIn(t, options, job.id(), rows, CLAIM_GUARD, 0);
+        writer.finish(job.id(), rows.size());
+        jdbi.useTransaction(completion::complete);
+        LOG.info("{}: {} new or changed row(s) of {} taken in as job {}", t.name(), rows.size(), s.table(), job.id());
+        return job.id();
     }
 
     /**
@@ -108,27 +92,15 @@ public final class DbIntake {
                 .mapTo(Long.class).one());
     }
 
-    /** Requested extraction runs, claimed and started (taken in); returns how many were started. */
-    public int startRequestedRuns() {
-        List<Run> runs = jdbi.withHandle(h -> h.createQuery("""
-                        UPDATE extraction_runs SET status = 'claimed', claimed_by = :me,
-                          claimed_until = now() + make_interval(secs => :lease)
-                        WHERE id IN (SELECT id FROM extraction_runs
-                                     WHERE status = 'requested' OR (status = 'claimed' AND claimed_until < now())
-                                     ORDER BY priority DESC, id LIMIT 5 FOR UPDATE SKIP LOCKED)
-                        RETURNING id, task, since, ids, row_limit, priority, schedule""")
-                .bind("me", instance.id()).bind("lease", settings.lease().toSeconds())
-                .map((rs, ctx) -> new Run(rs.getLong(1), rs.getString(2), rs.getTimestamp(3),
-                        rs.getArray(4) == null ? null : (String[]) rs.getArray(4).getArray(),
-                        rs.getObject(5) == null ? null : rs.getInt(5), rs.getInt(6), rs.getString(7)))
-                .list());
-        for (Run run : runs) {
-            start(run);
-        }
-        if (!runs.isEmpty()) {
-            jdbi.useTransaction(completion::complete);
-        }
-        return runs.size();
+    /** A claimed extraction run (the row as JSON), started: its selection taken in as its job. */
+    public void start(String claimedRun) {
+        JsonNode r = json(claimedRun);
+        start(new Run(r.get("id").asLong(), r.get("task").asText(),
+                r.hasNonNull("since") ? Timestamp.from(OffsetDateTime.parse(r.get("since").asText()).toInstant()) : null,
+                r.hasNonNull("ids") ? JSON.convertValue(r.get("ids"), String[].class) : null,
+                r.hasNonNull("row_limit") ? r.get("row_limit").asInt() : null, r.get("priority").asInt(),
+                r.get("schedule").asText()));
+        jdbi.useTransaction(completion::complete);
     }
 
     private void start(Run run) {
@@ -147,12 +119,12 @@ public final class DbIntake {
         long selected = job.linesRead();
         if (job.status().equals("receiving")) {
             selected = takeInSelection(task, options, job, run);
-            writer.finish(job.id());
+            writer.finish(job.id(), selected);
         }
         long rows = selected;
         jdbi.useHandle(h -> h.createUpdate("""
                         UPDATE extraction_runs r SET status = 'running', job_id = :job, started_at = coalesce(started_at, now()),
-                          rows_selected = :rows, items_new = j.items_accepted, claimed_until = NULL
+                          rows_selected = :rows, items_new = j.items_accepted
                         FROM jobs j WHERE j.id = :job AND r.id = :id""")
                 .bind("job", job.id()).bind("rows", rows).bind("id", run.id()).execute());
         LOG.info("Extraction run {} ({}): {} row(s) selected as job {}", run.id(), task.name(), rows, job.id());
@@ -176,7 +148,7 @@ public final class DbIntake {
                 Iterator<String> it = rows.iterator();
                 while (it.hasNext()) {
                     chunk.add(json(it.next()));
-                    if (chunk.size() >= settings.claimSize() || !it.hasNext()) {
+                    if (chunk.size() >= settings.chunkSize() || !it.hasNext()) {
                         takeIn(task, options, job.id(), chunk, RUN_GUARD, job.linesRead() + count[0]);
                         count[0] += chunk.size();
                         chunk.clear();
@@ -185,10 +157,6 @@ public final class DbIntake {
             }
         });
         return job.linesRead() + count[0];
-    }
-
-    private void takeIn(TaskDefinition task, JobOptions options, long jobId, List<ObjectNode> rows, String guard) {
-        takeIn(task, options, jobId, rows, guard, 0);
     }
 
     /**
@@ -210,12 +178,12 @@ public final class DbIntake {
                             ? JSON.getNodeFactory().textNode(v.asText()) : v);
                 }
             }
-            records.add(new InputRecord.Parsed(offset + i + 1, input));
+            records.add(JobWriter.validate(task, new InputRecord.Parsed(offset + i + 1, input)));
             keys.add(rows.get(i).path(task.keyField()).asText());
         }
         String table = task.source().table();
         String key = task.keyField();
-        writer.commit(jobId, task, options, records, (h, chunk) -> {
+        writer.commit(jobId, task, options, offset, records, (h, chunk) -> {
             List<String> rejected = chunk.rejected().stream().map(b -> keys.get((int) (b.line() - offset - 1))).toList();
             move(h, table, key, guard, "queued", List.copyOf(chunk.newItems().keySet()), jobId);
             move(h, table, key, guard, "done", List.copyOf(chunk.known()), jobId);
@@ -227,8 +195,8 @@ public final class DbIntake {
         if (keys.isEmpty()) {
             return;
         }
+        // the claim itself is released by the consumer's onConsume, once the whole poll was taken in
         h.createUpdate("UPDATE " + table + " SET extraction_state = :state, extraction_job_id = :job, "
-                        + "claimed_by = NULL, claimed_until = NULL, "
                         + "extracted_at = CASE WHEN :state = 'queued' THEN extracted_at ELSE now() END "
                         + "WHERE " + key + " IN (<keys>) AND " + guard)
                 .bind("state", state).bind("job", jobId).bind("me", instance.id()).bindList("keys", keys).execute();

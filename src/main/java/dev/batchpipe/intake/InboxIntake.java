@@ -17,18 +17,6 @@ public final class InboxIntake {
 
     private static final Logger LOG = LoggerFactory.getLogger(InboxIntake.class);
 
-    private final FileIntake intake;
-    private final TaskRegistry tasks;
-
-    public InboxIntake(FileIntake intake, TaskRegistry tasks) {
-        this.intake = intake;
-        this.tasks = tasks;
-    }
-
-    /** Where the route moves the input, relative to the inbox (as Camel's move option wants it): {@code news-classification/done/12-news.jsonl}. */
-    public record Outcome(long jobId, String destination, IntakeResult result) {
-    }
-
     /** One folder per known task, so that where to drop a file is visible in the inbox itself. */
     public static void prepareFolders(Path inbox, TaskRegistry tasks) throws IOException {
         for (var task : tasks.all()) {
@@ -36,15 +24,20 @@ public final class InboxIntake {
         }
     }
 
-    public Outcome accept(String absolutePath, String relativePath) throws IOException {
+    /** The job a file asks for: of the task its folder names ({@code news-classification/morning.jsonl}). */
+    public JobOptions options(String relativePath) {
+        return JobOptions.file(Path.of(relativePath).getName(0).toString());
+    }
+
+    /**
+     * Where the route moves the input, relative to the inbox (as Camel's move option wants it):
+     * {@code news-classification/done/12-news.jsonl}. Puts the errors file there first, and logs the outcome: one line
+     * per file.
+     */
+    public String destination(IntakeResult result, String absolutePath, String relativePath) throws IOException {
         Path file = Path.of(absolutePath);
-        String task = Path.of(relativePath).getName(0).toString();
-        IntakeResult result = tasks.has(task)
-                ? intake.accept(file, JobOptions.file(task))
-                : intake.reject(file, task, "no task named '" + task + "' (the inbox folder names the task)");
         String folder = result.rejected() ? "rejected" : "done";
         String name = result.jobId() + "-" + file.getFileName();
-        String destination = task + "/" + folder + "/" + name;
         if (result.errorsFile() != null) {
             Path beside = file.resolveSibling(folder).resolve(name + ".errors.jsonl");
             Files.createDirectories(beside.getParent());
@@ -56,6 +49,6 @@ public final class InboxIntake {
             LOG.info("{}: job {} with {} new item(s), {} already known, {} line(s) rejected", relativePath, result.jobId(),
                     result.itemsAccepted(), result.itemsDuplicate(), result.linesRejected());
         }
-        return new Outcome(result.jobId(), destination, result);
+        return Path.of(relativePath).getName(0) + "/" + folder + "/" + name;
     }
 }

@@ -1,10 +1,12 @@
 package dev.batchpipe.intake;
 
 /**
- * How a job was asked for: which task, from where, and the per-run overrides (provider, model) and scheduling
- * (priority 1–10, higher goes first; schedule asap or overnight).
+ * How a job was asked for: which task, from where, the per-run overrides (provider, model) and scheduling (priority
+ * 1–10, higher goes first; schedule asap or overnight). {@code force}: items taken in before are processed again in
+ * this job (a new request each), instead of being counted as already known.
  */
-public record JobOptions(String task, String sourceKind, String provider, String model, int priority, String schedule) {
+public record JobOptions(String task, String sourceKind, String provider, String model, int priority, String schedule,
+                         boolean force) {
 
     public JobOptions {
         if (priority < 1 || priority > 10) {
@@ -15,11 +17,19 @@ public record JobOptions(String task, String sourceKind, String provider, String
         }
     }
 
+    public JobOptions(String task, String sourceKind, String provider, String model, int priority, String schedule) {
+        this(task, sourceKind, provider, model, priority, schedule, false);
+    }
+
     public static JobOptions file(String task) {
         return new JobOptions(task, "file", null, null, 5, "asap");
     }
 
     public JobOptions withOverrides(String provider, String model) {
-        return new JobOptions(task, sourceKind, provider, model, priority, schedule);
+        return new JobOptions(task, sourceKind, provider, model, priority, schedule, force);
+    }
+
+    public JobOptions withForce(boolean force) {
+        return new JobOptions(task, sourceKind, provider, model, priority, schedule, force);
     }
 }

@@ -25,9 +25,9 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * Writes records into a job, whatever they came from (a file, rows of a source table): each record is validated
- * against the task's input schema, deduplicated (within the input by key, across inputs by task + key + content
- * hash), and committed as an item with its requests. One chunk is one transaction; the job remembers the last line
- * committed, so an interrupted intake resumes.
+ * against the task's input schema ({@link #validate}), deduplicated (within the input by key, across inputs by task +
+ * key + content hash), and committed as an item with its requests. One chunk is one transaction; the job remembers
+ * the last line committed, so an interrupted intake resumes.
  */
 public final class JobWriter {
 
@@ -53,27 +53,79 @@ public final class JobWriter {
     public record Chunk(List<InputRecord.Bad> rejected, Map<String, Long> newItems, Set<String> known) {
     }
 
-    /** A new job, or, when {@code fingerprint} matches an earlier input of the task, that input's job. */
+    /**
+     * A new job, or, when {@code fingerprint} matches an earlier input of the task, that input's job. Looked up before
+     * inserting, so an input read again (a retry, a resume) uses no new job id. A forced input resumes its own
+     * unfinished forced job, or becomes a new job beside the earlier one.
+     */
     public Job open(JobOptions o, String source, String fingerprint) {
         return jdbi.inTransaction(h -> {
-            Optional<Long> created = h.createQuery("INSERT INTO jobs (task, source_kind, source, source_fingerprint, "
-                            + "schedule, priority, provider, model) VALUES (:task, :kind, :source, :fp, :schedule, :priority, "
-                            + ":provider, :model) ON CONFLICT (task, source_fingerprint) DO NOTHING RETURNING id")
-                    .bind("task", o.task()).bind("kind", o.sourceKind()).bind("source", source).bind("fp", fingerprint)
-                    .bind("schedule", o.schedule()).bind("priority", o.priority()).bind("provider", o.provider())
-                    .bind("model", o.model()).mapTo(Long.class).findOne();
-            return h.createQuery("SELECT id, status, lines_read FROM jobs WHERE "
-                            + (created.isPresent() ? "id = :id" : "task = :task AND source_fingerprint = :fp"))
-                    .bind("id", created.orElse(0L)).bind("task", o.task()).bind("fp", fingerprint)
-                    .map((rs, ctx) -> new Job(rs.getLong(1), rs.getString(2), rs.getLong(3))).one();
+            if (fingerprint == null) {
+                return insert(h, o, source, null, "receiving", null);
+            }
+            Optional<Job> earlier = o.force()
+                    ? find(h, "task = :task AND status = 'receiving' AND (source_fingerprint = :fp "
+                            + "OR source_fingerprint LIKE :fp || '+force-%')", o.task(), fingerprint)
+                    : find(h, "task = :task AND source_fingerprint = :fp", o.task(), fingerprint);
+            if (earlier.isPresent()) {
+                return earlier.get();
+            }
+            boolean takenInBefore = o.force()
+                    && find(h, "task = :task AND source_fingerprint = :fp", o.task(), fingerprint).isPresent();
+            String key = takenInBefore ? fingerprint + "+force-" + System.currentTimeMillis() : fingerprint;
+            return insert(h, o, source, key, "receiving", null);
         });
     }
 
     /**
-     * Commits one chunk of records in one transaction; {@code alsoInTransaction} runs in it after the items are
-     * written (to move source rows on, say), so both commit or neither does.
+     * Records an input that cannot be taken in at all (unknown task, unreadable file) as a rejected job: once per
+     * fingerprint, so reading it again records nothing new.
      */
-    public Chunk commit(long jobId, TaskDefinition task, JobOptions options, List<InputRecord> records,
+    public long reject(JobOptions o, String source, String fingerprint, String reason) {
+        return jdbi.inTransaction(h -> {
+            Optional<Job> earlier = fingerprint == null ? Optional.empty()
+                    : find(h, "task = :task AND source_fingerprint = :fp", o.task(), fingerprint);
+            return earlier.orElseGet(() -> insert(h, o, source, fingerprint, "rejected", reason)).id();
+        });
+    }
+
+    private static Optional<Job> find(Handle h, String where, String task, String fingerprint) {
+        return h.createQuery("SELECT id, status, lines_read FROM jobs WHERE " + where + " ORDER BY id DESC LIMIT 1")
+                .bind("task", task).bind("fp", fingerprint)
+                .map((rs, ctx) -> new Job(rs.getLong(1), rs.getString(2), rs.getLong(3))).findOne();
+    }
+
+    private static Job insert(Handle h, JobOptions o, String source, String fingerprint, String status, String error) {
+        long id = h.createQuery("INSERT INTO jobs (task, source_kind, source, source_fingerprint, schedule, priority, "
+                        + "provider, model, status, error, received_at, finished_at) VALUES (:task, :kind, :source, :fp, "
+                        + ":schedule, :priority, :provider, :model, :status, :error, "
+                        + "CASE WHEN :status = 'rejected' THEN now() END, CASE WHEN :status = 'rejected' THEN now() END) "
+                        + "RETURNING id")
+                .bind("task", o.task()).bind("kind", o.sourceKind()).bind("source", source).bind("fp", fingerprint)
+                .bind("schedule", o.schedule()).bind("priority", o.priority()).bind("provider", o.provider())
+                .bind("model", o.model()).bind("status", status).bind("error", error).mapTo(Long.class).one();
+        return new Job(id, status, 0);
+    }
+
+    /** The record as the task accepts it: a parsed record that fails the task's input schema becomes a bad one. */
+    public static InputRecord validate(TaskDefinition task, InputRecord record) {
+        if (record instanceof InputRecord.Parsed p) {
+            List<String> problems = task.inputSchema().problems(p.value());
+            if (!problems.isEmpty()) {
+                return new InputRecord.Bad(p.line(), String.join("; ", problems), p.value().toString());
+            }
+        }
+        return record;
+    }
+
+    /**
+     * Commits one chunk of {@linkplain #validate validated} records in one transaction, the records that follow line
+     * {@code after} of the input. A chunk committed before (a replay after a crash or a retry) is skipped, and one that
+     * does not follow what was committed (an earlier chunk failed, or another reader got ahead) is refused, so the
+     * job's lines are committed once each and in order. {@code alsoInTransaction} runs in the transaction after the
+     * items are written (to move source rows on, say), so both commit or neither does.
+     */
+    public Chunk commit(long jobId, TaskDefinition task, JobOptions options, long after, List<InputRecord> records,
                         BiConsumer<Handle, Chunk> alsoInTransaction) {
         List<InputRecord.Bad> bad = new ArrayList<>();
         Map<String, Candidate> candidates = new LinkedHashMap<>();
@@ -83,11 +135,6 @@ public final class JobWriter {
                 continue;
             }
             ObjectNode value = ((InputRecord.Parsed) r).value();
-            List<String> problems = task.inputSchema().problems(value);
-            if (!problems.isEmpty()) {
-                bad.add(new InputRecord.Bad(r.line(), String.join("; ", problems), value.toString()));
-                continue;
-            }
             String key = value.get(task.keyField()).asText();
             Candidate earlier = candidates.get(key);
             if (earlier != null) {
@@ -96,12 +143,23 @@ public final class JobWriter {
             }
             candidates.put(key, new Candidate(r.line(), key, value, contentHash(value)));
         }
-        long lastLine = records.isEmpty() ? 0 : records.get(records.size() - 1).line();
+        long lastLine = records.isEmpty() ? after : records.get(records.size() - 1).line();
         return jdbi.inTransaction(h -> {
+            long committed = h.createQuery("SELECT lines_read FROM jobs WHERE id = :id FOR UPDATE").bind("id", jobId)
+                    .mapTo(Long.class).one();
+            if (committed >= lastLine && lastLine > after) {
+                return new Chunk(List.of(), Map.of(), Set.of());
+            }
+            if (committed != after) {
+                throw new IllegalStateException("job " + jobId + ": the chunk after line " + after
+                        + " does not follow the lines committed (up to line " + committed + ")");
+            }
             // the same key earlier in this input (previous chunks) is a duplicate line, not a new version
             if (!candidates.isEmpty()) {
-                h.createQuery("SELECT source_key, line FROM items WHERE job_id = :job AND source_key IN (<keys>)")
-                        .bind("job", jobId).bindList("keys", List.copyOf(candidates.keySet()))
+                h.createQuery("SELECT i.source_key, i.line FROM items i WHERE i.task = :task AND i.source_key IN (<keys>) "
+                                + "AND (i.job_id = :job OR EXISTS (SELECT 1 FROM requests r WHERE r.item_id = i.id "
+                                + "AND r.job_id = :job))")
+                        .bind("job", jobId).bind("task", task.name()).bindList("keys", List.copyOf(candidates.keySet()))
                         .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).list()
                         .forEach(e -> {
                             Candidate c = candidates.remove(e.getKey());
@@ -117,6 +175,13 @@ public final class JobWriter {
                         .bind("task", task.name()).bind("key", c.key()).bind("hash", c.hash()).bind("job", jobId)
                         .bind("line", c.line()).bind("payload", c.value().toString())
                         .mapTo(Long.class).findOne();
+                if (itemId.isEmpty() && options.force()) {
+                    // taken in before: forced, the item gets a new request in this job
+                    itemId = h.createQuery("SELECT id FROM items WHERE task = :task AND source_key = :key "
+                                    + "AND content_hash = :hash")
+                            .bind("task", task.name()).bind("key", c.key()).bind("hash", c.hash())
+                            .mapTo(Long.class).findOne();
+                }
                 if (itemId.isPresent()) {
                     requests.create(h, task, options, jobId, itemId.get(), c.value());
                     created.put(c.key(), itemId.get());
@@ -126,7 +191,7 @@ public final class JobWriter {
             }
             bad.sort(Comparator.comparingLong(InputRecord::line));
             storeErrors(h, jobId, bad);
-            h.createUpdate("UPDATE jobs SET lines_read = greatest(lines_read, :line), items_accepted = items_accepted + :accepted, "
+            h.createUpdate("UPDATE jobs SET lines_read = :line, items_accepted = items_accepted + :accepted, "
                             + "items_duplicate = items_duplicate + :dups, lines_rejected = lines_rejected + :bad WHERE id = :id")
                     .bind("line", lastLine).bind("accepted", created.size()).bind("dups", known.size())
                     .bind("bad", bad.size()).bind("id", jobId).execute();
@@ -160,26 +225,36 @@ public final class JobWriter {
         }
     }
 
-    /** Marks the job received: active when it has requests to run, otherwise finished (rejected when nothing was usable). */
-    public void finish(long jobId) {
-        jdbi.useHandle(h -> h.createUpdate("""
-                UPDATE jobs SET received_at = now(),
-                  status = CASE WHEN items_accepted > 0 THEN 'active'
-                                WHEN items_duplicate > 0 THEN 'succeeded'
-                                ELSE 'rejected' END,
-                  error = CASE WHEN items_accepted > 0 OR items_duplicate > 0 THEN NULL
-                               WHEN lines_rejected > 0 THEN 'no valid record: every line was rejected'
-                               ELSE 'the input holds no records' END,
-                  finished_at = CASE WHEN items_accepted > 0 THEN NULL ELSE now() END
-                WHERE id = :id AND status = 'receiving'""").bind("id", jobId).execute());
-    }
-
-    /** Records an input that cannot be taken in at all (unknown task, say) as a rejected job. */
-    public long reject(String task, String sourceKind, String source, String reason) {
-        return jdbi.withHandle(h -> h.createQuery("INSERT INTO jobs (task, source_kind, source, status, error, "
-                        + "received_at, finished_at) VALUES (:task, :kind, :source, 'rejected', :error, now(), now()) RETURNING id")
-                .bind("task", task).bind("kind", sourceKind).bind("source", source).bind("error", reason)
-                .mapTo(Long.class).one());
+    /**
+     * Marks the job received: active when it has requests to run, otherwise finished (rejected when nothing was usable).
+     * Only once its lines are committed through {@code throughLine}: a chunk that failed leaves the job receiving, to
+     * be resumed.
+     */
+    public void finish(long jobId, long throughLine) {
+        jdbi.useTransaction(h -> {
+            int finished = h.createUpdate("""
+                    UPDATE jobs SET received_at = now(),
+                      status = CASE WHEN items_accepted > 0 THEN 'active'
+                                    WHEN items_duplicate > 0 THEN 'succeeded'
+                                    ELSE 'rejected' END,
+                      error = CASE WHEN items_accepted > 0 OR items_duplicate > 0 THEN NULL
+                                   WHEN lines_rejected > 0 THEN 'no valid record: every line was rejected (first: '
+                                     || (SELECT 'line ' || e.line || ': ' || e.reason FROM input_errors e
+                                         WHERE e.job_id = jobs.id ORDER BY e.line LIMIT 1) || ')'
+                                   ELSE 'the input holds no records' END,
+                      finished_at = CASE WHEN items_accepted > 0 THEN NULL ELSE now() END
+                    WHERE id = :id AND status = 'receiving' AND lines_read = :through""")
+                    .bind("id", jobId).bind("through", throughLine).execute();
+            if (finished == 0) {
+                long committed = h.createQuery("SELECT CASE WHEN status = 'receiving' THEN lines_read ELSE :through END "
+                        + "FROM jobs WHERE id = :id").bind("id", jobId).bind("through", throughLine)
+                        .mapTo(Long.class).one();
+                if (committed != throughLine) {
+                    throw new IllegalStateException("job " + jobId + ": lines up to " + throughLine
+                            + " were read but only those up to " + committed + " committed; it resumes when read again");
+                }
+            }
+        });
     }
 
     public IntakeResult result(long jobId, boolean alreadyTakenIn, Path errorsFile) {

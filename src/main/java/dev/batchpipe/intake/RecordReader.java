@@ -281,15 +281,21 @@ public abstract class RecordReader implements Iterator<InputRecord>, Closeable {
         }
     }
 
-    /** CSV with a header row (RFC 4180: quoted fields may contain commas, quotes and newlines). */
+    /**
+     * CSV with a header row (RFC 4180: quoted fields may contain commas, quotes and newlines). A header that cannot be
+     * read (not UTF-8 text, a name twice) is the one record of the file: nothing after it can be read either.
+     */
     static final class Csv extends RecordReader {
+        private final InputStream in;
         private final CSVParser parser;
         private final Iterator<CSVRecord> records;
         private final int columns;
+        private InputRecord headerProblem;
         private long lastLine;
         private boolean broken;
 
-        Csv(InputStream in) throws IOException {
+        Csv(InputStream in) {
+            this.in = in;
             CSVFormat format = CSVFormat.RFC4180.builder()
                     .setHeader().setSkipHeaderRecord(true)
                     .setIgnoreEmptyLines(true)
@@ -297,14 +303,27 @@ public abstract class RecordReader implements Iterator<InputRecord>, Closeable {
                     .setLenientEof(true)
                     .setTrailingData(true)
                     .get();
-            parser = CSVParser.builder().setReader(strictReader(in)).setFormat(format).get();
-            columns = parser.getHeaderNames().size();
-            records = parser.iterator();
-            lastLine = parser.getCurrentLineNumber();
+            CSVParser opened = null;
+            try {
+                opened = CSVParser.builder().setReader(strictReader(in)).setFormat(format).get();
+            } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
+                headerProblem = new InputRecord.Bad(1, (isEncodingError(e) ? "invalid UTF-8"
+                        : "unreadable CSV header: " + rootMessage(e)) + "; the file could not be read", null);
+            }
+            parser = opened;
+            columns = opened == null ? 0 : opened.getHeaderNames().size();
+            records = opened == null ? null : opened.iterator();
+            lastLine = opened == null ? 1 : opened.getCurrentLineNumber();
         }
 
         @Override
         protected InputRecord read() {
+            if (headerProblem != null) {
+                InputRecord r = headerProblem;
+                headerProblem = null;
+                broken = true;
+                return r;
+            }
             if (broken) {
                 return null;
             }
@@ -325,11 +344,19 @@ public abstract class RecordReader implements Iterator<InputRecord>, Closeable {
                 return new InputRecord.Parsed(start, obj);
             } catch (UncheckedIOException | IllegalStateException e) {
                 broken = true;
-                String reason = e.getCause() instanceof CharacterCodingException ? "invalid UTF-8"
-                        : "malformed CSV: " + rootMessage(e);
+                String reason = isEncodingError(e) ? "invalid UTF-8" : "malformed CSV: " + rootMessage(e);
                 return new InputRecord.Bad(Math.max(start, parser.getCurrentLineNumber()),
                         reason + "; the rest of the file could not be read", null);
             }
+        }
+
+        private static boolean isEncodingError(Throwable e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof CharacterCodingException) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private static String rootMessage(Throwable e) {
@@ -342,7 +369,10 @@ public abstract class RecordReader implements Iterator<InputRecord>, Closeable {
 
         @Override
         public void close() throws IOException {
-            parser.close();
+            if (parser != null) {
+                parser.close();
+            }
+            in.close();
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.batchpipe.provider;
 
 import dev.batchpipe.Config;
 import dev.batchpipe.StartupException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -81,26 +82,26 @@ public final class Providers {
 
         Access openai = Access.of(config, "openai", "OPENAI_API_KEY", sandboxBaseUrl, "/v1", keyless);
         providers.register(new OpenAiBatchProvider(new OpenAiBatchProvider.Settings("openai",
-                openai.baseUrl(config.string("batchpipe.openai.base-url", "https://api.openai.com/v1")), openai.apiKey(),
+                openai.baseUrl(config.string("batchpipe.openai.base-url")), openai.apiKey(),
                 OpenAiBatchProvider.Auth.BEARER, null, false,
                 config.optional("batchpipe.openai.organization").orElse(null),
                 config.optional("batchpipe.openai.project").orElse(null),
-                config.string("batchpipe.openai.completion-window", "24h"),
-                limits(config, "openai", 50_000, 200_000_000L)), http),
-                config.string("batchpipe.openai.default-model", "gpt-4o-mini"), openai.sandbox());
+                config.string("batchpipe.openai.completion-window"),
+                limits(config, "openai")), http),
+                config.string("batchpipe.openai.default-model"), openai.sandbox());
 
         Access anthropic = Access.of(config, "anthropic", "ANTHROPIC_API_KEY", sandboxBaseUrl, "", keyless);
         providers.register(new AnthropicBatchProvider(new AnthropicBatchProvider.Settings(
-                anthropic.baseUrl(config.string("batchpipe.anthropic.base-url", "https://api.anthropic.com")),
-                anthropic.apiKey(), installationTag + "-", limits(config, "anthropic", 100_000, 256_000_000L)), http),
-                config.string("batchpipe.anthropic.default-model", "claude-haiku-4-5"), anthropic.sandbox());
+                anthropic.baseUrl(config.string("batchpipe.anthropic.base-url")),
+                anthropic.apiKey(), installationTag + "-", limits(config, "anthropic")), http),
+                config.string("batchpipe.anthropic.default-model"), anthropic.sandbox());
 
         Access gemini = Access.of(config, "gemini", "GEMINI_API_KEY", sandboxBaseUrl, "", keyless);
         providers.register(new GeminiBatchProvider(new GeminiBatchProvider.Settings(
-                gemini.baseUrl(config.string("batchpipe.gemini.base-url", "https://generativelanguage.googleapis.com")),
-                gemini.apiKey(), config.longValue("batchpipe.gemini.inline-max-bytes", 20_000_000L),
-                limits(config, "gemini", 100_000, 2_000_000_000L)), http),
-                config.string("batchpipe.gemini.default-model", "gemini-2.5-flash"), gemini.sandbox());
+                gemini.baseUrl(config.string("batchpipe.gemini.base-url")),
+                gemini.apiKey(), config.longValue("batchpipe.gemini.inline-max-bytes"),
+                limits(config, "gemini")), http),
+                config.string("batchpipe.gemini.default-model"), gemini.sandbox());
 
         Access azure = Access.of(config, "azure", "AZURE_OPENAI_API_KEY", sandboxBaseUrl, "/openai", keyless);
         // the resource endpoint (https://<resource>.openai.azure.com), as Azure's SDKs take it
@@ -112,17 +113,17 @@ public final class Providers {
                 azure.baseUrl(azureBase), azure.apiKey(),
                 OpenAiBatchProvider.Auth.API_KEY_HEADER,
                 config.optional("batchpipe.azure.api-version").orElse(null), true, null, null,
-                config.string("batchpipe.azure.completion-window", "24h"),
-                limits(config, "azure", 100_000, 200_000_000L)), http),
-                config.string("batchpipe.azure.default-model", "gpt-4o-mini"), azure.sandbox());
+                config.string("batchpipe.azure.completion-window"),
+                limits(config, "azure")), http),
+                config.string("batchpipe.azure.default-model"), azure.sandbox());
 
         Optional<String> compatibleBase = config.optional("batchpipe.openai-compatible.base-url").map(Providers::trimSlash);
         if (compatibleBase.isPresent()) {
             String key = compatible(config, "api-key", "BATCHPIPE_OPENAI_COMPATIBLE_API_KEY");
             providers.register(new OpenAiBatchProvider(new OpenAiBatchProvider.Settings("openai-compatible",
                     compatibleBase::get, () -> key, OpenAiBatchProvider.Auth.BEARER, null, false, null, null,
-                    config.string("batchpipe.openai-compatible.completion-window", "24h"),
-                    limits(config, "openai-compatible", 50_000, 200_000_000L)), http),
+                    config.string("batchpipe.openai-compatible.completion-window"),
+                    limits(config, "openai-compatible")), http),
                     compatible(config, "default-model", "BATCHPIPE_OPENAI_COMPATIBLE_MODEL"), false);
         }
 
@@ -145,7 +146,13 @@ public final class Providers {
             if (key.isEmpty()) {
                 keyless.accept(provider, keyVariable);
             }
-            return new Access(key, () -> sandboxBaseUrl.get() + sandboxPath);
+            return new Access(key, () -> {
+                try {
+                    return sandboxBaseUrl.get() + sandboxPath;
+                } catch (UncheckedIOException e) { // the sandbox cannot be started or reached for now: try later
+                    throw new ProviderException(0, "sandbox", e.getMessage(), true, e);
+                }
+            });
         }
 
         boolean sandbox() {
@@ -180,7 +187,7 @@ public final class Providers {
      * Limits per provider from settings, plus enqueued-token quotas per model from
      * {@code BATCHPIPE_<PROVIDER>_ENQUEUED_TOKENS_<MODEL>} env vars or {@code batchpipe.<provider>.enqueued-tokens.<model>}.
      */
-    static ProviderLimits limits(Config config, String provider, int maxRequests, long maxBytes) {
+    static ProviderLimits limits(Config config, String provider) {
         Map<String, Long> perModel = new LinkedHashMap<>();
         String envPrefix = "BATCHPIPE_" + ProviderLimits.normalise(provider) + "_ENQUEUED_TOKENS_";
         System.getenv().forEach((k, v) -> {
@@ -192,11 +199,11 @@ public final class Providers {
         config.withPrefix(propPrefix).forEach((k, v) ->
                 perModel.putIfAbsent(ProviderLimits.normalise(k), parseLong(propPrefix + k, v)));
         return new ProviderLimits(
-                config.integer("batchpipe." + provider + ".max-requests-per-batch", maxRequests),
-                config.longValue("batchpipe." + provider + ".max-batch-bytes", maxBytes),
+                config.integer("batchpipe." + provider + ".max-requests-per-batch"),
+                config.longValue("batchpipe." + provider + ".max-batch-bytes"),
                 Map.copyOf(perModel),
-                config.longValue("batchpipe." + provider + ".enqueued-tokens", 0),
-                config.integer("batchpipe." + provider + ".max-queued-requests", 0));
+                config.longValue("batchpipe." + provider + ".enqueued-tokens"),
+                config.integer("batchpipe." + provider + ".max-queued-requests"));
     }
 
     private static long parseLong(String key, String value) {

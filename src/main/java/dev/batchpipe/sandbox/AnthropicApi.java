@@ -19,31 +19,30 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /** Anthropic's Message Batches and Messages endpoints. */
-final class AnthropicApi {
+final class AnthropicApi extends ProviderApi<AnthropicFormat> {
 
     private static final Pattern CUSTOM_ID = Pattern.compile("^[a-zA-Z0-9_-]{1,64}$");
 
-    private final Services services;
-    private final AnthropicFormat format;
-
-    AnthropicApi(Services services) {
-        this.services = services;
-        this.format = (AnthropicFormat) services.engine().format(Provider.ANTHROPIC);
+    AnthropicApi(Emulator emulator) {
+        super(Provider.ANTHROPIC, emulator);
     }
 
+    @Override
     void mount(Router router) {
         router.post("/v1/messages/batches").handler(this::create);
         router.get("/v1/messages/batches").handler(this::list);
-        router.get("/v1/messages/batches/:id").handler(ctx -> Http.json(ctx, 200, json(ctx, batch(ctx))));
+        router.get("/v1/messages/batches/:id")
+                .handler(ctx -> Http.json(ctx, 200, json(ctx, batch(ctx.pathParam("id")))));
         router.post("/v1/messages/batches/:id/cancel").handler(this::cancel);
         router.delete("/v1/messages/batches/:id").handler(this::delete);
         router.get("/v1/messages/batches/:id/results").handler(this::results);
         router.post("/v1/messages").handler(Http.jsonBody())
-                .handler(ctx -> services.realtime().answer(ctx, format, "/v1/messages", null));
+                .handler(ctx -> emulator.realtime().answer(ctx, format, "/v1/messages", null));
     }
 
     /**
@@ -51,8 +50,8 @@ final class AnthropicApi {
      * batch's request file, so no more than one request is ever held as a tree.
      */
     private void create(RoutingContext ctx) {
-        Path body = services.store().tmpFile("anthropic-create");
-        Http.spool(ctx, body, services.config().anthropicMaxBytes()).onFailure(ctx::fail).onSuccess(path ->
+        Path body = emulator.data().tmpFile("anthropic-create");
+        Http.spool(ctx, body, emulator.config().anthropicMaxBytes()).onFailure(ctx::fail).onSuccess(path ->
                 Http.blocking(ctx, () -> {
                     try {
                         return createFrom(path);
@@ -66,13 +65,13 @@ final class AnthropicApi {
         BatchRecord b = new BatchRecord();
         b.id = Ids.anthropicBatch();
         b.provider = Provider.ANTHROPIC;
-        b.requestsFile = services.store().batchFile(b.id, "requests");
-        b.outputFile = services.store().batchFile(b.id, "output");
-        Path requests = services.store().resolve(b.requestsFile);
+        b.requestsFile = emulator.data().batchFile(b.id, "requests");
+        b.outputFile = emulator.data().batchFile(b.id, "output");
+        Path requests = emulator.data().resolve(b.requestsFile);
         List<String> ids = new ArrayList<>();
         try {
             parseRequests(body, requests, b, ids);
-            return services.engine().createAdmitted(b, ids, (model, limit) -> "Number of enqueued batch tokens for " + model
+            return emulator.engine().createAdmitted(b, ids, (model, limit) -> "Number of enqueued batch tokens for " + model
                     + " exceeds your organization's limit of " + limit + ". Please try again once some batches have "
                     + "ended.");
         } catch (RuntimeException | IOException e) {
@@ -104,8 +103,8 @@ final class AnthropicApi {
                 while (p.nextToken() != JsonToken.END_ARRAY) {
                     JsonNode r = p.readValueAsTree();
                     int index = ids.size();
-                    if (index >= services.config().anthropicMaxRequests()) {
-                        throw ApiError.invalid("requests: List should have at most " + services.config().anthropicMaxRequests()
+                    if (index >= emulator.config().anthropicMaxRequests()) {
+                        throw ApiError.invalid("requests: List should have at most " + emulator.config().anthropicMaxRequests()
                                 + " items");
                     }
                     String id = r.path("custom_id").asText(null);
@@ -122,7 +121,8 @@ final class AnthropicApi {
                         throw ApiError.invalid("requests." + index + ".params: Field required");
                     }
                     ids.add(id);
-                    tokens.merge(modelOf(params), estimate(params), Long::sum);
+                    // params are only checked when the line runs; a bad one still takes queue space until then
+                    tokens.merge(modelOf(params), format.estimate(params, null, null), Long::sum);
                     ObjectNode line = Json.object().put("custom_id", id);
                     line.set("params", params);
                     out.write(Json.MAPPER.writeValueAsBytes(line));
@@ -148,19 +148,9 @@ final class AnthropicApi {
         return model == null ? "unknown" : model;
     }
 
-    /** Params are only validated when the line runs; a bad one still takes queue space until then. */
-    private long estimate(JsonNode params) {
-        try {
-            return format.parse(params, null, null).estimatedTokens();
-        } catch (ApiError e) {
-            return Math.max(1, params.toString().length() / 4);
-        }
-    }
-
-    private BatchRecord batch(RoutingContext ctx) {
-        String id = ctx.pathParam("id");
-        return services.engine().get(Provider.ANTHROPIC, id)
-                .orElseThrow(() -> ApiError.notFound("Message batch " + id + " not found."));
+    @Override
+    ApiError batchNotFound(String id) {
+        return ApiError.notFound("Message batch " + id + " not found.");
     }
 
     private ObjectNode json(RoutingContext ctx, BatchRecord b) {
@@ -174,66 +164,30 @@ final class AnthropicApi {
         int limit = Http.intParam(ctx, "limit", 20, 1, 1000);
         String afterId = ctx.request().getParam("after_id");
         String beforeId = ctx.request().getParam("before_id");
-        List<BatchRecord> all = services.engine().list(Provider.ANTHROPIC);
-        int from;
-        int to;
-        boolean hasMore;
-        if (afterId != null) {
-            from = indexOf(all, afterId) + 1;
-            to = Math.min(all.size(), from + limit);
-            hasMore = to < all.size();
-        } else if (beforeId != null) {
-            to = indexOf(all, beforeId);
-            from = Math.max(0, to - limit);
-            hasMore = from > 0;
-        } else {
-            from = 0;
-            to = Math.min(all.size(), limit);
-            hasMore = to < all.size();
-        }
-        List<BatchRecord> page = from < to ? all.subList(from, to) : List.of();
-        ObjectNode out = Json.object();
-        ArrayNode data = out.putArray("data");
-        page.forEach(b -> data.add(json(ctx, b)));
-        out.put("has_more", hasMore);
-        out.put("first_id", page.isEmpty() ? null : page.get(0).id);
-        out.put("last_id", page.isEmpty() ? null : page.get(page.size() - 1).id);
-        Http.json(ctx, 200, out);
-    }
-
-    private static int indexOf(List<BatchRecord> all, String id) {
-        int at = BatchEngine.indexOf(all, id);
-        if (at < 0) {
-            throw ApiError.notFound("Message batch " + id + " not found.");
-        }
-        return at;
+        Optional<Page> page = afterId == null && beforeId != null ? pageBefore(beforeId, limit)
+                : pageAfter(afterId, limit);
+        Page found = page.orElseThrow(() -> batchNotFound(afterId != null ? afterId : beforeId));
+        Http.json(ctx, 200, found.json(b -> json(ctx, b)));
     }
 
     private void cancel(RoutingContext ctx) {
-        BatchRecord b = batch(ctx);
+        BatchRecord b = batch(ctx.pathParam("id"));
         // cancelling an ended batch changes nothing; Anthropic answers with the batch as it is
-        Http.blocking(ctx, () -> services.engine().cancel(b, System.currentTimeMillis()),
-                ok -> Http.json(ctx, 200, json(ctx, b)));
+        cancel(ctx, b, ok -> Http.json(ctx, 200, json(ctx, b)));
     }
 
     private void delete(RoutingContext ctx) {
-        BatchRecord b = batch(ctx);
-        if (!b.phase.terminal()) {
-            throw ApiError.invalid("Message batch " + b.id + " cannot be deleted while it is processing; cancel it "
-                    + "first.");
-        }
-        Http.blocking(ctx, () -> {
-            services.engine().delete(b);
-            return b.id;
-        }, id -> Http.json(ctx, 200, Json.object().put("id", id).put("type", "message_batch_deleted")));
+        BatchRecord b = batch(ctx.pathParam("id"));
+        delete(ctx, b, "Message batch " + b.id + " cannot be deleted while it is processing; cancel it first.",
+                () -> Http.json(ctx, 200, Json.object().put("id", b.id).put("type", "message_batch_deleted")));
     }
 
     private void results(RoutingContext ctx) {
-        BatchRecord b = batch(ctx);
+        BatchRecord b = batch(ctx.pathParam("id"));
         if (!b.phase.terminal()) {
             throw ApiError.invalid("Results for message batch " + b.id + " are not available until it has ended.");
         }
-        Path results = services.store().resolve(b.outputFile);
+        Path results = emulator.data().resolve(b.outputFile);
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/x-jsonl");
         if (Files.exists(results)) {
             ctx.response().sendFile(results.toString());

@@ -6,21 +6,10 @@ import dev.batchpipe.sandbox.BatchRecord.Phase;
 import java.io.IOException;
 
 /** Anthropic's wire format: Messages API bodies, message batches and their result lines. */
-final class AnthropicFormat implements BatchFormat {
+final class AnthropicFormat extends BatchFormat {
 
-    @Override
-    public Provider provider() {
-        return Provider.ANTHROPIC;
-    }
-
-    @Override
-    public String lineId(JsonNode line) {
-        return line.path("custom_id").asText();
-    }
-
-    @Override
-    public JsonNode lineBody(JsonNode line) {
-        return line.path("params");
+    AnthropicFormat() {
+        super(Provider.ANTHROPIC, "params");
     }
 
     @Override

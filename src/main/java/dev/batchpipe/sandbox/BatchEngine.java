@@ -33,7 +33,7 @@ final class BatchEngine implements AutoCloseable {
     private static final long STEP_BUDGET_NANOS = TimeUnit.MILLISECONDS.toNanos(150);
 
     private final SandboxConfig config;
-    private final Store store;
+    private final DataDirectory data;
     private final Counters counters;
     private final SandboxFaults faults;
     private final Map<Provider, BatchFormat> formats;
@@ -49,10 +49,10 @@ final class BatchEngine implements AutoCloseable {
     });
     private long lastTick;
 
-    BatchEngine(SandboxConfig config, Store store, Counters counters, SandboxFaults faults,
+    BatchEngine(SandboxConfig config, DataDirectory data, Counters counters, SandboxFaults faults,
                 Map<Provider, BatchFormat> formats) {
         this.config = config;
-        this.store = store;
+        this.data = data;
         this.counters = counters;
         this.faults = faults;
         this.formats = formats;
@@ -60,7 +60,7 @@ final class BatchEngine implements AutoCloseable {
 
     /** Loads the batches of an earlier run and starts stepping. */
     void start() throws IOException {
-        for (BatchRecord b : store.loadBatches()) {
+        for (BatchRecord b : data.loadBatches()) {
             batches.put(b.id, b);
             seq.accumulateAndGet(b.seq, Math::max);
         }
@@ -99,7 +99,7 @@ final class BatchEngine implements AutoCloseable {
         b.invalidAnswerFraction = f.invalidAnswerFraction();
         b.expireAfterFraction = f.expireAfterFraction();
         synchronized (b) {
-            store.saveBatch(b);
+            data.saveBatch(b);
         }
         batches.put(b.id, b);
         counters.of(b.provider).batchesCreated.increment();
@@ -164,16 +164,6 @@ final class BatchEngine implements AutoCloseable {
                 .sorted(Comparator.comparingLong((BatchRecord b) -> b.seq).reversed()).toList();
     }
 
-    /** Where a batch stands in a {@link #list}, or -1: the cursor of the providers' list pagination. */
-    static int indexOf(List<BatchRecord> batches, String id) {
-        for (int i = 0; i < batches.size(); i++) {
-            if (batches.get(i).id.equals(id)) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
     /** Starts cancelling; false when the batch is already past the point where it can be cancelled. */
     boolean cancel(BatchRecord b, long now) {
         synchronized (b) {
@@ -186,7 +176,7 @@ final class BatchEngine implements AutoCloseable {
             b.phase = Phase.CANCELLING;
             b.phaseSince = now;
             b.cancellingAt = now;
-            store.saveBatch(b);
+            data.saveBatch(b);
             return true;
         }
     }
@@ -194,7 +184,7 @@ final class BatchEngine implements AutoCloseable {
     /** Forgets a finished batch and its files. */
     void delete(BatchRecord b) throws IOException {
         batches.remove(b.id);
-        store.deleteBatch(b);
+        data.deleteBatch(b);
     }
 
     /** Current batches per provider per wire state, for the stats. */
@@ -281,7 +271,7 @@ final class BatchEngine implements AutoCloseable {
 
     private void admit(BatchRecord b, long now) throws IOException {
         BatchFormat format = formats.get(b.provider);
-        BatchFormat.Validation v = format.validate(b, store.resolve(b.requestsFile), config.openAiMaxRequests());
+        BatchFormat.Validation v = format.validate(b, data.resolve(b.requestsFile), config.openAiMaxRequests());
         synchronized (admission) {
             synchronized (b) {
                 if (b.phase != Phase.VALIDATING) {
@@ -312,7 +302,7 @@ final class BatchEngine implements AutoCloseable {
                 b.phase = Phase.IN_PROGRESS;
                 b.phaseSince = now;
                 b.inProgressAt = now;
-                store.saveBatch(b);
+                data.saveBatch(b);
             }
         }
     }
@@ -359,7 +349,7 @@ final class BatchEngine implements AutoCloseable {
                 b.credit = 0;
                 closeCursor(b.id);
             }
-            store.saveBatch(b);
+            data.saveBatch(b);
         }
         if (expire) {
             finish(b, Phase.EXPIRED, now);
@@ -431,7 +421,7 @@ final class BatchEngine implements AutoCloseable {
             }
         }
         closeCursor(b.id);
-        format.publishResults(b, store, now);
+        format.publishResults(b, data, now);
         synchronized (b) {
             terminate(b, terminal, now);
         }
@@ -447,14 +437,14 @@ final class BatchEngine implements AutoCloseable {
             case CANCELLED -> b.cancelledAt = now;
             default -> throw new IllegalArgumentException(terminal + " is not terminal");
         }
-        store.saveBatch(b);
+        data.saveBatch(b);
     }
 
     private Cursor cursor(BatchRecord b) throws IOException {
         Cursor c = cursors.get(b.id);
         if (c == null) {
             synchronized (b) {
-                c = new Cursor(store, b);
+                c = new Cursor(data, b);
             }
             cursors.put(b.id, c);
         }
@@ -494,11 +484,11 @@ final class BatchEngine implements AutoCloseable {
         private long offset;
         private boolean atEnd;
 
-        Cursor(Store store, BatchRecord b) throws IOException {
-            reader = new LineReader(store.resolve(b.requestsFile), b.inputOffset);
+        Cursor(DataDirectory data, BatchRecord b) throws IOException {
+            reader = new LineReader(data.resolve(b.requestsFile), b.inputOffset);
             offset = reader.offset();
-            results = new ResultFiles(store.resolve(b.outputFile), b.outputBytes,
-                    b.errorFile == null ? null : store.resolve(b.errorFile), b.errorBytes);
+            results = new ResultFiles(data.resolve(b.outputFile), b.outputBytes,
+                    b.errorFile == null ? null : data.resolve(b.errorFile), b.errorBytes);
         }
 
         /**

@@ -10,47 +10,72 @@ import java.util.List;
  * One provider's wire format as the batch engine needs it: how an input line names its request, how a request is
  * read and answered, and how result lines look. Realtime endpoints use the same {@link #parse} and {@link #render}.
  */
-interface BatchFormat {
+abstract class BatchFormat {
 
-    Provider provider();
+    private final Provider provider;
+    private final String bodyField;
 
-    /** The custom id / key of a line of the batch's request file. */
-    String lineId(JsonNode line);
+    /** {@code bodyField}: where a line of the batch's request file carries its request body. */
+    BatchFormat(Provider provider, String bodyField) {
+        this.provider = provider;
+        this.bodyField = bodyField;
+    }
+
+    final Provider provider() {
+        return provider;
+    }
+
+    /** The custom id / key of a line of the batch's request file: OpenAI and Anthropic call it {@code custom_id}. */
+    String lineId(JsonNode line) {
+        return line.path("custom_id").asText();
+    }
 
     /** The request body of a line of the batch's request file. */
-    JsonNode lineBody(JsonNode line);
+    final JsonNode lineBody(JsonNode line) {
+        return line.path(bodyField);
+    }
 
     /**
      * Reads a request body the way the provider would at processing time.
      *
      * @throws ApiError for a request the provider would reject (missing messages, …)
      */
-    ParsedRequest parse(JsonNode body, String endpoint, String batchModel);
+    abstract ParsedRequest parse(JsonNode body, String endpoint, String batchModel);
+
+    /** The tokens a request will take from the quota: a body the provider will reject still takes its bytes / 4. */
+    final long estimate(JsonNode body, String endpoint, String batchModel) {
+        try {
+            return parse(body, endpoint, batchModel).estimatedTokens();
+        } catch (ApiError e) {
+            return Math.max(1, body.toString().length() / 4);
+        }
+    }
 
     /** The provider's response body for an answer. */
-    ObjectNode render(ParsedRequest request, Answers.Answer answer, String endpoint, long now);
+    abstract ObjectNode render(ParsedRequest request, Answers.Answer answer, String endpoint, long now);
 
-    void writeSuccess(BatchRecord batch, JsonNode line, ObjectNode response, ResultFiles out) throws IOException;
+    abstract void writeSuccess(BatchRecord batch, JsonNode line, ObjectNode response, ResultFiles out)
+            throws IOException;
 
-    void writeFailure(BatchRecord batch, JsonNode line, ApiError error, ResultFiles out) throws IOException;
+    abstract void writeFailure(BatchRecord batch, JsonNode line, ApiError error, ResultFiles out) throws IOException;
 
     /** A line that never ran because the batch expired or was cancelled ({@code phase} says which). */
-    void writeUnfinished(BatchRecord batch, JsonNode line, BatchRecord.Phase phase, ResultFiles out)
+    abstract void writeUnfinished(BatchRecord batch, JsonNode line, BatchRecord.Phase phase, ResultFiles out)
             throws IOException;
 
     /** The batch state as this provider names it on the wire. */
-    String state(BatchRecord.Phase phase);
+    abstract String state(BatchRecord.Phase phase);
 
     /**
      * Checks a request file before the batch starts. Only OpenAI validates late (the batch sits in
      * {@code validating}); the others check on create, so they return null here.
      */
-    default Validation validate(BatchRecord batch, Path requests, int maxRequests) throws IOException {
+    Validation validate(BatchRecord batch, Path requests, int maxRequests) throws IOException {
         return null;
     }
 
     /** Publishes a finished batch's result files (as provider file objects) where the provider does that. */
-    default void publishResults(BatchRecord batch, Store store, long now) throws IOException {
+    void publishResults(BatchRecord batch, DataDirectory data, long now) throws IOException {
     }
 
     /**

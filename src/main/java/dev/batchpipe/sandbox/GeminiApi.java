@@ -24,7 +24,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** Gemini's Batch, Files (resumable upload, download) and generateContent endpoints. */
-final class GeminiApi {
+final class GeminiApi extends ProviderApi<GeminiFormat> {
 
     /** Gemini takes files up to 2 GB. */
     static final long MAX_FILE_BYTES = 2048 * SandboxConfig.MB;
@@ -35,24 +35,22 @@ final class GeminiApi {
     private record UploadSession(String displayName, String mimeType, Path data, long[] received) {
     }
 
-    private final Services services;
-    private final GeminiFormat format;
     private final Map<String, UploadSession> uploads = new ConcurrentHashMap<>();
 
-    GeminiApi(Services services) {
-        this.services = services;
-        this.format = (GeminiFormat) services.engine().format(Provider.GEMINI);
+    GeminiApi(Emulator emulator) {
+        super(Provider.GEMINI, emulator);
     }
 
+    @Override
     void mount(Router router) {
         router.post("/upload/v1beta/files").handler(this::upload);
         router.put("/upload/v1beta/files").handler(this::upload);
         router.getWithRegex("/download/v1beta/files/([^/:]+):download").handler(this::download);
         router.get("/v1beta/files/:id").handler(ctx -> Http.json(ctx, 200,
-                GeminiFormat.fileJson(file(ctx.pathParam("id")), Http.base(ctx))));
+                GeminiFormat.fileJson(fileNamed(ctx.pathParam("id")), Http.base(ctx))));
         router.postWithRegex("/v1beta/models/([^/:]+):batchGenerateContent").handler(this::create);
         router.postWithRegex("/v1beta/models/([^/:]+):generateContent").handler(Http.jsonBody())
-                .handler(ctx -> services.realtime().answer(ctx, format, "generateContent", ctx.pathParam("param0")));
+                .handler(ctx -> emulator.realtime().answer(ctx, format, "generateContent", ctx.pathParam("param0")));
         router.get("/v1beta/batches").handler(this::list);
         router.postWithRegex("/v1beta/batches/([^/:]+):cancel").handler(this::cancel);
         router.getWithRegex("/v1beta/batches/([^/:]+)").handler(this::get);
@@ -124,7 +122,7 @@ final class GeminiApi {
             }
             String id = Ids.uploadSession();
             uploads.put(id, new UploadSession(displayName, mime == null ? "application/jsonl" : mime,
-                    services.store().tmpFile("gemini-upload"), new long[] {0}));
+                    emulator.data().tmpFile("gemini-upload"), new long[] {0}));
             ctx.response().putHeader("X-Goog-Upload-URL", Http.base(ctx) + "/upload/v1beta/files?upload_id=" + id
                             + "&upload_protocol=resumable")
                     .putHeader("X-Goog-Upload-Status", "active")
@@ -135,30 +133,29 @@ final class GeminiApi {
     private FileRecord finish(String sessionId, UploadSession session) throws IOException {
         uploads.remove(sessionId);
         String id = Ids.geminiFile();
-        FileRecord f = FileRecord.of(id, Provider.GEMINI, services.store().newDataFile(id), Files.size(session.data()),
+        FileRecord f = FileRecord.of(id, Provider.GEMINI, emulator.data().newDataFile(id), Files.size(session.data()),
                 System.currentTimeMillis());
         f.displayName = session.displayName() != null ? session.displayName() : id.substring("files/".length());
         f.mimeType = session.mimeType();
-        services.store().addFile(f, session.data());
-        services.counters().of(Provider.GEMINI).filesUploaded.increment();
+        emulator.data().addFile(f, session.data());
+        emulator.counters().of(Provider.GEMINI).filesUploaded.increment();
         return f;
     }
 
-    private FileRecord file(String id) {
+    private FileRecord fileNamed(String id) {
         String name = id.startsWith("files/") ? id : "files/" + id;
-        return services.store().file(name).filter(f -> f.provider == Provider.GEMINI)
-                .orElseThrow(() -> ApiError.notFound("Requested entity was not found: " + name));
+        return file(name).orElseThrow(() -> ApiError.notFound("Requested entity was not found: " + name));
     }
 
     private void download(RoutingContext ctx) {
-        FileRecord f = file(ctx.pathParam("param0"));
+        FileRecord f = fileNamed(ctx.pathParam("param0"));
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, f.mimeType == null ? "application/octet-stream"
-                : f.mimeType).sendFile(services.store().resolve(f.dataFile).toString());
+                : f.mimeType).sendFile(emulator.data().resolve(f.dataFile).toString());
     }
 
     private void create(RoutingContext ctx) {
         String model = GeminiFormat.modelName(ctx.pathParam("param0"));
-        Path body = services.store().tmpFile("gemini-create");
+        Path body = emulator.data().tmpFile("gemini-create");
         Http.spool(ctx, body, MAX_CREATE_BYTES).onFailure(ctx::fail).onSuccess(path -> Http.blocking(ctx, () -> {
             try {
                 BatchRecord b = createFrom(path, model);
@@ -174,24 +171,24 @@ final class GeminiApi {
         b.id = Ids.geminiBatch();
         b.provider = Provider.GEMINI;
         b.model = model;
-        b.outputFile = services.store().batchFile(b.id, "output");
+        b.outputFile = emulator.data().batchFile(b.id, "output");
         List<String> keys = new ArrayList<>();
-        Path inline = services.store().resolve(services.store().batchFile(b.id, "requests"));
+        Path inline = emulator.data().resolve(emulator.data().batchFile(b.id, "requests"));
         try {
             readCreateBody(body, b, inline, keys);
             if (b.inputFileId != null) {
-                FileRecord input = file(b.inputFileId);
+                FileRecord input = fileNamed(b.inputFileId);
                 b.requestsFile = input.dataFile;
-                scanFile(services.store().resolve(input.dataFile), b, keys);
+                scanFile(emulator.data().resolve(input.dataFile), b, keys);
             } else {
-                b.requestsFile = services.store().batchFile(b.id, "requests");
+                b.requestsFile = emulator.data().batchFile(b.id, "requests");
                 b.inlineOutput = true;
             }
             if (keys.isEmpty()) {
                 throw ApiError.invalid("* BatchGenerateContentRequest.batch.input_config: the batch has no requests");
             }
             b.total = keys.size();
-            return services.engine().createAdmitted(b, keys, (over, limit) -> "Resource has been exhausted: enqueued tokens "
+            return emulator.engine().createAdmitted(b, keys, (over, limit) -> "Resource has been exhausted: enqueued tokens "
                     + "for model " + over + " would exceed the limit of " + limit + ".");
         } catch (RuntimeException | IOException e) {
             Files.deleteIfExists(inline);
@@ -271,7 +268,7 @@ final class GeminiApi {
         String key = Json.text(metadata, "key");
         key = key != null ? key : String.valueOf(keys.size());
         keys.add(key);
-        b.tokensByModel.merge(b.model, estimate(request, b.model), Long::sum);
+        b.tokensByModel.merge(b.model, format.estimate(request, null, b.model), Long::sum);
         ObjectNode line = Json.object().put("key", key);
         line.set("request", request);
         if (metadata != null) {
@@ -299,16 +296,8 @@ final class GeminiApi {
                             + "'request' object.");
                 }
                 keys.add(key);
-                b.tokensByModel.merge(b.model, estimate(line.get("request"), b.model), Long::sum);
+                b.tokensByModel.merge(b.model, format.estimate(line.get("request"), null, b.model), Long::sum);
             }
-        }
-    }
-
-    private long estimate(JsonNode request, String model) {
-        try {
-            return format.parse(request, null, model).estimatedTokens();
-        } catch (ApiError e) {
-            return Math.max(1, request.toString().length() / 4);
         }
     }
 
@@ -319,15 +308,19 @@ final class GeminiApi {
         }
     }
 
+    @Override
+    ApiError batchNotFound(String id) {
+        return ApiError.notFound("Requested entity was not found: " + id);
+    }
+
+    /** Gemini's paths carry the id without its {@code batches/} prefix. */
     private BatchRecord batch(RoutingContext ctx) {
-        String id = "batches/" + ctx.pathParam("param0");
-        return services.engine().get(Provider.GEMINI, id).orElseThrow(() -> ApiError.notFound("Requested entity was not found: "
-                + id));
+        return batch("batches/" + ctx.pathParam("param0"));
     }
 
     private ObjectNode operation(BatchRecord b) throws IOException {
         synchronized (b) {
-            return format.operationJson(b, services.store());
+            return format.operationJson(b, emulator.data());
         }
     }
 
@@ -340,31 +333,24 @@ final class GeminiApi {
     private void list(RoutingContext ctx) {
         int size = Http.intParam(ctx, "pageSize", 50, 1, 1000);
         String token = ctx.request().getParam("pageToken");
-        List<BatchRecord> all = services.engine().list(Provider.GEMINI);
-        int from = 0;
+        String after = null;
         if (token != null && !token.isEmpty()) {
-            String after;
             try {
                 after = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
             } catch (IllegalArgumentException e) {
                 throw ApiError.invalid("Invalid page token.");
             }
-            from = BatchEngine.indexOf(all, after) + 1;
-            if (from == 0) {
-                throw ApiError.invalid("Invalid page token.");
-            }
         }
-        List<BatchRecord> page = all.subList(Math.min(from, all.size()), Math.min(all.size(), from + size));
-        boolean more = from + page.size() < all.size();
+        Page page = pageAfter(after, size).orElseThrow(() -> ApiError.invalid("Invalid page token."));
         Http.blocking(ctx, () -> {
             ObjectNode out = Json.object();
             ArrayNode ops = out.putArray("operations");
-            for (BatchRecord b : page) {
+            for (BatchRecord b : page.batches()) {
                 ops.add(operation(b));
             }
-            if (more) {
+            if (page.hasMore()) {
                 out.put("nextPageToken", Base64.getUrlEncoder().withoutPadding().encodeToString(
-                        page.get(page.size() - 1).id.getBytes(StandardCharsets.UTF_8)));
+                        page.lastId().getBytes(StandardCharsets.UTF_8)));
             }
             return out;
         }, out -> Http.json(ctx, 200, out));
@@ -372,7 +358,7 @@ final class GeminiApi {
 
     private void cancel(RoutingContext ctx) {
         BatchRecord b = batch(ctx);
-        Http.blocking(ctx, () -> services.engine().cancel(b, System.currentTimeMillis()), ok -> {
+        cancel(ctx, b, ok -> {
             if (!ok) {
                 ctx.fail(ApiError.invalid("Batch " + b.id + " is already in state " + format.state(b.phase) + "."));
                 return;
@@ -383,12 +369,7 @@ final class GeminiApi {
 
     private void delete(RoutingContext ctx) {
         BatchRecord b = batch(ctx);
-        if (!b.phase.terminal()) {
-            throw ApiError.invalid("Batch " + b.id + " is still running; cancel it before deleting it.");
-        }
-        Http.blocking(ctx, () -> {
-            services.engine().delete(b);
-            return b.id;
-        }, id -> Http.json(ctx, 200, Json.object()));
+        delete(ctx, b, "Batch " + b.id + " is still running; cancel it before deleting it.",
+                () -> Http.json(ctx, 200, Json.object()));
     }
 }

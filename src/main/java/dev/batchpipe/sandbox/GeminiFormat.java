@@ -9,24 +9,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Gemini's wire format: GenerateContent bodies, batch operations, inline and file results, files. */
-final class GeminiFormat implements BatchFormat {
+final class GeminiFormat extends BatchFormat {
 
     static final String TYPE_PREFIX = "type.googleapis.com/google.ai.generativelanguage.v1beta.";
 
-    @Override
-    public Provider provider() {
-        return Provider.GEMINI;
+    GeminiFormat() {
+        super(Provider.GEMINI, "request");
     }
 
     @Override
     public String lineId(JsonNode line) {
         String key = Json.text(line, "key");
         return key != null ? key : line.path("metadata").path("key").asText();
-    }
-
-    @Override
-    public JsonNode lineBody(JsonNode line) {
-        return line.path("request");
     }
 
     @Override
@@ -158,11 +152,11 @@ final class GeminiFormat implements BatchFormat {
     }
 
     @Override
-    public void publishResults(BatchRecord batch, Store store, long now) throws IOException {
+    public void publishResults(BatchRecord batch, DataDirectory dir, long now) throws IOException {
         if (batch.inlineOutput) {
             return;
         }
-        Path data = store.resolve(batch.outputFile);
+        Path data = dir.resolve(batch.outputFile);
         if (!Files.exists(data)) {
             Files.createFile(data);
         }
@@ -170,7 +164,7 @@ final class GeminiFormat implements BatchFormat {
                 batch.outputFile, Files.size(data), now);
         f.displayName = f.id.substring("files/".length());
         f.mimeType = "application/jsonl";
-        store.saveFile(f);
+        dir.saveFile(f);
         synchronized (batch) {
             batch.outputFileId = f.id;
         }
@@ -197,7 +191,7 @@ final class GeminiFormat implements BatchFormat {
      * The batch as a long-running Operation. Inline results are read from disk here, which is fine at their
      * 20 MB ceiling.
      */
-    ObjectNode operationJson(BatchRecord b, Store store) throws IOException {
+    ObjectNode operationJson(BatchRecord b, DataDirectory dir) throws IOException {
         ObjectNode op = Json.object();
         op.put("name", b.id);
         ObjectNode meta = op.putObject("metadata");
@@ -224,7 +218,7 @@ final class GeminiFormat implements BatchFormat {
             ObjectNode output = Json.object();
             if (b.inlineOutput) {
                 ArrayNode responses = output.putObject("inlinedResponses").putArray("inlinedResponses");
-                Path data = store.resolve(b.outputFile);
+                Path data = dir.resolve(b.outputFile);
                 if (Files.exists(data)) {
                     try (LineReader reader = new LineReader(data, 0)) {
                         for (byte[] line; (line = reader.next()) != null; ) {

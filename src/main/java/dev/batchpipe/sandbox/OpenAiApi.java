@@ -1,7 +1,6 @@
 package dev.batchpipe.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
@@ -21,20 +20,17 @@ import java.util.concurrent.atomic.AtomicReference;
  * OpenAI's Files, Batch and realtime endpoints under {@code /v1}; the same routes answer under {@code /openai/v1}
  * and {@code /openai} for Azure OpenAI clients, which authenticate with an {@code api-key} header.
  */
-final class OpenAiApi {
+final class OpenAiApi extends ProviderApi<OpenAiFormat> {
 
     private static final List<String> PREFIXES = List.of("/v1", "/openai/v1", "/openai");
     /** Multipart framing around the file part; the file itself is held to the configured limit. */
     private static final long MULTIPART_SLACK = 64 * 1024;
 
-    private final Services services;
-    private final OpenAiFormat format;
-
-    OpenAiApi(Services services) {
-        this.services = services;
-        this.format = (OpenAiFormat) services.engine().format(Provider.OPENAI);
+    OpenAiApi(Emulator emulator) {
+        super(Provider.OPENAI, emulator);
     }
 
+    @Override
     void mount(Router router) {
         for (String p : PREFIXES) {
             router.post(p + "/files").handler(this::upload);
@@ -43,11 +39,12 @@ final class OpenAiApi {
             router.delete(p + "/files/:id").handler(this::deleteFile);
             router.post(p + "/batches").handler(Http.jsonBody()).handler(this::create);
             router.get(p + "/batches").handler(this::list);
-            router.get(p + "/batches/:id").handler(ctx -> Http.json(ctx, 200, json(batch(ctx))));
+            router.get(p + "/batches/:id").handler(ctx -> Http.json(ctx, 200, json(batch(ctx.pathParam("id")))));
             router.post(p + "/batches/:id/cancel").handler(this::cancel);
             for (String endpoint : OpenAiFormat.ENDPOINTS) {
                 String path = p + endpoint.substring("/v1".length());
-                router.post(path).handler(Http.jsonBody()).handler(ctx -> services.realtime().answer(ctx, format, endpoint, null));
+                router.post(path).handler(Http.jsonBody())
+                        .handler(ctx -> emulator.realtime().answer(ctx, format, endpoint, null));
             }
         }
     }
@@ -60,10 +57,10 @@ final class OpenAiApi {
             throw ApiError.invalid("Invalid request: expected multipart/form-data with 'file' and 'purpose'.");
         }
         long declared = Http.parseLong(String.valueOf(req.getHeader(HttpHeaders.CONTENT_LENGTH)));
-        if (declared > services.config().openAiMaxFileBytes() + MULTIPART_SLACK) {
+        if (declared > emulator.config().openAiMaxFileBytes() + MULTIPART_SLACK) {
             throw fileTooLarge();
         }
-        Path tmp = services.store().tmpFile("upload");
+        Path tmp = emulator.data().tmpFile("upload");
         AtomicBoolean sawFile = new AtomicBoolean();
         String[] filename = {null};
         AtomicReference<Future<Path>> part = new AtomicReference<>();
@@ -74,7 +71,7 @@ final class OpenAiApi {
                 return;
             }
             filename[0] = upload.filename();
-            part.set(Http.pump(ctx, upload, tmp, services.config().openAiMaxFileBytes(), false)
+            part.set(Http.pump(ctx, upload, tmp, emulator.config().openAiMaxFileBytes(), false)
                     .onFailure(e -> ctx.fail(e instanceof ApiError api && api.kind == ApiError.Kind.TOO_LARGE
                             ? fileTooLarge() : e)));
         });
@@ -96,13 +93,13 @@ final class OpenAiApi {
                 }
                 Http.blocking(ctx, () -> {
                     String id = Ids.openAiFile();
-                    FileRecord f = FileRecord.of(id, Provider.OPENAI, services.store().newDataFile(id), Files.size(path),
+                    FileRecord f = FileRecord.of(id, Provider.OPENAI, emulator.data().newDataFile(id), Files.size(path),
                             System.currentTimeMillis());
                     f.purpose = purpose;
                     f.filename = filename[0] == null || filename[0].isBlank() ? "upload.jsonl" : filename[0];
-                    return services.store().addFile(f, path);
+                    return emulator.data().addFile(f, path);
                 }, f -> {
-                    services.counters().of(Provider.OPENAI).filesUploaded.increment();
+                    emulator.counters().of(Provider.OPENAI).filesUploaded.increment();
                     Http.json(ctx, 200, OpenAiFormat.fileJson(f));
                 });
             });
@@ -112,28 +109,30 @@ final class OpenAiApi {
 
     private ApiError fileTooLarge() {
         return new ApiError(ApiError.Kind.TOO_LARGE, "File is too large: the maximum size for batch input files is "
-                + services.config().openAiMaxFileBytes() + " bytes.", "file", "file_too_large", -1);
+                + emulator.config().openAiMaxFileBytes() + " bytes.", "file", "file_too_large", -1);
     }
 
     private FileRecord file(RoutingContext ctx) {
         String id = ctx.pathParam("id");
-        return services.store().file(id).filter(f -> f.provider == Provider.OPENAI)
-                .orElseThrow(() -> new ApiError(ApiError.Kind.NOT_FOUND, "No such File object: " + id, "id", null,
-                        -1));
+        return file(id).orElseThrow(() -> fileNotFound(id, "id"));
+    }
+
+    private static ApiError fileNotFound(String id, String param) {
+        return new ApiError(ApiError.Kind.NOT_FOUND, "No such File object: " + id, param, null, -1);
     }
 
     private void content(RoutingContext ctx) {
         FileRecord f = file(ctx);
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream")
-                .sendFile(services.store().resolve(f.dataFile).toString());
+                .sendFile(emulator.data().resolve(f.dataFile).toString());
     }
 
     private void deleteFile(RoutingContext ctx) {
         FileRecord f = file(ctx);
         // a batch still reading the file keeps its content; only the file object goes
-        boolean inUse = services.engine().list(Provider.OPENAI).stream()
+        boolean inUse = emulator.engine().list(Provider.OPENAI).stream()
                 .anyMatch(b -> f.id.equals(b.inputFileId) && !b.phase.terminal());
-        Http.blocking(ctx, () -> services.store().deleteFile(f.id, !inUse), deleted -> Http.json(ctx, 200, Json.object()
+        Http.blocking(ctx, () -> emulator.data().deleteFile(f.id, !inUse), deleted -> Http.json(ctx, 200, Json.object()
                 .put("id", f.id).put("object", "file").put("deleted", deleted)));
     }
 
@@ -152,9 +151,7 @@ final class OpenAiApi {
         }
         BatchRecord b = new BatchRecord();
         b.metadata.putAll(metadata(body.get("metadata")));
-        FileRecord input = services.store().file(inputFileId).filter(f -> f.provider == Provider.OPENAI)
-                .orElseThrow(() -> new ApiError(ApiError.Kind.NOT_FOUND, "No such File object: " + inputFileId,
-                        "input_file_id", null, -1));
+        FileRecord input = file(inputFileId).orElseThrow(() -> fileNotFound(inputFileId, "input_file_id"));
         if (!"batch".equals(input.purpose)) {
             throw ApiError.invalid("The input file must have purpose 'batch'; " + inputFileId + " has purpose '"
                     + input.purpose + "'.", "input_file_id");
@@ -165,9 +162,9 @@ final class OpenAiApi {
         b.completionWindow = window;
         b.inputFileId = inputFileId;
         b.requestsFile = input.dataFile;
-        b.outputFile = services.store().batchFile(b.id, "output");
-        b.errorFile = services.store().batchFile(b.id, "errors");
-        Http.blocking(ctx, () -> services.engine().create(b, System.currentTimeMillis()), created -> Http.json(ctx, 200,
+        b.outputFile = emulator.data().batchFile(b.id, "output");
+        b.errorFile = emulator.data().batchFile(b.id, "errors");
+        Http.blocking(ctx, () -> emulator.engine().create(b, System.currentTimeMillis()), created -> Http.json(ctx, 200,
                 json(created)));
     }
 
@@ -211,10 +208,9 @@ final class OpenAiApi {
         return out;
     }
 
-    private BatchRecord batch(RoutingContext ctx) {
-        String id = ctx.pathParam("id");
-        return services.engine().get(Provider.OPENAI, id).orElseThrow(() -> new ApiError(ApiError.Kind.NOT_FOUND,
-                "No batch found with id '" + id + "'.", "batch_id", null, -1));
+    @Override
+    ApiError batchNotFound(String id) {
+        return new ApiError(ApiError.Kind.NOT_FOUND, "No batch found with id '" + id + "'.", "batch_id", null, -1);
     }
 
     private ObjectNode json(BatchRecord b) {
@@ -223,29 +219,17 @@ final class OpenAiApi {
         }
     }
 
+    /** An unknown {@code after} is an empty page, as OpenAI answers it. */
     private void list(RoutingContext ctx) {
         int limit = Http.intParam(ctx, "limit", 20, 1, 100);
         String after = ctx.request().getParam("after");
-        List<BatchRecord> all = services.engine().list(Provider.OPENAI);
-        int start = 0;
-        if (after != null && !after.isEmpty()) {
-            int at = BatchEngine.indexOf(all, after);
-            start = at < 0 ? all.size() : at + 1;
-        }
-        List<BatchRecord> page = all.subList(start, Math.min(all.size(), start + limit));
-        ObjectNode out = Json.object();
-        out.put("object", "list");
-        ArrayNode data = out.putArray("data");
-        page.forEach(b -> data.add(json(b)));
-        out.put("first_id", page.isEmpty() ? null : page.get(0).id);
-        out.put("last_id", page.isEmpty() ? null : page.get(page.size() - 1).id);
-        out.put("has_more", start + page.size() < all.size());
-        Http.json(ctx, 200, out);
+        Page page = pageAfter(after == null || after.isEmpty() ? null : after, limit).orElse(Page.EMPTY);
+        Http.json(ctx, 200, page.json(this::json).put("object", "list"));
     }
 
     private void cancel(RoutingContext ctx) {
-        BatchRecord b = batch(ctx);
-        Http.blocking(ctx, () -> services.engine().cancel(b, System.currentTimeMillis()), ok -> {
+        BatchRecord b = batch(ctx.pathParam("id"));
+        cancel(ctx, b, ok -> {
             if (!ok) {
                 ctx.fail(ApiError.invalid("Cannot cancel a batch with status '" + format.state(b.phase) + "'."));
                 return;

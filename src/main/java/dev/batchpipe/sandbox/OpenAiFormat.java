@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.Set;
 
 /** OpenAI's wire format: chat completions, responses and embeddings bodies, batch lines and objects, files. */
-final class OpenAiFormat implements BatchFormat {
+final class OpenAiFormat extends BatchFormat {
 
     static final String CHAT = "/v1/chat/completions";
     static final String RESPONSES = "/v1/responses";
@@ -32,19 +32,8 @@ final class OpenAiFormat implements BatchFormat {
         return endpoint.startsWith("/v1/") ? endpoint : "/v1" + (endpoint.startsWith("/") ? "" : "/") + endpoint;
     }
 
-    @Override
-    public Provider provider() {
-        return Provider.OPENAI;
-    }
-
-    @Override
-    public String lineId(JsonNode line) {
-        return line.path("custom_id").asText();
-    }
-
-    @Override
-    public JsonNode lineBody(JsonNode line) {
-        return line.path("body");
+    OpenAiFormat() {
+        super(Provider.OPENAI, "body");
     }
 
     @Override
@@ -382,7 +371,7 @@ final class OpenAiFormat implements BatchFormat {
     }
 
     @Override
-    public void publishResults(BatchRecord batch, Store store, long now) throws IOException {
+    public void publishResults(BatchRecord batch, DataDirectory data, long now) throws IOException {
         String outputId = null;
         String errorId = null;
         long outputBytes;
@@ -392,10 +381,10 @@ final class OpenAiFormat implements BatchFormat {
             errorBytes = batch.errorBytes;
         }
         if (outputBytes > 0) {
-            outputId = publish(store, batch, batch.outputFile, "output", outputBytes, now);
+            outputId = publish(data, batch, batch.outputFile, "output", outputBytes, now);
         }
         if (errorBytes > 0) {
-            errorId = publish(store, batch, batch.errorFile, "error", errorBytes, now);
+            errorId = publish(data, batch, batch.errorFile, "error", errorBytes, now);
         }
         synchronized (batch) {
             batch.outputFileId = outputId;
@@ -403,12 +392,12 @@ final class OpenAiFormat implements BatchFormat {
         }
     }
 
-    private static String publish(Store store, BatchRecord batch, String dataFile, String kind, long bytes, long now)
+    private static String publish(DataDirectory data, BatchRecord batch, String dataFile, String kind, long bytes, long now)
             throws IOException {
         FileRecord f = FileRecord.of(Ids.openAiFile(), Provider.OPENAI, dataFile, bytes, now);
         f.purpose = "batch_output";
         f.filename = batch.id + "_" + kind + ".jsonl";
-        store.saveFile(f);
+        data.saveFile(f);
         return f.id;
     }
 

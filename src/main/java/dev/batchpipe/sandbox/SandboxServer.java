@@ -1,5 +1,6 @@
 package dev.batchpipe.sandbox;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
@@ -31,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  */
-public final class SandboxServer implements AutoCloseable {
+public final class SandboxServer implements Sandbox {
 
     private static final Logger LOG = LoggerFactory.getLogger(SandboxServer.class);
 
@@ -39,7 +40,7 @@ public final class SandboxServer implements AutoCloseable {
     private final SandboxFaults faults = new SandboxFaults();
     private final Counters counters = new Counters();
     private final ReceivedRequests received = new ReceivedRequests();
-    private final Store store;
+    private final DataDirectory data;
     private final Vertx vertx;
     private final BatchEngine engine;
     private volatile String baseUrl;
@@ -47,12 +48,12 @@ public final class SandboxServer implements AutoCloseable {
 
     private SandboxServer(SandboxConfig config) {
         this.config = config;
-        this.store = new Store(config.dataDir());
+        this.data = new DataDirectory(config.dataDir());
         Map<Provider, BatchFormat> formats = new EnumMap<>(Provider.class);
         formats.put(Provider.OPENAI, new OpenAiFormat());
         formats.put(Provider.ANTHROPIC, new AnthropicFormat());
         formats.put(Provider.GEMINI, new GeminiFormat());
-        this.engine = new BatchEngine(config, store, counters, faults, formats);
+        this.engine = new BatchEngine(config, data, counters, faults, formats);
         // a Vert.x of our own, so the sandbox never competes with (or depends on) Camel's
         this.vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(8));
     }
@@ -73,11 +74,11 @@ public final class SandboxServer implements AutoCloseable {
         Realtime realtime = new Realtime(config, faults, counters);
         Router router = Router.router(vertx);
         new AdminApi(this, engine).mount(router);
-        router.route().handler(new Gate(config, faults, counters, received));
-        Services services = new Services(config, store, engine, counters, realtime);
-        new AnthropicApi(services).mount(router);
-        new GeminiApi(services).mount(router);
-        new OpenAiApi(services).mount(router);
+        router.route().handler(new ProviderCallFilter(config, faults, counters, received));
+        Emulator emulator = new Emulator(config, data, engine, counters, realtime);
+        new AnthropicApi(emulator).mount(router);
+        new GeminiApi(emulator).mount(router);
+        new OpenAiApi(emulator).mount(router);
         router.route().handler(ctx -> ctx.fail(ApiError.notFound("Unknown request URL: " + ctx.request().method()
                 + " " + ctx.request().path() + ".")));
         router.route().failureHandler(new Failures());
@@ -100,7 +101,7 @@ public final class SandboxServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("sandbox cannot read its stored batches", e);
         }
-        LOG.info("Sandbox listening on {} (data in {})", baseUrl, store.root());
+        LOG.info("Sandbox listening on {} (data in {})", baseUrl, data.root());
     }
 
     public int port() {
@@ -108,22 +109,8 @@ public final class SandboxServer implements AutoCloseable {
     }
 
     /** {@code http://127.0.0.1:<port>} */
+    @Override
     public String baseUrl() {
-        return baseUrl;
-    }
-
-    /** Base URL for OpenAI clients (what {@code OPENAI_BASE_URL} takes): {@code baseUrl() + "/v1"}. */
-    public String openAiBaseUrl() {
-        return baseUrl + "/v1";
-    }
-
-    /** Base URL for Anthropic clients ({@code ANTHROPIC_BASE_URL}). */
-    public String anthropicBaseUrl() {
-        return baseUrl;
-    }
-
-    /** Base URL for Gemini clients (paths start with {@code /v1beta}, {@code /upload/v1beta}, …). */
-    public String geminiBaseUrl() {
         return baseUrl;
     }
 
@@ -161,30 +148,34 @@ public final class SandboxServer implements AutoCloseable {
     }
 
     /** The data directory in use (a temporary one when the configuration names none). */
+    @Override
     public Path dataDir() {
-        return store.root();
+        return data.root();
+    }
+
+    /** Already serving: {@link #start(SandboxConfig)} binds before it returns. */
+    @Override
+    public void start() {
     }
 
     /** Stops serving, saves every batch where it is, and deletes the data directory if it was temporary. */
     @Override
-    public void close() {
-        try {
-            if (http != null) {
-                http.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("Sandbox HTTP server did not close cleanly: {}", e.toString());
+    public void stop() {
+        if (http != null) {
+            awaitClosed(http.close(), "HTTP server");
         }
         engine.close();
+        awaitClosed(vertx.close(), "Vert.x");
+        data.close();
+    }
+
+    private static void awaitClosed(Future<Void> closing, String what) {
         try {
-            vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            closing.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
-            LOG.warn("Sandbox Vert.x did not close cleanly: {}", e.toString());
+            LOG.warn("Sandbox {} did not close cleanly: {}", what, e.toString());
         }
-        store.close();
     }
 }

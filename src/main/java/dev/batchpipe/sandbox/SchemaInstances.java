@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.UUID;
+import java.util.function.BinaryOperator;
 import java.util.regex.Pattern;
 
 /**
@@ -297,21 +298,19 @@ final class SchemaInstances {
     }
 
     private static BigDecimal lowerBound(JsonNode s) {
-        BigDecimal min = numeric(s, "minimum");
-        BigDecimal exMin = numeric(s, "exclusiveMinimum");
-        if (min == null) {
-            return exMin == null ? BigDecimal.ZERO : exMin;
-        }
-        return exMin == null ? min : min.max(exMin);
+        return bound(numeric(s, "minimum"), numeric(s, "exclusiveMinimum"), BigDecimal::max);
     }
 
     private static BigDecimal upperBound(JsonNode s) {
-        BigDecimal max = numeric(s, "maximum");
-        BigDecimal exMax = numeric(s, "exclusiveMaximum");
-        if (max == null) {
-            return exMax == null ? BigDecimal.ZERO : exMax;
+        return bound(numeric(s, "maximum"), numeric(s, "exclusiveMaximum"), BigDecimal::min);
+    }
+
+    /** The tighter of an inclusive and an exclusive bound, whichever are given; zero when neither is. */
+    private static BigDecimal bound(BigDecimal inclusive, BigDecimal exclusive, BinaryOperator<BigDecimal> tighter) {
+        if (inclusive == null) {
+            return exclusive == null ? BigDecimal.ZERO : exclusive;
         }
-        return exMax == null ? max : max.min(exMax);
+        return exclusive == null ? inclusive : tighter.apply(inclusive, exclusive);
     }
 
     /** Draft 2020 writes exclusive bounds as numbers, draft 4 as booleans next to minimum/maximum. */

@@ -47,7 +47,14 @@ public final class Database implements Service, AutoCloseable {
         this.password = password;
     }
 
-    public record Settings(String url, String user, String password, Path dataDir, int poolSize) {
+    /** {@code embeddedPort}: where a new embedded server listens (BATCHPIPE_EMBEDDED_PORT; 0: any free port). */
+    public record Settings(String url, String user, String password, Path dataDir, int poolSize, int embeddedPort) {
+
+        /** An external database, or an embedded one on any free port. */
+        public Settings(String url, String user, String password, Path dataDir, int poolSize) {
+            this(url, user, password, dataDir, poolSize, 0);
+        }
+
         public boolean embedded() {
             return url == null || url.isBlank();
         }
@@ -61,7 +68,7 @@ public final class Database implements Service, AutoCloseable {
         String password = settings.password();
         String description;
         if (settings.embedded()) {
-            embedded = EmbeddedPostgresServer.startOrJoin(settings.dataDir());
+            embedded = EmbeddedPostgresServer.startOrJoin(settings.dataDir(), settings.embeddedPort());
             url = embedded.jdbcUrl();
             user = embedded.user();
             password = null;
@@ -121,8 +128,9 @@ public final class Database implements Service, AutoCloseable {
                     .locations("classpath:sql")
                     .load()
                     .migrate();
+            // targetSchemaVersion is null when nothing was applied: the schema is then still at its initial version
             LOG.info("Database schema at version {} ({} migration(s) applied now)",
-                    result.targetSchemaVersion == null ? "unchanged" : result.targetSchemaVersion,
+                    result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion,
                     result.migrationsExecuted);
         } catch (FlywayException e) {
             throw new StartupException("Migrating " + description + " failed: " + rootMessage(e), e);

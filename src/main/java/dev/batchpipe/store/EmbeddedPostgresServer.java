@@ -48,8 +48,17 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         this.adoptedPid = adoptedPid;
     }
 
-    /** Starts the server on {@code baseDir/postgres}, or joins the one another process runs there. */
+    /** Starts the server on {@code baseDir/postgres} on any free port, or joins the one another process runs there. */
     public static EmbeddedPostgresServer startOrJoin(Path baseDir) {
+        return startOrJoin(baseDir, 0);
+    }
+
+    /**
+     * Starts the server on {@code baseDir/postgres}, or joins the one another process runs there. A new server listens
+     * on {@code preferredPort} (BATCHPIPE_EMBEDDED_PORT), so that psql and other tools find it at the same place every
+     * time, or on a free port when that one is taken (0: always a free port).
+     */
+    public static EmbeddedPostgresServer startOrJoin(Path baseDir, int preferredPort) {
         Path pgData = baseDir.resolve("postgres").toAbsolutePath().normalize();
         try {
             Files.createDirectories(pgData);
@@ -74,7 +83,13 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
                 stopProcess(orphan.get().pid());
             }
             ProcessBuilder.Redirect log = ProcessBuilder.Redirect.appendTo(baseDir.resolve("postgres.log").toFile());
-            EmbeddedPostgres pg = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            if (preferredPort > 0 && free(preferredPort)) {
+                builder.setPort(preferredPort);
+            } else if (preferredPort > 0) {
+                LOG.info("Port {} is taken: the embedded PostgreSQL listens on a free port instead", preferredPort);
+            }
+            EmbeddedPostgres pg = builder
                     .setDataDirectory(pgData)
                     .setCleanDataDirectory(false)
                     .setOutputRedirector(log)
@@ -151,6 +166,15 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    private static boolean free(int port) {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket()) {
+            socket.bind(new InetSocketAddress("localhost", port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static boolean accepts(int port) {

@@ -1,18 +1,84 @@
 package dev.batchpipe.store;
 
 import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 
-/** Read-only views of jobs, their batches and their problems, for {@code status}, {@code process --wait} and the API. */
+/**
+ * Read-only views of jobs, their batches and their problems, for {@code status}, {@code process --wait} and the API.
+ * Plain JDBC: {@code status} reads through one connection of its own, and Jdbi's first statement alone would cost it
+ * a third of a second.
+ */
 public final class JobReports {
 
-    private final Jdbi jdbi;
+    private final Connections connections;
 
+    /** On the service's pool. */
     public JobReports(Jdbi jdbi) {
-        this.jdbi = jdbi;
+        this.connections = new Connections() {
+            @Override
+            public <T> T with(Work<T> work) {
+                return jdbi.withHandle(h -> run(work, h.getConnection()));
+            }
+        };
+    }
+
+    /** On one connection the caller owns (the read-only commands). */
+    public JobReports(Connection connection) {
+        this.connections = new Connections() {
+            @Override
+            public <T> T with(Work<T> work) {
+                return run(work, connection);
+            }
+        };
+    }
+
+    private static <T> T run(Work<T> work, Connection connection) {
+        try {
+            return work.on(connection);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    private interface Work<T> {
+        T on(Connection c) throws SQLException;
+    }
+
+    private interface Connections {
+        <T> T with(Work<T> work);
+    }
+
+    private interface Row<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    private <T> List<T> query(String sql, Row<T> row, Object... params) {
+        return connections.with(c -> list(c, sql, row, params));
+    }
+
+    private static <T> List<T> list(Connection c, String sql, Row<T> row, Object... params) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                st.setObject(i + 1, params[i]);
+            }
+            List<T> rows = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(row.map(rs));
+                }
+            }
+            return rows;
+        }
     }
 
     public record JobSummary(long id, String task, String source, String status, String schedule, int priority,
@@ -38,8 +104,18 @@ public final class JobReports {
     public record Problem(long line, String reason) {
     }
 
+    /** Rows a job wrote into one of the task tables. */
+    public record OutputRows(String table, long rows) {
+    }
+
+    /** A {@code batchpipe run} instance whose clustered scheduler checked in lately, and when. */
+    public record LiveInstance(String name, Instant lastCheckIn) {
+    }
+
     private static final String JOB_SQL = """
-            SELECT j.id, j.task, j.source, j.status, j.schedule, j.priority, j.items_accepted, j.items_duplicate,
+            SELECT j.id, j.task, j.source, j.source_kind, j.schedule,
+                   CASE WHEN j.status = 'partial' AND NOT EXISTS (SELECT 1 FROM requests s WHERE s.job_id = j.id
+                        AND s.state = 'succeeded') THEN 'failed' ELSE j.status END AS status, j.priority, j.items_accepted, j.items_duplicate,
                    j.lines_rejected, j.error, j.created_at, j.finished_at,
                    count(r.id) AS requests,
                    count(r.id) FILTER (WHERE r.state = 'succeeded') AS succeeded,
@@ -56,65 +132,135 @@ public final class JobReports {
             """;
 
     public Optional<JobSummary> job(long id) {
-        return jdbi.withHandle(h -> h.createQuery(JOB_SQL + " WHERE j.id = :id GROUP BY j.id").bind("id", id)
-                .map((rs, ctx) -> summary(rs)).findOne());
+        return query(JOB_SQL + " WHERE j.id = ? GROUP BY j.id", JobReports::summary, id).stream().findFirst();
     }
 
     public List<JobSummary> recentJobs(int limit) {
-        return jdbi.withHandle(h -> h.createQuery(JOB_SQL + " GROUP BY j.id ORDER BY j.id DESC LIMIT :limit")
-                .bind("limit", limit).map((rs, ctx) -> summary(rs)).list());
+        return query(JOB_SQL + " GROUP BY j.id ORDER BY j.id DESC LIMIT ?", JobReports::summary, limit);
     }
 
+    /**
+     * The job's batches. Once a batch is ingested, done and failed are what we made of its answers (an answer that
+     * failed the schema is failed, whatever the provider counted); before, the provider's own counts.
+     */
     public List<BatchSummary> batches(long jobId) {
-        return jdbi.withHandle(h -> h.createQuery("""
+        return query("""
                         SELECT b.id, b.provider, b.model, b.state, b.provider_batch_id, b.provider_status, b.request_count,
-                               coalesce(b.completed_count, 0), coalesce(b.failed_count, 0), b.estimated_tokens, b.error,
+                               CASE WHEN b.state = 'ingested' THEN w.written ELSE coalesce(b.completed_count, 0) END,
+                               CASE WHEN b.state = 'ingested' THEN b.request_count - w.written
+                                    ELSE coalesce(b.failed_count, 0) END,
+                               b.estimated_tokens, b.error,
                                b.created_at, coalesce(b.ingested_at, b.finished_at), b.synthetic
-                        FROM batches b
+                        FROM batches b,
+                             LATERAL (SELECT count(*)::int AS written FROM results r WHERE r.batch_id = b.id) w
                         WHERE b.id IN (SELECT s.batch_id FROM request_submissions s JOIN requests q ON q.id = s.request_id
-                                       WHERE q.job_id = :job)
-                        ORDER BY b.id""")
-                .bind("job", jobId)
-                .map((rs, ctx) -> new BatchSummary(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                       WHERE q.job_id = ?)
+                        ORDER BY b.id""",
+                rs -> new BatchSummary(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
                         rs.getString(5), rs.getString(6), rs.getInt(7), rs.getInt(8), rs.getInt(9), rs.getLong(10),
-                        rs.getString(11), instant(rs.getTimestamp(12)), instant(rs.getTimestamp(13)), rs.getBoolean(14)))
-                .list());
+                        rs.getString(11), instant(rs.getTimestamp(12)), instant(rs.getTimestamp(13)), rs.getBoolean(14)),
+                jobId);
     }
 
     /** The job's pending requests whose provider a service holds, per provider. */
     public List<Hold> holds(long jobId) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT p.provider, p.reason, p.since, count(*) FROM requests r "
-                        + "JOIN provider_holds p ON p.provider = r.provider WHERE r.job_id = :job AND r.state = 'pending' "
-                        + "GROUP BY p.provider, p.reason, p.since ORDER BY p.provider")
-                .bind("job", jobId)
-                .map((rs, ctx) -> new Hold(rs.getString(1), rs.getString(2), instant(rs.getTimestamp(3)), rs.getLong(4)))
-                .list());
+        return query("SELECT p.provider, p.reason, p.since, count(*) FROM requests r "
+                        + "JOIN provider_holds p ON p.provider = r.provider WHERE r.job_id = ? AND r.state = 'pending' "
+                        + "GROUP BY p.provider, p.reason, p.since ORDER BY p.provider",
+                rs -> new Hold(rs.getString(1), rs.getString(2), instant(rs.getTimestamp(3)), rs.getLong(4)), jobId);
     }
 
     /** The first rejected lines of a job's input. */
     public List<Problem> inputErrors(long jobId, int limit) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT line, reason FROM input_errors WHERE job_id = :job ORDER BY line LIMIT :n")
-                .bind("job", jobId).bind("n", limit)
-                .map((rs, ctx) -> new Problem(rs.getLong(1), rs.getString(2))).list());
+        return query("SELECT line, reason FROM input_errors WHERE job_id = ? ORDER BY line LIMIT ?",
+                rs -> new Problem(rs.getLong(1), rs.getString(2)), jobId, limit);
     }
 
     /** Open dead letters of a job: the item's line and the reason. */
     public List<Problem> deadLetters(long jobId, int limit) {
-        return jdbi.withHandle(h -> h.createQuery("SELECT coalesce(i.line, 0), d.reason FROM dead_letters d "
+        return query("SELECT coalesce(i.line, 0), d.reason FROM dead_letters d "
                         + "JOIN requests r ON r.id = d.request_id JOIN items i ON i.id = r.item_id "
-                        + "WHERE d.job_id = :job AND d.replayed_at IS NULL ORDER BY d.id LIMIT :n")
-                .bind("job", jobId).bind("n", limit)
-                .map((rs, ctx) -> new Problem(rs.getLong(1), rs.getString(2))).list());
+                        + "WHERE d.job_id = ? AND d.replayed_at IS NULL ORDER BY d.id LIMIT ?",
+                rs -> new Problem(rs.getLong(1), rs.getString(2)), jobId, limit);
     }
 
-    private static JobSummary summary(java.sql.ResultSet rs) throws java.sql.SQLException {
-        return new JobSummary(rs.getLong("id"), rs.getString("task"), rs.getString("source"), rs.getString("status"),
+    /** The provider-side states of the job's batches still at the provider (validating, in_progress, finalizing...). */
+    public List<String> providerStates(long jobId) {
+        return query("""
+                        SELECT DISTINCT coalesce(b.provider_status, b.state) FROM batches b
+                        WHERE b.state NOT IN ('ingested') AND b.id IN (SELECT s.batch_id FROM request_submissions s
+                              JOIN requests q ON q.id = s.request_id WHERE q.job_id = ?)
+                        ORDER BY 1""", rs -> rs.getString(1), jobId);
+    }
+
+    /**
+     * Rows the job wrote, per task table. A task table is any table whose {@code request_id} references
+     * {@code requests} (the lineage every output row carries), other than the job model's own tables.
+     */
+    public List<OutputRows> outputRows(long jobId) {
+        return connections.with(c -> {
+            List<String> tables = list(c, """
+                            SELECT c.conrelid::regclass::text FROM pg_constraint c
+                            JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+                            WHERE c.contype = 'f' AND c.confrelid = 'requests'::regclass AND a.attname = 'request_id'
+                              AND c.conrelid::regclass::text NOT IN ('results', 'request_submissions', 'dead_letters')
+                            ORDER BY 1""", rs -> rs.getString(1));
+            List<OutputRows> rows = new ArrayList<>();
+            for (String table : tables) {
+                long n = list(c, "SELECT count(*) FROM " + table
+                        + " WHERE request_id IN (SELECT id FROM requests WHERE job_id = ?)", rs -> rs.getLong(1), jobId).get(0);
+                if (n > 0) {
+                    rows.add(new OutputRows(table, n));
+                }
+            }
+            return rows;
+        });
+    }
+
+    /**
+     * The {@code batchpipe run} instances alive on this database: their clustered Quartz scheduler checks in every few
+     * seconds (qrtz_scheduler_state); one silent for three intervals is gone. One-shot commands keep their scheduler
+     * in memory, so they never count.
+     */
+    public List<LiveInstance> liveInstances() {
+        return query("""
+                        SELECT instance_name, last_checkin_time FROM qrtz_scheduler_state
+                        WHERE sched_name = 'batchpipe'
+                          AND last_checkin_time > extract(epoch FROM now()) * 1000 - 3 * greatest(checkin_interval, 1000)
+                        ORDER BY instance_name""",
+                rs -> new LiveInstance(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2))));
+    }
+
+    private static JobSummary summary(ResultSet rs) throws SQLException {
+        return new JobSummary(rs.getLong("id"), rs.getString("task"),
+                located(rs.getString("source_kind"), rs.getString("source"), rs.getLong("id")), rs.getString("status"),
                 rs.getString("schedule"), rs.getInt("priority"), rs.getLong("items_accepted"),
                 rs.getLong("items_duplicate"), rs.getLong("lines_rejected"), rs.getLong("requests"),
                 rs.getLong("succeeded"), rs.getLong("dead"), rs.getLong("waiting"), rs.getLong("in_batches"),
                 rs.getLong("batches"), rs.getLong("input_tokens"), rs.getLong("output_tokens"), rs.getBigDecimal("cost"),
                 rs.getString("error"), instant(rs.getTimestamp("created_at")), instant(rs.getTimestamp("finished_at")),
                 rs.getLong("synthetic_answers"));
+    }
+
+    /**
+     * Where an input file is now: the inbox moves a file it took in to {@code done/<job>-<name>} (or
+     * {@code rejected/}) beside it, so the path recorded at intake no longer names it.
+     */
+    static String located(String kind, String source, long jobId) {
+        if (!kind.equals("file") || source == null) {
+            return source;
+        }
+        Path recorded = Path.of(source);
+        if (recorded.getFileName() == null || Files.exists(recorded)) {
+            return source;
+        }
+        for (String folder : List.of("done", "rejected")) {
+            Path moved = recorded.resolveSibling(folder).resolve(jobId + "-" + recorded.getFileName());
+            if (Files.exists(moved)) {
+                return moved.toString();
+            }
+        }
+        return source;
     }
 
     private static Instant instant(java.sql.Timestamp t) {

@@ -113,6 +113,21 @@ class RecordReaderTest {
         assertThat(RecordReader.detect(write("b.txt", "{\"a\":1}".getBytes()))).isEqualTo(RecordReader.Format.JSONL);
     }
 
+    @Test
+    void aCsvHeaderThatCannotBeReadIsTheOneRejectedLineOfTheFile() throws IOException {
+        byte[] binary = {(byte) 0xC3, (byte) 0x28, 'a', ',', 'b', '\n', '1', ',', '2', '\n'};
+
+        List<InputRecord> notText = readAll(write("scan.docx", binary), 1000);
+        List<InputRecord> unnamed = readAll(write("gap.csv", "id,,title\n1,2,3\n".getBytes(StandardCharsets.UTF_8)), 1000);
+
+        assertThat(notText).singleElement().satisfies(r -> {
+            assertThat(r.line()).isEqualTo(1);
+            assertThat(((InputRecord.Bad) r).reason()).isEqualTo("invalid UTF-8; the file could not be read");
+        });
+        assertThat(unnamed).singleElement().satisfies(r ->
+                assertThat(((InputRecord.Bad) r).reason()).startsWith("unreadable CSV header: "));
+    }
+
     private Path write(String name, byte[]... parts) throws IOException {
         Path f = dir.resolve(name);
         try (var out = Files.newOutputStream(f)) {

@@ -29,6 +29,8 @@ class DbTriggeredRunsTest extends PipelineTest {
         assertThat(count("SELECT count(DISTINCT group_id) FROM story_entities WHERE group_id LIKE 'db-%'")).isEqualTo(2);
         assertThat(count("SELECT count(*) FROM jobs j JOIN story_groups g ON g.extraction_job_id = j.id "
                 + "WHERE g.id LIKE 'db-%' AND j.source_kind = 'db' AND j.status = 'succeeded'")).isEqualTo(2);
+        assertThat(count("SELECT count(*) FROM story_groups WHERE id LIKE 'db-%' AND claimed_by IS NOT NULL"))
+                .as("the claims were released once the rows were taken in").isZero();
     }
 
     @Test

@@ -1,8 +1,8 @@
-package dev.batchpipe.provider;
+package dev.batchpipe.sandbox;
 
-import dev.batchpipe.sandbox.SandboxConfig;
-import dev.batchpipe.sandbox.SandboxServer;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
@@ -16,15 +16,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The built-in sandbox for providers without an API key: started in-process on first use and shared by every
- * batchpipe process on the same data dir (a service and a CLI command must talk to the same fake provider). The
- * process holding {@code sandbox.lock} runs it and publishes its URL in {@code sandbox.url}; the others use that URL.
- * The sandbox keeps its batches in {@code state/}, so when its owner exits, the next process to need it starts it
- * again and every batch carries on.
+ * The sandbox of one batchpipe data dir, for providers without an API key: started in-process on first use and
+ * shared by every batchpipe process on the same data dir (a service and a CLI command must talk to the same fake
+ * provider). The process holding {@code sandbox.lock} runs it and publishes its URL in {@code sandbox.url}; the
+ * others use that URL. The sandbox keeps its batches in {@code state/}, so when its owner exits, the next process to
+ * need it starts it again and every batch carries on.
  */
-public final class SandboxLauncher implements org.apache.camel.Service, AutoCloseable {
+final class SharedSandbox implements Sandbox {
 
-    private static final Logger LOG = LoggerFactory.getLogger(SandboxLauncher.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SharedSandbox.class);
     private static final long RECHECK_MILLIS = 2000;
 
     private final Path dir;
@@ -35,18 +35,24 @@ public final class SandboxLauncher implements org.apache.camel.Service, AutoClos
     private String joined;
     private long joinedCheckedAt;
 
-    public SandboxLauncher(Path dir, SandboxConfig config) {
+    SharedSandbox(Path dir, SandboxConfig config) {
         this.dir = dir;
         this.config = config;
     }
 
-    /** The base URL of the running sandbox (starting it, or taking it over, when needed). */
+    @Override
     public synchronized String baseUrl() {
         if (own != null) {
             return own.baseUrl();
         }
-        if (joined != null && (System.currentTimeMillis() - joinedCheckedAt < RECHECK_MILLIS || alive(joined))) {
-            joinedCheckedAt = System.currentTimeMillis();
+        // checked at most every RECHECK_MILLIS, and counted from the last check, not the last call: a caller asking
+        // more often than that must still notice that the owner has gone
+        long now = System.currentTimeMillis();
+        if (joined != null && now - joinedCheckedAt < RECHECK_MILLIS) {
+            return joined;
+        }
+        if (joined != null && alive(joined)) {
+            joinedCheckedAt = now;
             return joined;
         }
         joined = null;
@@ -66,12 +72,12 @@ public final class SandboxLauncher implements org.apache.camel.Service, AutoClos
                 Thread.sleep(200); // its owner is starting it
             }
         } catch (IOException e) {
-            throw new ProviderException(0, "sandbox", "cannot start the sandbox in " + dir + ": " + e.getMessage(), true, e);
+            throw new UncheckedIOException("cannot start the sandbox in " + dir + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        throw new ProviderException(0, "sandbox", "the sandbox in " + dir + " is owned by another process that does "
-                + "not answer", true);
+        throw new UncheckedIOException("the sandbox in " + dir + " is owned by another process that does not answer",
+                new ConnectException("no sandbox answers at the URL in " + dir.resolve("sandbox.url")));
     }
 
     private boolean tryToOwn() throws IOException {
@@ -83,7 +89,7 @@ public final class SandboxLauncher implements org.apache.camel.Service, AutoClos
         }
         lockChannel = channel;
         lock = l;
-        own = SandboxServer.start(config.toBuilder().dataDir(dir.resolve("state")).build());
+        own = SandboxServer.start(config.toBuilder().dataDir(dataDir()).build());
         Files.writeString(dir.resolve("sandbox.url"), own.baseUrl(), StandardCharsets.UTF_8);
         LOG.info("Sandbox provider running at {}: answers are synthetic (set the provider's API key for real results)",
                 own.baseUrl());
@@ -109,17 +115,17 @@ public final class SandboxLauncher implements org.apache.camel.Service, AutoClos
     }
 
     @Override
+    public Path dataDir() {
+        return dir.resolve("state");
+    }
+
+    @Override
     public void start() {
         // started on first use: commands that never call a provider never start it
     }
 
     @Override
-    public void stop() {
-        close();
-    }
-
-    @Override
-    public synchronized void close() {
+    public synchronized void stop() {
         if (own != null) {
             own.close();
             own = null;

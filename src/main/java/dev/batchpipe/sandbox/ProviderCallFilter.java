@@ -11,14 +11,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * with, and applies what happens before a real provider looks at a request: added latency and dropped connections,
  * the API key check, then injected 429s and 5xx; or, after it, an answer lost on the way back.
  */
-final class Gate implements Handler<RoutingContext> {
+final class ProviderCallFilter implements Handler<RoutingContext> {
 
     private final SandboxConfig config;
     private final SandboxFaults faults;
     private final Counters counters;
     private final ReceivedRequests received;
 
-    Gate(SandboxConfig config, SandboxFaults faults, Counters counters, ReceivedRequests received) {
+    ProviderCallFilter(SandboxConfig config, SandboxFaults faults, Counters counters, ReceivedRequests received) {
         this.config = config;
         this.faults = faults;
         this.counters = counters;

@@ -22,15 +22,15 @@ import org.slf4j.LoggerFactory;
  * request and result JSONL, {@code tmp/} bodies while they stream in. Contents always live on disk; only the small
  * metadata records are indexed in memory.
  */
-final class Store implements AutoCloseable {
+final class DataDirectory implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Store.class);
+    private static final Logger LOG = LoggerFactory.getLogger(DataDirectory.class);
 
     private final Path root;
     private final boolean temporary;
     private final Map<String, FileRecord> files = new ConcurrentHashMap<>();
 
-    Store(Path dataDir) {
+    DataDirectory(Path dataDir) {
         try {
             this.temporary = dataDir == null;
             this.root = temporary ? Files.createTempDirectory("batchpipe-sandbox-") : dataDir.toAbsolutePath();
