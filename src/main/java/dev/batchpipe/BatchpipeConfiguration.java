@@ -12,9 +12,17 @@ import dev.batchpipe.intake.FileJobs;
 import dev.batchpipe.intake.InboxIntake;
 import dev.batchpipe.intake.JobWriter;
 import dev.batchpipe.intake.RequestFactory;
-import dev.batchpipe.pipeline.BatchPacker;
-import dev.batchpipe.pipeline.BatchPoller;
-import dev.batchpipe.pipeline.BatchSubmitter;
+import dev.batchpipe.pipeline.BatchAggregation;
+import dev.batchpipe.pipeline.BatchCanceller;
+import dev.batchpipe.pipeline.BatchClaims;
+import dev.batchpipe.pipeline.BatchCreator;
+import dev.batchpipe.pipeline.BatchDeadlines;
+import dev.batchpipe.pipeline.BatchFiles;
+import dev.batchpipe.pipeline.BatchLimits;
+import dev.batchpipe.pipeline.BatchRecorder;
+import dev.batchpipe.pipeline.BatchStatus;
+import dev.batchpipe.pipeline.BatchSubmissions;
+import dev.batchpipe.pipeline.BatchUploader;
 import dev.batchpipe.pipeline.ClusteredQuartz;
 import dev.batchpipe.pipeline.DeadLetters;
 import dev.batchpipe.pipeline.EntityResolver;
@@ -22,11 +30,18 @@ import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.pipeline.OutputWriter;
 import dev.batchpipe.pipeline.OvernightWindow;
 import dev.batchpipe.pipeline.OvernightWindows;
+import dev.batchpipe.pipeline.PendingRequests;
+import dev.batchpipe.pipeline.PollRecords;
+import dev.batchpipe.pipeline.PollSchedule;
 import dev.batchpipe.pipeline.ProviderHolds;
+import dev.batchpipe.pipeline.RequestLines;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
+import dev.batchpipe.pipeline.ResultDownloads;
 import dev.batchpipe.pipeline.ResultIngester;
+import dev.batchpipe.pipeline.SubmitRefusals;
 import dev.batchpipe.pipeline.SyntheticPurge;
+import dev.batchpipe.pipeline.UnfitRequests;
 import dev.batchpipe.provider.ProviderHttp;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.provider.SandboxPolicy;
@@ -34,13 +49,17 @@ import dev.batchpipe.sandbox.Sandbox;
 import dev.batchpipe.store.Database;
 import dev.batchpipe.store.Instance;
 import dev.batchpipe.store.JobReports;
+import dev.batchpipe.store.LeaseKeeper;
 import dev.batchpipe.task.TaskRegistry;
 import dev.batchpipe.task.TokenEstimator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import javax.sql.DataSource;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
@@ -84,9 +103,6 @@ public class BatchpipeConfiguration implements CamelConfiguration {
             }
             // before any route takes work: which providers wait for a key, and why (or no start at all)
             context.getRegistry().lookupByNameAndType("providerHolds", ProviderHolds.class).record();
-        }
-        if (overnight) {
-            context.addLifecycleStrategy(new OvernightWindows());
         }
         context.addLifecycleStrategy(new DbSourceRoutes());
     }
@@ -226,38 +242,106 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public BatchPoller.Settings polling(@PropertyInject("batchpipe.lease") Duration lease,
-                                        @PropertyInject("batchpipe.poll.first-interval") Duration firstInterval,
-                                        @PropertyInject("batchpipe.poll.factor") double factor,
-                                        @PropertyInject("batchpipe.poll.max-interval") Duration maxInterval,
-                                        @PropertyInject("batchpipe.poll.sandbox-first-interval") Duration sandboxFirst,
-                                        @PropertyInject("batchpipe.poll.sandbox-max-interval") Duration sandboxMax,
-                                        @PropertyInject("batchpipe.poll.stuck-grace") Duration stuckGrace,
-                                        @PropertyInject("batchpipe.poll.max-running") Duration maxRunning) {
-        return new BatchPoller.Settings(lease, firstInterval, factor, maxInterval, sandboxFirst, sandboxMax, stuckGrace,
-                maxRunning);
+    public PollSchedule pollSchedule(@PropertyInject("batchpipe.poll.first-interval") Duration firstInterval,
+                                     @PropertyInject("batchpipe.poll.factor") double factor,
+                                     @PropertyInject("batchpipe.poll.max-interval") Duration maxInterval,
+                                     @PropertyInject("batchpipe.poll.sandbox-first-interval") Duration sandboxFirst,
+                                     @PropertyInject("batchpipe.poll.sandbox-max-interval") Duration sandboxMax) {
+        return new PollSchedule(firstInterval, factor, maxInterval, sandboxFirst, sandboxMax);
     }
 
     @BindToRegistry(lazy = true)
-    public BatchPacker batchPacker(Jdbi jdbi, Providers providers, RequestRenderer renderer, RequestStates states,
-                                   JobCompletion completion) {
-        return new BatchPacker(jdbi, providers, renderer, states, completion);
+    public BatchClaims batchClaims(Jdbi jdbi, Instance instance, @PropertyInject("batchpipe.lease") Duration lease) {
+        return new BatchClaims(jdbi, instance, lease);
     }
 
     @BindToRegistry(lazy = true)
-    public BatchSubmitter batchSubmitter(Jdbi jdbi, Providers providers, RequestRenderer renderer, RequestStates states,
-                                         Instance instance, BatchPoller.Settings polling,
-                                         @PropertyInject("batchpipe.data-dir") String dataDir,
-                                         @PropertyInject("batchpipe.lease") Duration lease,
+    public LeaseKeeper leaseKeeper(Jdbi jdbi, Instance instance, @PropertyInject("batchpipe.lease") Duration lease) {
+        return new LeaseKeeper(jdbi, instance, lease);
+    }
+
+    @BindToRegistry(lazy = true)
+    public PendingRequests pendingRequests(Jdbi jdbi, Providers providers) {
+        return new PendingRequests(jdbi, p -> providers.has(p) ? Optional.of(providers.get(p).limits()) : Optional.empty(),
+                providers.holds().keySet());
+    }
+
+    @BindToRegistry(lazy = true)
+    public RequestLines requestLines(Providers providers, RequestRenderer renderer) {
+        return new RequestLines(providers, renderer);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchLimits batchLimits(Providers providers) {
+        return new BatchLimits(p -> providers.get(p).limits());
+    }
+
+    @BindToRegistry(lazy = true)
+    public UnfitRequests unfitRequests(Jdbi jdbi, RequestStates states, JobCompletion completion) {
+        return new UnfitRequests(jdbi, states, completion);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchFiles batchFiles(Jdbi jdbi, Providers providers, RequestRenderer renderer,
+                                 @PropertyInject("batchpipe.data-dir") String dataDir) {
+        return new BatchFiles(Path.of(dataDir).resolve("batches"), jdbi, providers, renderer);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchAggregation batchAggregation(BatchLimits limits, BatchFiles files) {
+        return new BatchAggregation(limits, files::open);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchRecorder batchRecorder(Jdbi jdbi, BatchLimits limits, BatchFiles files, Providers providers) {
+        return new BatchRecorder(jdbi, limits, files, providers::sandboxed);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchUploader batchUploader(Providers providers, Instance instance) {
+        return new BatchUploader(providers, instance);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchCreator batchCreator(Jdbi jdbi, Providers providers, Instance instance) {
+        return new BatchCreator(jdbi, providers, instance);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchSubmissions batchSubmissions(Jdbi jdbi, Providers providers, PollSchedule schedule) {
+        return new BatchSubmissions(jdbi, providers, schedule);
+    }
+
+    @BindToRegistry(lazy = true)
+    public SubmitRefusals submitRefusals(Jdbi jdbi, RequestStates states,
                                          @PropertyInject("batchpipe.quota.backoff") Duration quotaBackoff) {
-        return new BatchSubmitter(jdbi, providers, renderer, states, instance,
-                new BatchSubmitter.Settings(Path.of(dataDir).resolve("batches"), lease, polling, quotaBackoff));
+        return new SubmitRefusals(jdbi, states, quotaBackoff);
     }
 
     @BindToRegistry(lazy = true)
-    public BatchPoller batchPoller(Jdbi jdbi, Providers providers, RequestStates states, Instance instance,
-                                   BatchPoller.Settings polling) {
-        return new BatchPoller(jdbi, providers, states, instance, polling);
+    public BatchStatus batchStatus(Providers providers) {
+        return new BatchStatus(providers);
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchDeadlines batchDeadlines(@PropertyInject("batchpipe.poll.stuck-grace") Duration stuckGrace,
+                                         @PropertyInject("batchpipe.poll.max-running") Duration maxRunning) {
+        return new BatchDeadlines(stuckGrace, maxRunning, Clock.systemUTC());
+    }
+
+    @BindToRegistry(lazy = true)
+    public BatchCanceller batchCanceller(Providers providers) {
+        return new BatchCanceller(providers);
+    }
+
+    @BindToRegistry(lazy = true)
+    public PollRecords pollRecords(Jdbi jdbi, Providers providers, RequestStates states, PollSchedule schedule) {
+        return new PollRecords(jdbi, providers, states, schedule);
+    }
+
+    @BindToRegistry(lazy = true)
+    public ResultDownloads resultDownloads(Jdbi jdbi, Providers providers) {
+        return new ResultDownloads(jdbi, providers);
     }
 
     @BindToRegistry(lazy = true)
@@ -269,12 +353,18 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public ResultIngester resultIngester(Jdbi jdbi, Providers providers, TaskRegistry tasks, OutputWriter writer,
-                                         RequestStates states, JobCompletion completion, PriceTable prices,
-                                         Instance instance, @PropertyInject("batchpipe.lease") Duration lease,
+    public ResultIngester resultIngester(Jdbi jdbi, TaskRegistry tasks, OutputWriter writer, RequestStates states,
+                                         JobCompletion completion, PriceTable prices,
                                          @PropertyInject("batchpipe.quota.backoff") Duration quotaBackoff) {
-        return new ResultIngester(jdbi, providers, tasks, writer, states, completion, prices, instance, lease,
-                quotaBackoff);
+        return new ResultIngester(jdbi, tasks, writer, states, completion, prices, quotaBackoff);
+    }
+
+    /** The overnight-window routes' parameters, one set per task (one-shot commands open no windows). */
+    @BindToRegistry(lazy = true)
+    public OvernightWindows overnightWindows(TaskRegistry tasks, CamelContext context,
+                                             @PropertyInject("batchpipe.overnight.cron") String defaultCron) {
+        return new OvernightWindows(overnight ? tasks.all() : List.of(), defaultCron,
+                key -> context.getPropertiesComponent().resolveProperty(key));
     }
 
     @BindToRegistry(lazy = true)

@@ -1,31 +1,46 @@
 package dev.batchpipe.pipeline;
 
-import dev.batchpipe.Config;
 import dev.batchpipe.task.TaskDefinition;
-import dev.batchpipe.task.TaskRegistry;
-import org.apache.camel.CamelContext;
-import org.apache.camel.VetoCamelContextStartException;
-import org.apache.camel.builder.TemplatedRouteBuilder;
-import org.apache.camel.support.LifecycleStrategySupport;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.apache.camel.spi.RouteTemplateParameterSource;
 
 /**
- * One route per task from the {@code overnight-window} template (routes/schedules.camel.yaml): the tasks come from
- * task files, so the routes cannot be listed in YAML. They are added while the context initialises: after camel-main
- * has loaded the YAML (and so the template), before the routes are built and started.
+ * The {@code overnight-window} route template's parameters, one set per task (the tasks come from task files, so the
+ * routes cannot be listed in YAML): Camel creates route {@code overnight-<task>} from each when the context starts.
+ * A task's cron is {@code batchpipe.overnight.cron.<task>} when set, else {@code defaultCron}.
  */
-public final class OvernightWindows extends LifecycleStrategySupport {
+public final class OvernightWindows implements RouteTemplateParameterSource {
+
+    private static final String PREFIX = "overnight-";
+
+    private final Collection<TaskDefinition> tasks;
+    private final String defaultCron;
+    private final Function<String, Optional<String>> settings;
+
+    public OvernightWindows(Collection<TaskDefinition> tasks, String defaultCron, Function<String, Optional<String>> settings) {
+        this.tasks = tasks;
+        this.defaultCron = defaultCron;
+        this.settings = settings;
+    }
 
     @Override
-    public void onContextInitializing(CamelContext context) throws VetoCamelContextStartException {
-        Config config = new Config(context);
-        String defaultCron = config.required("batchpipe.overnight.cron");
-        TaskRegistry tasks = context.getRegistry().lookupByNameAndType("tasks", TaskRegistry.class);
-        for (TaskDefinition task : tasks.all()) {
-            TemplatedRouteBuilder.builder(context, "overnight-window")
-                    .routeId("overnight-" + task.name())
-                    .parameter("task", task.name())
-                    .parameter("cron", config.optional("batchpipe.overnight.cron." + task.name()).orElse(defaultCron))
-                    .add();
+    public Set<String> routeIds() {
+        Set<String> ids = new LinkedHashSet<>();
+        for (TaskDefinition task : tasks) {
+            ids.add(PREFIX + task.name());
         }
+        return ids;
+    }
+
+    @Override
+    public Map<String, Object> parameters(String routeId) {
+        String task = routeId.substring(PREFIX.length());
+        return Map.of(TEMPLATE_ID, "overnight-window", "task", task,
+                "cron", settings.apply("batchpipe.overnight.cron." + task).orElse(defaultCron));
     }
 }

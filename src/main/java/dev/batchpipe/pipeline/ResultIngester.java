@@ -4,25 +4,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchpipe.CrashPoints;
 import dev.batchpipe.cost.PriceTable;
-import dev.batchpipe.store.Instance;
-import dev.batchpipe.provider.BatchProvider;
-import dev.batchpipe.provider.ProviderBatch;
 import dev.batchpipe.provider.ProviderException;
-import dev.batchpipe.provider.Providers;
 import dev.batchpipe.provider.ResultLine;
 import dev.batchpipe.task.TaskDefinition;
 import dev.batchpipe.task.TaskRegistry;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a finished batch's result lines into table rows. Each line is one transaction: the answer is parsed and
+ * Turns a finished batch's result lines into table rows, a chunk of lines per transaction: each answer is parsed and
  * validated against the task's schema, its rows written and the request marked succeeded together, so re-running
  * an ingest (after a crash mid-download, say) changes nothing that was already written. Failed lines go back to
  * pending or to the dead letters through {@link RequestStates}. {@link #finish} then resubmits whatever the
@@ -34,104 +29,78 @@ public final class ResultIngester {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Jdbi jdbi;
-    private final Providers providers;
     private final TaskRegistry tasks;
     private final OutputWriter writer;
     private final RequestStates states;
     private final JobCompletion completion;
     private final PriceTable prices;
-    private final Instance instance;
-    private final Duration lease;
     private final Duration quotaBackoff;
 
-    public ResultIngester(Jdbi jdbi, Providers providers, TaskRegistry tasks, OutputWriter writer, RequestStates states,
-                          JobCompletion completion, PriceTable prices, Instance instance, Duration lease,
-                          Duration quotaBackoff) {
+    public ResultIngester(Jdbi jdbi, TaskRegistry tasks, OutputWriter writer, RequestStates states,
+                          JobCompletion completion, PriceTable prices, Duration quotaBackoff) {
         this.jdbi = jdbi;
-        this.providers = providers;
         this.tasks = tasks;
         this.writer = writer;
         this.states = states;
         this.completion = completion;
         this.prices = prices;
-        this.instance = instance;
-        this.lease = lease;
         this.quotaBackoff = quotaBackoff;
     }
 
-    /** Finished batches not yet ingested whose lease is free: new ones and those whose ingest was interrupted. */
-    public List<Long> claimFinished() {
-        return jdbi.withHandle(h -> h.createQuery("""
-                        UPDATE batches SET lease_owner = :me, lease_until = now() + make_interval(secs => :lease)
-                        WHERE id IN (SELECT id FROM batches WHERE state = 'finished'
-                                       AND (lease_until IS NULL OR lease_until < now() OR lease_owner = :me)
-                                     ORDER BY finished_at LIMIT 20 FOR UPDATE SKIP LOCKED)
-                        RETURNING id""")
-                .bind("me", instance.id()).bind("lease", lease.toSeconds())
-                .mapTo(Long.class).list());
+    /**
+     * A chunk of result lines, in one transaction: each line's rows and its request's new state together. A line
+     * whose request is already settled writes nothing, so a chunk written again (after a crash) changes nothing.
+     */
+    public void write(List<ResultLine> chunk, long batchId) {
+        jdbi.useTransaction(h -> {
+            for (ResultLine line : chunk) {
+                CrashPoints.reached("mid-download");
+                write(h, line, batchId);
+            }
+        });
     }
 
-    /** The result lines of a finished batch, streamed from the provider; empty when the batch produced none. */
-    public BatchProvider.ResultStream open(long batchId) {
-        var row = jdbi.withHandle(h -> h.createQuery("SELECT provider, provider_batch_id FROM batches WHERE id = :id "
-                        + "AND state = 'finished'")
-                .bind("id", batchId).map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2)}).findOne().orElse(null));
-        if (row == null) {
-            return EMPTY;
-        }
-        BatchProvider provider = providers.get(row[0]);
-        ProviderBatch pb = provider.get(row[1]);
-        if (pb.state() == ProviderBatch.State.FAILED && pb.outputFileId() == null && pb.errorFileId() == null) {
-            return EMPTY; // refused as a whole: finish() decides what happens to its requests
-        }
-        return provider.results(pb);
-    }
-
-    /** One result line, in its own transaction. */
-    public void write(ResultLine line, long batchId) {
-        CrashPoints.reached("mid-download");
+    private void write(Handle h, ResultLine line, long batchId) {
         long[] id = RequestRenderer.parseCustomId(line.customId());
         if (id == null) {
             LOG.warn("Batch {}: ignoring a result line with a custom id we did not make: {}", batchId, line.customId());
             return;
         }
-        jdbi.useTransaction(h -> {
-            // only a submission made in this very batch: a batch adopted by mistake after a crash (or another
-            // installation's custom ids) must never answer requests it was not sent
-            var r = h.createQuery("SELECT r.task, r.template, r.provider, r.model, r.state, r.batch_id, i.payload::text "
-                            + "FROM requests r JOIN items i ON i.id = r.item_id "
-                            + "JOIN request_submissions s ON s.request_id = r.id AND s.submission = :submission "
-                            + "AND s.batch_id = :batch WHERE r.id = :id FOR UPDATE OF r")
-                    .bind("id", id[0]).bind("submission", (int) id[1]).bind("batch", batchId)
-                    .map((rs, ctx) -> new Request(id[0], rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getString(5), rs.getObject(6) == null ? 0 : rs.getLong(6), rs.getString(7)))
-                    .findOne().orElse(null);
-            if (r == null) {
-                LOG.debug("Batch {}: ignoring result line {}: not a request submitted in this batch", batchId,
-                        line.customId());
-                return;
+        // only a submission made in this very batch: a batch adopted by mistake after a crash (or another
+        // installation's custom ids) must never answer requests it was not sent
+        var r = h.createQuery("SELECT r.task, r.template, r.provider, r.model, r.state, r.batch_id, i.payload::text "
+                        + "FROM requests r JOIN items i ON i.id = r.item_id "
+                        + "JOIN request_submissions s ON s.request_id = r.id AND s.submission = :submission "
+                        + "AND s.batch_id = :batch WHERE r.id = :id FOR UPDATE OF r")
+                .bind("id", id[0]).bind("submission", (int) id[1]).bind("batch", batchId)
+                .map((rs, ctx) -> new Request(id[0], rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getObject(6) == null ? 0 : rs.getLong(6), rs.getString(7)))
+                .findOne().orElse(null);
+        if (r == null) {
+            LOG.debug("Batch {}: ignoring result line {}: not a request submitted in this batch", batchId,
+                    line.customId());
+            return;
+        }
+        if (r.state().equals("succeeded") || r.state().equals("dead")) {
+            return; // already settled: a re-ingest
+        }
+        BigDecimal cost = prices.batchCost(r.provider(), r.model(), line.usage());
+        h.createUpdate("UPDATE requests SET input_tokens = input_tokens + :in, output_tokens = output_tokens + :out, "
+                        + "cost_usd = cost_usd + :cost WHERE id = :id")
+                .bind("in", line.usage().inputTokens()).bind("out", line.usage().outputTokens()).bind("cost", cost)
+                .bind("id", r.id()).execute();
+        boolean current = r.state().equals("batched") && r.batchId() == batchId;
+        if (line.outcome() == ResultLine.Outcome.SUCCEEDED) {
+            succeeded(h, r, line, batchId, cost, current);
+        } else if (current) {
+            String reason = line.outcome().name().toLowerCase(java.util.Locale.ROOT) + ": " + line.error();
+            switch (line.failure()) {
+                case TRANSIENT -> states.retryTransient(h, r.id(), reason);
+                case INVALID_REQUEST -> states.deadLetter(h, r.id(), "rejected by the provider as invalid: "
+                        + line.error(), line.raw().toString());
+                case REQUEST -> states.retryOwnFailure(h, r.id(), reason, line.raw().toString());
             }
-            if (r.state().equals("succeeded") || r.state().equals("dead")) {
-                return; // already settled: a re-ingest
-            }
-            BigDecimal cost = prices.batchCost(r.provider(), r.model(), line.usage());
-            h.createUpdate("UPDATE requests SET input_tokens = input_tokens + :in, output_tokens = output_tokens + :out, "
-                            + "cost_usd = cost_usd + :cost WHERE id = :id")
-                    .bind("in", line.usage().inputTokens()).bind("out", line.usage().outputTokens()).bind("cost", cost)
-                    .bind("id", r.id()).execute();
-            boolean current = r.state().equals("batched") && r.batchId() == batchId;
-            if (line.outcome() == ResultLine.Outcome.SUCCEEDED) {
-                succeeded(h, r, line, batchId, cost, current);
-            } else if (current) {
-                String reason = line.outcome().name().toLowerCase(java.util.Locale.ROOT) + ": " + line.error();
-                switch (line.failure()) {
-                    case TRANSIENT -> states.retryTransient(h, r.id(), reason);
-                    case INVALID_REQUEST -> states.deadLetter(h, r.id(), "rejected by the provider as invalid: "
-                            + line.error(), line.raw().toString());
-                    case REQUEST -> states.retryOwnFailure(h, r.id(), reason, line.raw().toString());
-                }
-            }
-        });
+        }
     }
 
     private void succeeded(Handle h, Request r, ResultLine line, long batchId, BigDecimal cost, boolean current) {
@@ -223,20 +192,4 @@ public final class ResultIngester {
     private record Request(long id, String task, String template, String provider, String model, String state,
                            long batchId, String payload) {
     }
-
-    private static final BatchProvider.ResultStream EMPTY = new BatchProvider.ResultStream() {
-        @Override
-        public boolean hasNext() {
-            return false;
-        }
-
-        @Override
-        public ResultLine next() {
-            throw new NoSuchElementException();
-        }
-
-        @Override
-        public void close() {
-        }
-    };
 }

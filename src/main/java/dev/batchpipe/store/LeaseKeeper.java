@@ -1,6 +1,8 @@
 package dev.batchpipe.store;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -21,6 +23,7 @@ public final class LeaseKeeper {
     private final Jdbi jdbi;
     private final Instance instance;
     private final Duration lease;
+    private final Map<Long, ScheduledFuture<?>> held = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "batchpipe-lease-keeper");
         t.setDaemon(true);
@@ -33,17 +36,22 @@ public final class LeaseKeeper {
         this.lease = lease;
     }
 
-    /** A claim held until closed. */
-    public interface Held extends AutoCloseable {
-        @Override
-        void close();
-    }
-
-    /** Renews the lease of {@code batchId} every third of its length until the returned claim is closed. */
-    public Held hold(long batchId) {
+    /** Renews the lease of {@code batchId} every third of its length until {@link #release} (the submit route's end). */
+    public void hold(long batchId) {
         long period = Math.max(100, lease.toMillis() / 3);
         ScheduledFuture<?> renewal = timer.scheduleAtFixedRate(() -> renew(batchId), period, period, TimeUnit.MILLISECONDS);
-        return () -> renewal.cancel(false);
+        ScheduledFuture<?> previous = held.put(batchId, renewal);
+        if (previous != null) {
+            previous.cancel(false);
+        }
+    }
+
+    /** Stops renewing; the lease itself stays as the last step recorded it. */
+    public void release(long batchId) {
+        ScheduledFuture<?> renewal = held.remove(batchId);
+        if (renewal != null) {
+            renewal.cancel(false);
+        }
     }
 
     private void renew(long batchId) {

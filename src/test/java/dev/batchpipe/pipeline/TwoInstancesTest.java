@@ -55,7 +55,10 @@ class TwoInstancesTest {
                     }
                 });
                 groups += 20;
-                Thread.sleep(300);
+                // the next rows arrive while this round's are in flight: once an instance has claimed them
+                long taken = groups;
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> count(db,
+                        "SELECT count(*) FROM story_groups WHERE extraction_state <> 'pending'") == taken);
             }
             long total = groups;
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> count(db,

@@ -1,0 +1,135 @@
+package dev.batchpipe.pipeline;
+
+import dev.batchpipe.provider.ProviderLimits;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A batch being packed: the requests taken so far, their lines already written to the batch's file, and what the
+ * provider account may still take. A line is taken while the batch stays within the provider's request count and file
+ * size, the model's enqueued-token quota and the room in the account's queue. A draft started when the quota or the
+ * queue is already full takes nothing: the group waits for the next packing (requests are taken by priority, so no
+ * smaller request jumps the queue).
+ */
+public final class BatchDraft {
+
+    /** What the account may still take: enqueued tokens of the model, requests in its queue (MAX_VALUE: no limit). */
+    public record Budget(long tokens, long requests) {
+
+        Budget less(long usedTokens, long usedRequests) {
+            return new Budget(tokens == Long.MAX_VALUE ? tokens : tokens - usedTokens,
+                    requests == Long.MAX_VALUE ? requests : requests - usedRequests);
+        }
+    }
+
+    private final String provider;
+    private final String model;
+    private final String endpoint;
+    private final ProviderLimits limits;
+    private final Budget budget;
+    private final BatchFiles.Writer file;
+    private final List<Long> ids = new ArrayList<>();
+    private final List<Integer> submissions = new ArrayList<>();
+    private long bytes;
+    private long tokens;
+    private String waiting;
+
+    private BatchDraft(PendingRequest first, ProviderLimits limits, Budget budget, BatchFiles.Writer file) {
+        this.provider = first.provider();
+        this.model = first.model();
+        this.endpoint = first.endpoint();
+        this.limits = limits;
+        this.budget = budget;
+        this.file = file;
+    }
+
+    /** A draft starting with {@code first}, or taking nothing when the budget has no room for it. */
+    public static BatchDraft start(PendingLine first, ProviderLimits limits, Budget budget, BatchFiles.Writer file) {
+        BatchDraft d = new BatchDraft(first.request(), limits, budget, file);
+        if (d.fits(first)) {
+            d.add(first);
+        } else if (budget.requests() <= 0) {
+            long max = limits.maxQueuedRequests();
+            d.waiting = d.provider + ": waiting for room in the batch queue (" + (max - budget.requests()) + " of " + max
+                    + " requests queued)";
+        } else {
+            long quota = limits.enqueuedTokens(d.model);
+            d.waiting = d.provider + " " + d.model + ": waiting for enqueued-token quota (" + (quota - budget.tokens())
+                    + " of " + quota + " tokens in flight)";
+        }
+        return d;
+    }
+
+    /** Whether {@code l} must go into a new batch: this one would pass a limit with it (and still takes lines). */
+    public boolean fullFor(PendingLine l) {
+        return waiting == null && !fits(l);
+    }
+
+    /** Takes a line that fits; a waiting draft ignores it. */
+    public void offer(PendingLine l) {
+        if (waiting == null) {
+            add(l);
+        }
+    }
+
+    /** What is left of the budget for the next batch of the group. */
+    public Budget remaining() {
+        return budget.less(tokens, ids.size());
+    }
+
+    private boolean fits(PendingLine l) {
+        return ids.size() < Math.min(limits.maxRequests(), budget.requests())
+                && bytes + l.bytes() <= limits.maxBytes()
+                && tokens + l.request().tokens() <= budget.tokens();
+    }
+
+    private void add(PendingLine l) {
+        file.write(l.line());
+        ids.add(l.request().id());
+        submissions.add(l.request().submissions());
+        bytes += l.bytes();
+        tokens += l.request().tokens();
+    }
+
+    public boolean isEmpty() {
+        return ids.isEmpty();
+    }
+
+    /** Why this draft takes nothing, or null. */
+    public String waiting() {
+        return waiting;
+    }
+
+    public String provider() {
+        return provider;
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public String endpoint() {
+        return endpoint;
+    }
+
+    public List<Long> ids() {
+        return ids;
+    }
+
+    /** Each request's submission count when it was rendered (a request packed meanwhile elsewhere has moved on). */
+    public List<Integer> submissions() {
+        return submissions;
+    }
+
+    public long bytes() {
+        return bytes;
+    }
+
+    public long tokens() {
+        return tokens;
+    }
+
+    public BatchFiles.Writer file() {
+        return file;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.batchpipe.pipeline;
+
+import dev.batchpipe.provider.ProviderLimits;
+import java.util.function.Function;
+
+/**
+ * The provider limits packing obeys: what one batch may hold (requests, bytes), the enqueued-token quota per model and
+ * the room in the account's queue of requests. Also says which requests can never be packed, and why.
+ */
+public final class BatchLimits {
+
+    private final Function<String, ProviderLimits> limits;
+
+    /** {@code limits}: a configured provider's limits, by name. */
+    public BatchLimits(Function<String, ProviderLimits> limits) {
+        this.limits = limits;
+    }
+
+    public ProviderLimits of(String provider) {
+        return limits.apply(provider);
+    }
+
+    /** Why the line can never go into a batch (it is dead-lettered), or null when it can. */
+    public String refusal(PendingLine l) {
+        PendingRequest r = l.request();
+        if (l.line() == null) {
+            return "provider " + r.provider() + " is not configured";
+        }
+        ProviderLimits limits = of(r.provider());
+        long quota = limits.enqueuedTokens(r.model());
+        if (quota > 0 && r.tokens() > quota) {
+            return "needs about " + r.tokens() + " input tokens, more than the enqueued-token quota of " + quota + " for "
+                    + r.provider() + " " + r.model() + ": it can never be submitted";
+        }
+        if (l.bytes() > limits.maxBytes()) {
+            return "its batch line is " + l.bytes() + " bytes, more than the " + limits.maxBytes() + " bytes a "
+                    + r.provider() + " batch file may hold";
+        }
+        return null;
+    }
+
+    /** What the group of {@code r} may still take, from the account's state when r was read. */
+    public BatchDraft.Budget budget(PendingRequest r) {
+        ProviderLimits limits = of(r.provider());
+        long quota = limits.enqueuedTokens(r.model());
+        return new BatchDraft.Budget(quota > 0 ? quota - r.tokensInFlight() : Long.MAX_VALUE,
+                limits.maxQueuedRequests() > 0 ? Math.max(0, limits.maxQueuedRequests() - r.requestsQueued())
+                        : Long.MAX_VALUE);
+    }
+}

@@ -1,0 +1,96 @@
+package dev.batchpipe.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.batchpipe.provider.ProviderLimits;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The packing limits, without Camel: what a batch may take, when it is full, and what the next one may still take. */
+class BatchDraftTest {
+
+    private static final long NONE = Long.MAX_VALUE;
+
+    @TempDir
+    Path dir;
+
+    private static ProviderLimits limits(int maxRequests, long maxBytes, long quota, int maxQueued) {
+        return new ProviderLimits(maxRequests, maxBytes, Map.of(), quota, maxQueued);
+    }
+
+    /** A pending request of {@code tokens} whose line is {@code bytes - 1} bytes (plus its newline). */
+    private static PendingLine line(long id, int tokens, int bytes) {
+        return new PendingLine(new PendingRequest(id, "t", "main", "openai", "m", "/v1/chat/completions", tokens, 0, "{}",
+                0, 0), "x".repeat(bytes - 1).getBytes());
+    }
+
+    private BatchFiles.Writer file(String name) {
+        return new BatchFiles.Writer(dir.resolve(name));
+    }
+
+    @Test
+    void aBatchIsFullAtTheRequestLimit() {
+        BatchDraft d = BatchDraft.start(line(1, 10, 10), limits(2, 1000, 0, 0), new BatchDraft.Budget(NONE, NONE),
+                file("a"));
+        assertThat(d.fullFor(line(2, 10, 10))).isFalse();
+        d.offer(line(2, 10, 10));
+        assertThat(d.fullFor(line(3, 10, 10))).isTrue();
+        assertThat(d.ids()).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void aBatchIsFullWhenTheNextLineWouldPassTheFileSize() {
+        BatchDraft d = BatchDraft.start(line(1, 10, 60), limits(100, 100, 0, 0), new BatchDraft.Budget(NONE, NONE),
+                file("a"));
+        assertThat(d.fullFor(line(2, 10, 40))).isFalse();
+        assertThat(d.fullFor(line(2, 10, 41))).isTrue();
+        assertThat(d.bytes()).isEqualTo(60);
+    }
+
+    @Test
+    void theQuotaLeftLimitsTheBatchAndTheNextBatchStartsWithWhatRemains() {
+        ProviderLimits l = limits(100, 1000, 100, 0);
+        BatchDraft first = BatchDraft.start(line(1, 40, 10), l, new BatchDraft.Budget(70, NONE), file("a"));
+        assertThat(first.fullFor(line(2, 30, 10))).isFalse();
+        first.offer(line(2, 30, 10));
+        assertThat(first.fullFor(line(3, 1, 10))).as("70 tokens left, 70 taken").isTrue();
+        assertThat(first.remaining()).isEqualTo(new BatchDraft.Budget(0, NONE));
+
+        BatchDraft next = BatchDraft.start(line(3, 1, 10), l, first.remaining(), file("b"));
+        assertThat(next.isEmpty()).isTrue();
+        assertThat(next.waiting()).isEqualTo("openai m: waiting for enqueued-token quota (100 of 100 tokens in flight)");
+        // a waiting batch takes nothing more, even what would fit: requests go by priority
+        assertThat(next.fullFor(line(4, 0, 10))).isFalse();
+        next.offer(line(4, 0, 10));
+        assertThat(next.isEmpty()).isTrue();
+    }
+
+    @Test
+    void theRoomInTheAccountQueueLimitsEveryBatchOfTheGroup() {
+        ProviderLimits l = limits(100, 1000, 0, 4);
+        BatchDraft first = BatchDraft.start(line(1, 1, 10), l, new BatchDraft.Budget(NONE, 3), file("a"));
+        first.offer(line(2, 1, 10));
+        first.offer(line(3, 1, 10));
+        assertThat(first.fullFor(line(4, 1, 10))).isTrue();
+
+        BatchDraft next = BatchDraft.start(line(4, 1, 10), l, first.remaining(), file("b"));
+        assertThat(next.isEmpty()).isTrue();
+        assertThat(next.waiting()).isEqualTo("openai: waiting for room in the batch queue (4 of 4 requests queued)");
+    }
+
+    @Test
+    void theLinesTakenAreTheLinesInTheFile() throws IOException {
+        BatchFiles.Writer w = file("batch.tmp");
+        BatchDraft d = BatchDraft.start(line(1, 1, 3), limits(10, 1000, 0, 0), new BatchDraft.Budget(NONE, NONE), w);
+        d.offer(line(2, 1, 5));
+        w.finish();
+        assertThat(Files.readString(w.path())).isEqualTo("xx\nxxxx\n");
+        assertThat(d.bytes()).isEqualTo(Files.size(w.path()));
+        assertThat(d.submissions()).containsExactly(0, 0);
+        assertThat(d.tokens()).isEqualTo(2);
+    }
+}

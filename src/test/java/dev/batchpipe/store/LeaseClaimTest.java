@@ -1,0 +1,78 @@
+package dev.batchpipe.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.batchpipe.support.DatabaseTest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Claims on a real PostgreSQL: concurrent claimants never share a row, and an expired lease can be claimed again. */
+class LeaseClaimTest extends DatabaseTest {
+
+    private static final LeaseClaim PACKED = LeaseClaim.ofBatches("state = 'packed' AND " + LeaseClaim.LEASE_FREE, "id", 5,
+            "id");
+
+    @BeforeEach
+    void fortyPackedBatches() {
+        db.useHandle(h -> {
+            h.execute("DELETE FROM batches");
+            h.execute("INSERT INTO batches (provider, model, endpoint, request_count, estimated_tokens) "
+                    + "SELECT 'openai', 'm', '/v1/chat/completions', 1, 1 FROM generate_series(1, 40)");
+        });
+    }
+
+    private static List<Long> claim(String me, Duration lease) {
+        return db.withHandle(h -> PACKED.query(h, me, lease).mapTo(Long.class).list());
+    }
+
+    @Test
+    void concurrentClaimantsNeverShareARow() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<List<Long>>> claims = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                String me = "instance-" + i;
+                claims.add(pool.submit((Callable<List<Long>>) () -> claim(me, Duration.ofMinutes(1))));
+            }
+            Set<Long> seen = new HashSet<>();
+            for (Future<List<Long>> c : claims) {
+                for (Long id : c.get()) {
+                    assertThat(seen.add(id)).as("batch %d claimed twice", id).isTrue();
+                }
+            }
+            assertThat(seen).hasSize(40);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(count("SELECT count(DISTINCT lease_owner) FROM batches")).isEqualTo(8);
+        assertThat(claim("late", Duration.ofMinutes(1))).isEmpty();
+    }
+
+    @Test
+    void aLeaseThatRanOutCanBeClaimedAgain() {
+        List<Long> first = claim("dead", Duration.ofMillis(1));
+        assertThat(first).hasSize(5);
+        db.useHandle(h -> h.execute("SELECT pg_sleep(0.01)"));
+        assertThat(claim("alive", Duration.ofMinutes(1))).containsExactlyElementsOf(first);
+        assertThat(count("SELECT count(*) FROM batches WHERE lease_owner = 'alive' AND lease_until > now()")).isEqualTo(5);
+    }
+
+    @Test
+    void theStatementNamesItsPartsOnce() {
+        assertThat(new LeaseClaim("story_groups", "id", "claimed_by", "claimed_until", "extraction_state = 'claimed'",
+                "extraction_state = 'pending'", "updated_at", 500, "to_jsonb(t)::text").sql()).isEqualTo(
+                "UPDATE story_groups t SET extraction_state = 'claimed', claimed_by = :me, claimed_until = now() + "
+                        + "make_interval(secs => :lease) WHERE id IN (SELECT id FROM story_groups WHERE "
+                        + "extraction_state = 'pending' ORDER BY updated_at LIMIT 500 FOR UPDATE SKIP LOCKED) "
+                        + "RETURNING to_jsonb(t)::text");
+    }
+}
