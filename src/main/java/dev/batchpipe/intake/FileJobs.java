@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchpipe.CrashPoints;
 import dev.batchpipe.task.TaskRegistry;
 import java.io.BufferedWriter;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +71,7 @@ public final class FileJobs {
 
     /** The file's records after the lines already committed, streamed; closed by the split when it ends. */
     public Iterator<InputRecord> records(FileJob job) throws IOException {
-        return new After(RecordReader.open(job.file(), settings.maxRecordBytes()), job.resumedAfter());
+        return RecordReader.open(job.file(), settings.maxRecordBytes()).after(job.resumedAfter());
     }
 
     /** A record as the task accepts it: one that fails the task's input schema becomes a rejected line. */
@@ -141,42 +139,6 @@ public final class FileJobs {
                 out.write(line.toString());
                 out.newLine();
             }
-        }
-    }
-
-    /** The records of a reader after line {@code after}. */
-    private static final class After implements Iterator<InputRecord>, Closeable {
-        private final RecordReader reader;
-        private final long after;
-        private InputRecord next;
-
-        After(RecordReader reader, long after) {
-            this.reader = reader;
-            this.after = after;
-        }
-
-        @Override
-        public boolean hasNext() {
-            while (next == null && reader.hasNext()) {
-                InputRecord r = reader.next();
-                next = r.line() > after ? r : null;
-            }
-            return next != null;
-        }
-
-        @Override
-        public InputRecord next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            InputRecord r = next;
-            next = null;
-            return r;
-        }
-
-        @Override
-        public void close() throws IOException {
-            reader.close();
         }
     }
 }

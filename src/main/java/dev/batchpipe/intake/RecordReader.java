@@ -43,6 +43,7 @@ public abstract class RecordReader implements Iterator<InputRecord>, Closeable {
 
     private InputRecord next;
     private boolean done;
+    private long after;
 
     /** Opens a file, choosing the format by extension and, when that is ambiguous, by the first character. */
     public static RecordReader open(Path file, int maxRecordBytes) throws IOException {
@@ -58,6 +59,12 @@ public abstract class RecordReader implements Iterator<InputRecord>, Closeable {
             in.close();
             throw e;
         }
+    }
+
+    /** Skips the records up to and including line {@code line}: a file resumed after a crash. */
+    public RecordReader after(long line) {
+        this.after = line;
+        return this;
     }
 
     public static Format detect(Path file) throws IOException {
@@ -101,13 +108,16 @@ public abstract class RecordReader implements Iterator<InputRecord>, Closeable {
 
     @Override
     public boolean hasNext() {
-        if (next == null && !done) {
+        while (next == null && !done) {
             try {
                 next = read();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
             done = next == null;
+            if (next != null && next.line() <= after) {
+                next = null;
+            }
         }
         return next != null;
     }

@@ -38,6 +38,23 @@ class RecordReaderTest {
     }
 
     @Test
+    void aResumedReadingStartsAfterTheLinesAlreadyCommitted() throws IOException {
+        Path f = write("resume.jsonl", """
+                {"id":"1"}
+                {"id":"2"}
+                not json
+                {"id":"4"}
+                """.getBytes(StandardCharsets.UTF_8));
+
+        List<Long> lines = new ArrayList<>();
+        try (RecordReader reader = RecordReader.open(f, 1 << 20).after(2)) {
+            reader.forEachRemaining(r -> lines.add(r.line()));
+        }
+
+        assertThat(lines).containsExactly(3L, 4L);
+    }
+
+    @Test
     void aLineLargerThanTheLimitIsRejectedWithoutBeingHeld() throws IOException {
         String big = "{\"id\":\"x\",\"text\":\"" + "a".repeat(5000) + "\"}\n";
         Path f = write("big.jsonl", big.getBytes(StandardCharsets.UTF_8), "{\"id\":\"y\"}\n".getBytes(StandardCharsets.UTF_8));
