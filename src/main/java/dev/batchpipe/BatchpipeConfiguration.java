@@ -104,7 +104,6 @@ public class BatchpipeConfiguration implements CamelConfiguration {
             // before any route takes work: which providers wait for a key, and why (or no start at all)
             context.getRegistry().lookupByNameAndType("providerHolds", ProviderHolds.class).record();
         }
-        context.addLifecycleStrategy(new DbSourceRoutes());
     }
 
     // --- store -----------------------------------------------------------------------------------------------------
@@ -357,6 +356,13 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                                          JobCompletion completion, PriceTable prices,
                                          @PropertyInject("batchpipe.quota.backoff") Duration quotaBackoff) {
         return new ResultIngester(jdbi, tasks, writer, states, completion, prices, quotaBackoff);
+    }
+
+    /** The db-source-rows routes' parameters, one set per task with an automatic source table. */
+    @BindToRegistry(lazy = true)
+    public DbSourceRoutes dbSourceRoutes(TaskRegistry tasks,
+                                         @PropertyInject("batchpipe.db-source.auto-pickup") boolean autoPickUp) {
+        return new DbSourceRoutes(tasks.all(), autoPickUp);
     }
 
     /** The overnight-window routes' parameters, one set per task (one-shot commands open no windows). */

@@ -15,9 +15,7 @@ public final class ClaimPolls {
 
     /** A scheduler for one consumer (its {@code scheduler} option). */
     public Scheduler scheduler() {
-        Scheduler s = new Scheduler();
-        schedulers.add(s);
-        return s;
+        return new Scheduler(this);
     }
 
     /** Polls every claiming consumer now. */
@@ -28,6 +26,11 @@ public final class ClaimPolls {
     /** Camel's scheduler, which can also be asked to poll now. */
     public static final class Scheduler extends DefaultScheduledPollConsumerScheduler {
         private volatile Runnable poll;
+
+        /** A schedule that {@code polls} wakes with the others (route templates declare one per route). */
+        public Scheduler(ClaimPolls polls) {
+            polls.schedulers.add(this);
+        }
 
         @Override
         public void scheduleTask(Runnable task) {

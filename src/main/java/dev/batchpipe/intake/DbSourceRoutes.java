@@ -1,37 +1,40 @@
 package dev.batchpipe.intake;
 
 import dev.batchpipe.task.TaskDefinition;
-import dev.batchpipe.task.TaskRegistry;
-import org.apache.camel.CamelContext;
-import org.apache.camel.VetoCamelContextStartException;
-import org.apache.camel.builder.TemplatedRouteBuilder;
-import org.apache.camel.support.LifecycleStrategySupport;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.camel.spi.RouteTemplateParameterSource;
 
 /**
- * One route per task whose source table is picked up automatically, from the {@code db-source-rows} template
- * (routes/intake-db.camel.yaml): the tasks come from task files, so the routes cannot be listed in YAML. Added while
- * the context initialises, after camel-main loaded the template and before the routes are built.
+ * The {@code db-source-rows} route template's parameters (routes/intake-db.camel.yaml), one set per task whose source
+ * table is picked up automatically: the tasks come from task files, so the routes cannot be listed in YAML. Camel
+ * creates route {@code db-rows-<task>} from each when the context starts.
  */
-public final class DbSourceRoutes extends LifecycleStrategySupport {
+public final class DbSourceRoutes implements RouteTemplateParameterSource {
 
-    /** batchpipe.db-source.auto-pickup=false leaves new rows for extraction runs, whatever the task files say. */
+    private static final String PREFIX = "db-rows-";
+
+    private final Map<String, TaskDefinition> tasks = new LinkedHashMap<>();
+
+    /** {@code autoPickUp} false (batchpipe.db-source.auto-pickup) leaves new rows for extraction runs. */
+    public DbSourceRoutes(Collection<TaskDefinition> definitions, boolean autoPickUp) {
+        if (autoPickUp) {
+            definitions.stream().filter(t -> t.source() != null && t.source().auto())
+                    .forEach(t -> tasks.put(PREFIX + t.name(), t));
+        }
+    }
+
     @Override
-    public void onContextInitializing(CamelContext context) throws VetoCamelContextStartException {
-        if (!Boolean.parseBoolean(context.resolvePropertyPlaceholders("{{batchpipe.db-source.auto-pickup}}"))) {
-            return;
-        }
-        TaskRegistry tasks = context.getRegistry().lookupByNameAndType("tasks", TaskRegistry.class);
-        ClaimPolls polls = context.getRegistry().lookupByNameAndType("claimPolls", ClaimPolls.class);
-        for (TaskDefinition task : tasks.all()) {
-            if (task.source() != null && task.source().auto()) {
-                TemplatedRouteBuilder.builder(context, "db-source-rows")
-                        .routeId("db-rows-" + task.name())
-                        .parameter("task", task.name())
-                        .parameter("table", task.source().table())
-                        .parameter("key", task.keyField())
-                        .bean("claims", polls.scheduler())
-                        .add();
-            }
-        }
+    public Set<String> routeIds() {
+        return tasks.keySet();
+    }
+
+    @Override
+    public Map<String, Object> parameters(String routeId) {
+        TaskDefinition task = tasks.get(routeId);
+        return Map.of(TEMPLATE_ID, "db-source-rows", "task", task.name(), "table", task.source().table(),
+                "key", task.keyField());
     }
 }
