@@ -28,7 +28,8 @@ class ApiErrorsTest {
     void badCallsGetProblemsNotServerErrors() throws Exception {
         int port = BatchpipeProcess.freePort();
         base = "http://127.0.0.1:" + port;
-        try (BatchpipeProcess service = BatchpipeProcess.start(dir, Map.of("BATCHPIPE_DB_URL", TestDatabase.freshUrl(),
+        String db = TestDatabase.freshUrl();
+        try (BatchpipeProcess service = BatchpipeProcess.start(dir, Map.of("BATCHPIPE_DB_URL", db,
                 "BATCHPIPE_SANDBOX", "true", "BATCHPIPE_HTTP_PORT", "" + port), "run")) {
             service.awaitHttp200(base + "/observe/health", Duration.ofSeconds(120));
             byte[] sample = Files.readAllBytes(Path.of("samples/news.jsonl"));
@@ -59,7 +60,23 @@ class ApiErrorsTest {
             assertThat(list.body()).containsPattern("\"costUsd\":\\d+\\.\\d+").doesNotContain("E-");
             assertThat(send("GET", "/api/jobs/999", null, null).statusCode()).isEqualTo(404);
 
+            // the same articles again add nothing; force=true processes them again, in a job of their own
+            assertThat(send("POST", "/api/jobs/news-classification", "application/x-ndjson", sample).statusCode())
+                    .isEqualTo(202);
+            assertThat(count(db, "SELECT count(*) FROM requests")).isEqualTo(25);
+            assertThat(send("POST", "/api/jobs/news-classification?force=true", "application/x-ndjson", sample)
+                    .statusCode()).isEqualTo(202);
+            assertThat(count(db, "SELECT count(DISTINCT job_id) FROM requests")).isEqualTo(2);
+            assertThat(count(db, "SELECT count(*) FROM requests")).isEqualTo(50);
+
             assertThat(service.output()).doesNotContain("\tat ").doesNotContain("Exception");
+        }
+    }
+
+    private static long count(String url, String sql) throws Exception {
+        try (var c = java.sql.DriverManager.getConnection(url); var rs = c.createStatement().executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
