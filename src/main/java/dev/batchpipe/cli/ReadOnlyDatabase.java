@@ -42,8 +42,8 @@ final class ReadOnlyDatabase implements AutoCloseable {
         String password = settings.get("batchpipe.db.password").orElse(null);
         EmbeddedPostgresServer embedded = null;
         if (url == null) {
-            embedded = EmbeddedPostgresServer.startOrJoin(Path.of(settings.get("batchpipe.data-dir", "./data")),
-                    Integer.parseInt(settings.get("batchpipe.db.embedded-port", "0")));
+            embedded = EmbeddedPostgresServer.startOrJoin(Path.of(settings.required("batchpipe.data-dir")),
+                    Integer.parseInt(settings.required("batchpipe.db.embedded-port")));
             url = embedded.jdbcUrl();
             user = embedded.user();
         }

@@ -42,8 +42,9 @@ final class SettingsFile {
         return Optional.ofNullable(raw).map(v -> resolve(v, 0).trim()).filter(v -> !v.isEmpty());
     }
 
-    String get(String key, String defaultValue) {
-        return get(key).orElse(defaultValue);
+    /** A setting application.properties always gives: its default lives there, not in the caller. */
+    String required(String key) {
+        return get(key).orElseThrow(() -> new StartupException("Setting " + key + " is missing"));
     }
 
     private String resolve(String value, int depth) {

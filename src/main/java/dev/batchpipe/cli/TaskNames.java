@@ -46,7 +46,7 @@ final class TaskNames {
             } else if (builtIn != null) {
                 collect(Path.of(builtIn.toURI()), names);
             }
-            collect(Path.of(SettingsFile.load().get("batchpipe.tasks.dir", "./tasks")), names);
+            collect(Path.of(SettingsFile.load().required("batchpipe.tasks.dir")), names);
         } catch (IOException | URISyntaxException e) {
             throw new StartupException("Cannot list the tasks: " + e.getMessage(), e);
         }
