@@ -312,9 +312,9 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public SubmitRefusals submitRefusals(Jdbi jdbi, RequestStates states,
+    public SubmitRefusals submitRefusals(Jdbi jdbi, RequestStates states, JobCompletion completion,
                                          @PropertyInject("batchpipe.quota.backoff") Duration quotaBackoff) {
-        return new SubmitRefusals(jdbi, states, quotaBackoff);
+        return new SubmitRefusals(jdbi, states, quotaBackoff, completion);
     }
 
     @BindToRegistry(lazy = true)

@@ -20,11 +20,13 @@ public final class SubmitRefusals {
     private final Jdbi jdbi;
     private final RequestStates states;
     private final Duration quotaBackoff;
+    private final JobCompletion completion;
 
-    public SubmitRefusals(Jdbi jdbi, RequestStates states, Duration quotaBackoff) {
+    public SubmitRefusals(Jdbi jdbi, RequestStates states, Duration quotaBackoff, JobCompletion completion) {
         this.jdbi = jdbi;
         this.states = states;
         this.quotaBackoff = quotaBackoff;
+        this.completion = completion;
     }
 
     public void quotaRefused(SubmitBatch b, ProviderException e) {
@@ -43,6 +45,8 @@ public final class SubmitRefusals {
                 states.retryOwnFailure(h, id, "batch refused by " + b.provider() + ": " + e.getMessage(), null);
             }
             Batches.abandon(h, b.id(), e.getMessage());
+            // requests that used their last attempt are dead: their jobs may have nothing left to wait for
+            completion.complete(h);
         });
         LOG.warn("Batch {} refused by {}: {}", b.id(), b.provider(), e.getMessage());
     }
