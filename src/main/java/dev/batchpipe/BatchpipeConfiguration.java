@@ -1,8 +1,16 @@
 package dev.batchpipe;
 
 import dev.batchpipe.api.ApiGuard;
+import dev.batchpipe.api.ApiReads;
+import dev.batchpipe.api.CostReport;
 import dev.batchpipe.api.DatabaseHealthCheck;
 import dev.batchpipe.api.JobsApi;
+import dev.batchpipe.api.ResultsExport;
+import dev.batchpipe.api.ScheduleControl;
+import dev.batchpipe.api.ServiceHealth;
+import dev.batchpipe.api.SwaggerUi;
+import dev.batchpipe.api.TaskCatalog;
+import dev.batchpipe.api.TaskEstimate;
 import dev.batchpipe.cost.PriceTable;
 import dev.batchpipe.intake.ClaimPolls;
 import dev.batchpipe.intake.DbIntake;
@@ -23,6 +31,7 @@ import dev.batchpipe.pipeline.BatchRecorder;
 import dev.batchpipe.pipeline.BatchStatus;
 import dev.batchpipe.pipeline.BatchSubmissions;
 import dev.batchpipe.pipeline.BatchUploader;
+import dev.batchpipe.pipeline.Cancellation;
 import dev.batchpipe.pipeline.ClusteredQuartz;
 import dev.batchpipe.pipeline.DeadLetters;
 import dev.batchpipe.pipeline.EntityResolver;
@@ -179,9 +188,14 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     // --- intake ------------------------------------------------------------------------------------------------------
 
     @BindToRegistry(lazy = true)
-    public JobWriter jobWriter(Jdbi jdbi, Providers providers,
+    public RequestFactory requestFactory(Providers providers) {
+        return new RequestFactory(new TokenEstimator(), providers);
+    }
+
+    @BindToRegistry(lazy = true)
+    public JobWriter jobWriter(Jdbi jdbi, RequestFactory requests,
                                @PropertyInject("batchpipe.intake.max-stored-errors") int maxStoredErrors) {
-        return new JobWriter(jdbi, new RequestFactory(new TokenEstimator(), providers), maxStoredErrors);
+        return new JobWriter(jdbi, requests, maxStoredErrors);
     }
 
     @BindToRegistry(lazy = true)
@@ -409,10 +423,57 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public JobsApi jobsApi(JobReports reports, TaskRegistry tasks, FileIntake intake, DeadLetters deadLetters,
+    public JobsApi jobsApi(JobReports reports, ApiReads reads, TaskRegistry tasks, FileIntake intake,
+                           DeadLetters deadLetters, Cancellation cancellation, DbIntake runs, TaskEstimate estimate,
                            @PropertyInject("batchpipe.data-dir") String dataDir) {
-        return new JobsApi(reports, tasks, intake, deadLetters, new ApiGuard(httpHost, orNull(apiToken)),
-                Path.of(dataDir).resolve("uploads"));
+        return new JobsApi(reports, reads, tasks, intake, deadLetters, cancellation, runs, estimate,
+                new ApiGuard(httpHost, orNull(apiToken)), Path.of(dataDir).resolve("uploads"));
+    }
+
+    @BindToRegistry(lazy = true)
+    public ApiReads apiReads(Jdbi jdbi, JobReports reports, DeadLetters deadLetters, PriceTable prices) {
+        return new ApiReads(jdbi, reports, deadLetters, prices);
+    }
+
+    @BindToRegistry(lazy = true)
+    public ResultsExport resultsExport(Jdbi jdbi, TaskRegistry tasks, @PropertyInject("batchpipe.data-dir") String dataDir) {
+        return new ResultsExport(jdbi, tasks, Path.of(dataDir).resolve("exports"));
+    }
+
+    @BindToRegistry(lazy = true)
+    public TaskEstimate taskEstimate(RequestFactory requests, BatchLimits limits, PriceTable prices, Jdbi jdbi,
+                                     @PropertyInject("batchpipe.intake.max-record-bytes") int maxRecordBytes) {
+        return new TaskEstimate(requests, limits, prices, jdbi, maxRecordBytes);
+    }
+
+    @BindToRegistry(lazy = true)
+    public CostReport costReport(Jdbi jdbi, PriceTable prices) {
+        return new CostReport(jdbi, prices);
+    }
+
+    @BindToRegistry(lazy = true)
+    public TaskCatalog taskCatalog(TaskRegistry tasks) {
+        return new TaskCatalog(tasks);
+    }
+
+    @BindToRegistry(lazy = true)
+    public ScheduleControl scheduleControl(CamelContext context) {
+        return new ScheduleControl(() -> context.getComponent("quartz", QuartzComponent.class).getScheduler());
+    }
+
+    @BindToRegistry(lazy = true)
+    public SwaggerUi swaggerUi() {
+        return new SwaggerUi();
+    }
+
+    @BindToRegistry(lazy = true)
+    public ServiceHealth serviceHealth(CamelContext context) {
+        return new ServiceHealth(context);
+    }
+
+    @BindToRegistry(lazy = true)
+    public Cancellation cancellation(Jdbi jdbi, JobCompletion completion) {
+        return new Cancellation(jdbi, completion);
     }
 
     private static boolean blank(String s) {

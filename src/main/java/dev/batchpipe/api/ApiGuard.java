@@ -8,7 +8,8 @@ import java.security.MessageDigest;
 /**
  * Who may call the API's mutating endpoints. On a loopback address anyone on the machine may (like the CLI); bound
  * elsewhere they need {@code Authorization: Bearer $BATCHPIPE_API_TOKEN}, and without a token configured they are
- * refused. When a token is configured it is always required. Read-only endpoints stay open.
+ * refused. When a token is configured it is always required. Read-only endpoints are open on a loopback address and
+ * need the token like the others when bound beyond it.
  */
 public final class ApiGuard {
 
@@ -28,6 +29,11 @@ public final class ApiGuard {
         byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
         byte[] given = authorization == null ? new byte[0] : authorization.getBytes(StandardCharsets.UTF_8);
         return MessageDigest.isEqual(expected, given) ? null : "a valid Authorization: Bearer token is required";
+    }
+
+    /** Null when a read may go ahead: always on a loopback address; bound elsewhere, only with the token. */
+    public String deniedRead(String authorization) {
+        return loopback() ? null : denied(authorization);
     }
 
     public boolean openToTheNetwork() {

@@ -1,23 +1,34 @@
 package dev.batchpipe.api;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchpipe.intake.DbIntake;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.IntakeResult;
 import dev.batchpipe.intake.JobOptions;
+import dev.batchpipe.pipeline.Cancellation;
 import dev.batchpipe.pipeline.DeadLetters;
 import dev.batchpipe.store.JobReports;
 import dev.batchpipe.task.TaskRegistry;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PushbackInputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 
 /**
- * The HTTP API behind routes/api.camel.yaml: the same views as {@code status}, taking a request body in as a job (as
- * a file in the inbox would be), and replaying dead letters. Each call returns a typed reply that the Rest DSL (or the
- * route) marshals with {@link ApiJson}; a refused call throws an {@link ApiProblem}.
+ * The changing calls of the HTTP API (routes/api.camel.yaml, routes/api-jobs.camel.yaml): taking a request body in as
+ * a job (as a file in the inbox would be), replaying dead letters, cancelling jobs and batches, requesting
+ * extraction runs; and who may read. Each call returns a typed reply that the Rest DSL (or the route) marshals with
+ * {@link ApiJson}; a refused call throws an {@link ApiProblem}.
  */
 public final class JobsApi {
 
@@ -26,32 +37,32 @@ public final class JobsApi {
             "application/json", "text/csv");
 
     private final JobReports reports;
+    private final ApiReads reads;
     private final TaskRegistry tasks;
     private final FileIntake intake;
     private final DeadLetters deadLetters;
+    private final Cancellation cancellation;
+    private final DbIntake runs;
+    private final TaskEstimate estimator;
     private final ApiGuard guard;
     private final Path uploads;
 
-    public JobsApi(JobReports reports, TaskRegistry tasks, FileIntake intake, DeadLetters deadLetters, ApiGuard guard,
-                   Path uploads) {
+    public JobsApi(JobReports reports, ApiReads reads, TaskRegistry tasks, FileIntake intake, DeadLetters deadLetters,
+                   Cancellation cancellation, DbIntake runs, TaskEstimate estimator, ApiGuard guard, Path uploads) {
         this.reports = reports;
+        this.reads = reads;
         this.tasks = tasks;
         this.intake = intake;
         this.deadLetters = deadLetters;
+        this.cancellation = cancellation;
+        this.runs = runs;
+        this.estimator = estimator;
         this.guard = guard;
         this.uploads = uploads;
     }
 
-    public record JobList(List<JobReports.JobSummary> jobs) {
-    }
-
-    public record JobDetail(JobReports.JobSummary job, List<JobReports.BatchSummary> batches,
-                            List<JobReports.Hold> held, List<JobReports.Problem> rejectedLines,
-                            List<JobReports.Problem> deadLetters) {
-    }
-
     /** A body taken in: {@code job.status} is {@code rejected} when nothing in it was usable. */
-    public record Submitted(JobReports.JobSummary job, List<JobReports.Problem> rejectedLines) {
+    public record Submitted(ApiReads.Job job, List<JobReports.Problem> rejectedLines) {
         public boolean rejected() {
             return job.status().equals("rejected");
         }
@@ -60,18 +71,17 @@ public final class JobsApi {
     public record Replayed(int replayed) {
     }
 
-    /** The most recent jobs, newest first ({@code ?limit=}, default 50, at most 500). */
-    public JobList list(String limit) {
-        Long n = ApiProblem.number("limit", limit);
-        return new JobList(reports.recentJobs(n == null ? 50 : (int) Math.max(1, Math.min(n, 500))));
+    /** A cancel: the job (or batch) now, the requests cancelled at once, the batches the provider is asked to stop. */
+    public record CancelResult(Long jobId, Long batchId, String status, long requestsCancelled,
+                               List<Long> batchesCancelling, List<Long> batchesLeftRunning) {
     }
 
-    /** The job with its batches and first problems. */
-    public JobDetail job(String id) {
-        long job = ApiProblem.number("job id", id);
-        var summary = reports.job(job).orElseThrow(() -> new ApiProblem(404, "no job " + job));
-        return new JobDetail(summary, reports.batches(job), reports.holds(job), reports.inputErrors(job, 100),
-                reports.deadLetters(job, 100));
+    /**
+     * An extraction run to request (as {@code batchpipe run --task} does): rows changed since {@code since}, or the
+     * rows {@code ids}, at most {@code limit}; {@code schedule} asap or overnight (default).
+     */
+    public record RunRequest(String task, String since, List<String> ids, Integer limit, Integer priority,
+                             String schedule) {
     }
 
     /**
@@ -100,6 +110,17 @@ public final class JobsApi {
         if (!tasks.has(task)) {
             throw new ApiProblem(404, "no task named '" + task + "'");
         }
+        Path file = spool(body, format);
+        if (format.equals("json") && envelope(file)) {
+            file = contents(file);
+        }
+        IntakeResult r = intake.accept(file, new JobOptions(task, "api", null, null, 5, "asap")
+                .withForce(Boolean.parseBoolean(force)));
+        return new Submitted(reads.job(reports.job(r.jobId()).orElseThrow()), reports.inputErrors(r.jobId(), 100));
+    }
+
+    /** The body in a file under the data dir, so its size does not weigh on the heap. */
+    private Path spool(InputStream body, String format) throws IOException {
         Files.createDirectories(uploads);
         Path file = uploads.resolve("api-" + UUID.randomUUID() + "." + format);
         if (body == null) {
@@ -107,9 +128,65 @@ public final class JobsApi {
         } else {
             Files.copy(body, file);
         }
-        IntakeResult r = intake.accept(file, new JobOptions(task, "api", null, null, 5, "asap")
-                .withForce(Boolean.parseBoolean(force)));
-        return new Submitted(reports.job(r.jobId()).orElseThrow(), reports.inputErrors(r.jobId(), 100));
+        return file;
+    }
+
+    /** Whether a JSON body is one object (the {@code {contents, batch_name}} form) rather than an array of items. */
+    private static boolean envelope(Path file) throws IOException {
+        try (PushbackInputStream in = new PushbackInputStream(Files.newInputStream(file))) {
+            int c;
+            do {
+                c = in.read();
+            } while (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == 0xEF || c == 0xBB || c == 0xBF);
+            return c == '{';
+        }
+    }
+
+    /**
+     * The items of a {@code {"contents": [...], "batch_name": "..."}} body, streamed to a JSON Lines file named after
+     * the batch name (so the job's source shows it). Each element of contents is one item, as a line of a file is.
+     */
+    private Path contents(Path envelope) throws IOException {
+        Path items = null;
+        String name = "contents";
+        try (JsonParser p = ApiJson.mapper().createParser(envelope.toFile())) {
+            p.nextToken();
+            Path spool = uploads.resolve("api-" + UUID.randomUUID() + ".jsonl.part");
+            boolean seen = false;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                p.nextToken();
+                if (field.equals("contents")) {
+                    if (p.currentToken() != JsonToken.START_ARRAY) {
+                        throw new ApiProblem(400, "contents must be an array of items");
+                    }
+                    try (BufferedWriter w = Files.newBufferedWriter(spool, StandardCharsets.UTF_8)) {
+                        while (p.nextToken() != JsonToken.END_ARRAY) {
+                            JsonNode item = ApiJson.mapper().readTree(p);
+                            w.write(item.toString());
+                            w.write('\n');
+                        }
+                    }
+                    seen = true;
+                } else if (field.equals("batch_name")) {
+                    name = p.getValueAsString("contents").replaceAll("[^A-Za-z0-9._-]", "_");
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (!seen) {
+                throw new ApiProblem(400, "a JSON object body needs contents: an array of items "
+                        + "(or send the items as a JSON array)");
+            }
+            items = Files.move(spool, uploads.resolve(name + "-" + UUID.randomUUID() + ".jsonl"));
+            return items;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ApiProblem(400, "the body is not valid JSON: " + e.getOriginalMessage());
+        } finally {
+            if (items != null) {
+                Files.deleteIfExists(envelope);
+            }
+        }
     }
 
     /** Replays the open dead letters of a task or a job (or all). */
@@ -121,7 +198,99 @@ public final class JobsApi {
         return new Replayed(deadLetters.replay(new DeadLetters.Selection(task, ApiProblem.number("job", job), null)));
     }
 
-    private void allow(String authorization) {
+    public CancelResult cancelJob(String authorization, String id) {
+        allow(authorization);
+        long job = ApiProblem.number("job id", id);
+        Cancellation.Cancelled c = refusals(() -> cancellation.cancelJob(job));
+        return new CancelResult(job, null, reports.job(job).orElseThrow().status(), c.requestsCancelled(),
+                c.batchesCancelling(), c.batchesLeftRunning());
+    }
+
+    public CancelResult cancelBatch(String authorization, String id) {
+        allow(authorization);
+        long batch = ApiProblem.number("batch id", id);
+        Cancellation.Cancelled c = refusals(() -> cancellation.cancelBatch(batch));
+        return new CancelResult(null, batch, reads.batch(id).state(), c.requestsCancelled(), c.batchesCancelling(),
+                c.batchesLeftRunning());
+    }
+
+    /**
+     * POST /api/tasks/{name}/estimate: a body of {@code {"count": N}} estimates N items like the task's past ones; any
+     * other body is an input file in the format its Content-Type names, spooled to disk and counted record by record.
+     */
+    public TaskEstimate.Estimate estimate(String authorization, String task, String provider, String model,
+                                          String contentType, InputStream body) throws IOException {
+        allow(authorization);
+        if (!tasks.has(task)) {
+            throw new ApiProblem(404, "no task named '" + task + "'");
+        }
+        String format = format(contentType);
+        Path file = spool(body, format);
+        try {
+            if (format.equals("json") && envelope(file)) {
+                JsonNode count = ApiJson.mapper().readTree(file.toFile()).get("count");
+                if (count == null || !count.canConvertToLong()) {
+                    throw new ApiProblem(400, "an object body must be {\"count\": N}; send a file to estimate its records");
+                }
+                return estimator.ofCount(tasks.get(task), provider, model, count.asLong());
+            }
+            return estimator.ofFile(tasks.get(task), provider, model, file);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ApiProblem(400, "the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (dev.batchpipe.StartupException e) {
+            throw new ApiProblem(400, e.getMessage());
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** Requests an extraction run; a running service takes it up (NOTIFY), as from {@code batchpipe run --task}. */
+    public ApiReads.Run createRun(String authorization, RunRequest run) {
+        allow(authorization);
+        if (run == null || run.task() == null) {
+            throw new ApiProblem(400, "the body needs task (and optionally since, ids, limit, priority, schedule)");
+        }
+        if (!tasks.has(run.task())) {
+            throw new ApiProblem(404, "no task named '" + run.task() + "'");
+        }
+        if (tasks.get(run.task()).source() == null) {
+            throw new ApiProblem(400, "task " + run.task() + " has no source table to select rows from");
+        }
+        int priority = run.priority() == null ? 5 : run.priority();
+        if (priority < 1 || priority > 10) {
+            throw new ApiProblem(400, "priority must be between 1 and 10");
+        }
+        String schedule = run.schedule() == null ? "overnight" : run.schedule();
+        if (!schedule.equals("asap") && !schedule.equals("overnight")) {
+            throw new ApiProblem(400, "schedule must be asap or overnight");
+        }
+        if (run.limit() != null && run.limit() < 1) {
+            throw new ApiProblem(400, "limit must be at least 1");
+        }
+        java.time.Instant since = ApiReads.instant("since", run.since());
+        long id = runs.requestRun(run.task(), since == null ? null : OffsetDateTime.ofInstant(since, ZoneOffset.UTC),
+                run.ids(), run.limit(), priority, schedule, "api");
+        return reads.run(Long.toString(id));
+    }
+
+    /** Reading: open on a loopback address; bound beyond it, the token is needed as for changes. */
+    public void read(String authorization) {
+        String denied = guard.deniedRead(authorization);
+        if (denied != null) {
+            throw new ApiProblem(401, denied);
+        }
+    }
+
+    private static Cancellation.Cancelled refusals(java.util.function.Supplier<Cancellation.Cancelled> cancel) {
+        try {
+            return cancel.get();
+        } catch (Cancellation.Refused e) {
+            throw new ApiProblem(e.notFound() ? 404 : 409, e.getMessage());
+        }
+    }
+
+    /** Changing calls: refused (401) unless the guard lets the caller change things. */
+    public void allow(String authorization) {
         String denied = guard.denied(authorization);
         if (denied != null) {
             throw new ApiProblem(401, denied);

@@ -72,6 +72,16 @@ public final class PriceTable {
         return list.multiply(batchDiscount).divide(MILLION, 8, RoundingMode.HALF_UP);
     }
 
+    /** What a cost at the batch price would have been at the realtime (list) price. */
+    public BigDecimal realtimeEquivalent(BigDecimal batchCost) {
+        return batchCost.divide(batchDiscount, 8, RoundingMode.HALF_UP);
+    }
+
+    /** Cost in USD at the realtime (list) price of {@code usage}; unknown models cost 0. */
+    public BigDecimal realtimeCost(String provider, String model, ResultLine.Usage usage) {
+        return realtimeEquivalent(batchCost(provider, model, usage));
+    }
+
     /** True when the model has a price (its own, or its longest listed prefix's). */
     public boolean priced(String provider, String model) {
         return find(provider, model) != null;

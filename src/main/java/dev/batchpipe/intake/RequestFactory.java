@@ -20,13 +20,27 @@ public final class RequestFactory {
         this.providers = providers;
     }
 
+    /** The provider a request of template {@code t} goes to: the run's, else the template's. */
+    public static String provider(TaskDefinition.RequestTemplate t, String runProvider) {
+        return runProvider != null ? runProvider : t.provider();
+    }
+
+    /** The model: the run's, else the run's provider's default when it is another provider, else the template's. */
+    public String model(TaskDefinition.RequestTemplate t, String runProvider, String runModel) {
+        return runModel != null ? runModel : runProvider != null && !runProvider.equals(t.provider())
+                ? providers.defaultModel(runProvider) : t.model();
+    }
+
+    /** The input tokens of the request of template {@code t} for {@code item}, as packing and quota count them. */
+    public int estimate(TaskDefinition.RequestTemplate t, String provider, String model, JsonNode item) {
+        return tokens.estimate(provider, model, t.system().render(item), t.user().render(item));
+    }
+
     public void create(Handle h, TaskDefinition task, JobOptions options, long jobId, long itemId, JsonNode item) {
         for (TaskDefinition.RequestTemplate t : task.requests()) {
-            String provider = options.provider() != null ? options.provider() : t.provider();
-            String model = options.model() != null ? options.model()
-                    : options.provider() != null && !options.provider().equals(t.provider())
-                    ? providers.defaultModel(provider) : t.model();
-            int estimate = tokens.estimate(provider, model, t.system().render(item), t.user().render(item));
+            String provider = provider(t, options.provider());
+            String model = model(t, options.provider(), options.model());
+            int estimate = estimate(t, provider, model, item);
             h.createUpdate("INSERT INTO requests (item_id, job_id, task, template, provider, model, endpoint, priority, "
                             + "estimated_tokens, max_output_tokens, not_before) "
                             + "VALUES (:item, :job, :task, :template, :provider, :model, :endpoint, :priority, :tokens, :max, "

@@ -59,11 +59,16 @@ public final class DeadLetters {
     }
 
     public List<Entry> list(Selection selection, int limit) {
+        return list(selection, 0, limit);
+    }
+
+    /** The selected dead letters with an id above {@code after}, oldest first (a page of them). */
+    public List<Entry> list(Selection selection, long after, int limit) {
         return jdbi.withHandle(h -> selection.bind(h.createQuery(
                         "SELECT d.id, d.job_id, d.task, i.source_key, coalesce(i.line, 0), r.attempts, d.reason, d.created_at "
                                 + "FROM dead_letters d JOIN requests r ON r.id = d.request_id JOIN items i ON i.id = r.item_id "
-                                + "WHERE " + selection.where() + " ORDER BY d.id LIMIT :limit"))
-                .bind("limit", limit)
+                                + "WHERE " + selection.where() + " AND d.id > :after ORDER BY d.id LIMIT :limit"))
+                .bind("after", after).bind("limit", limit)
                 .map((rs, ctx) -> new Entry(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getLong(5),
                         rs.getInt(6), rs.getString(7), rs.getTimestamp(8).toInstant()))
                 .list());

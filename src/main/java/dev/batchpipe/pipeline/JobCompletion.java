@@ -40,7 +40,10 @@ public final class JobCompletion {
     public void complete(Handle h) {
         h.createUpdate("""
                 UPDATE jobs j SET finished_at = now(),
-                  status = CASE WHEN EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state = 'dead')
+                  status = CASE WHEN j.cancelled_at IS NOT NULL
+                                  OR EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state = 'cancelled')
+                                THEN 'cancelled'
+                                WHEN EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state = 'dead')
                                 THEN 'partial' ELSE 'succeeded' END
                 WHERE j.status = 'active'
                   AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state IN ('pending', 'batched'))
@@ -48,7 +51,7 @@ public final class JobCompletion {
         for (TaskDefinition task : tasks.all()) {
             if (task.source() != null) {
                 h.createUpdate("UPDATE " + task.source().table() + " t SET extracted_at = now(), extraction_state = "
-                        + "CASE WHEN EXISTS (SELECT 1 FROM requests r WHERE r.item_id = i.id AND r.state = 'dead') "
+                        + "CASE WHEN EXISTS (SELECT 1 FROM requests r WHERE r.item_id = i.id AND r.state IN ('dead', 'cancelled')) "
                         + "THEN 'failed' ELSE 'done' END "
                         + "FROM items i JOIN jobs j ON j.id = i.job_id "
                         + "WHERE t.extraction_state = 'queued' AND t.extraction_job_id = j.id "
@@ -60,7 +63,7 @@ public final class JobCompletion {
         h.createUpdate("""
                 UPDATE extraction_runs r SET succeeded = x.succeeded, dead = x.dead,
                   status = CASE WHEN j.status IN ('receiving', 'active') THEN r.status
-                                WHEN j.status = 'partial' THEN 'partial'
+                                WHEN j.status IN ('partial', 'cancelled') THEN 'partial'
                                 WHEN j.status = 'rejected' AND j.lines_rejected > 0 THEN 'failed'
                                 ELSE 'succeeded' END,
                   error = CASE WHEN j.status = 'rejected' AND j.lines_rejected > 0 THEN j.error ELSE r.error END,

@@ -18,6 +18,14 @@ public final class RequestStates {
     public record Limits(int maxAttempts, int maxTransientFailures, Duration transientDelay) {
     }
 
+    /**
+     * A request that would wait again becomes {@code cancelled} instead when its job was cancelled, or the batch it
+     * comes back from was (the SET sees the row's batch_id before it is cleared).
+     */
+    private static final String WAITING_OR_CANCELLED = "CASE WHEN EXISTS (SELECT 1 FROM jobs j WHERE j.id = requests.job_id "
+            + "AND j.cancelled_at IS NOT NULL) OR EXISTS (SELECT 1 FROM batches b WHERE b.id = requests.batch_id "
+            + "AND b.cancel_requested_at IS NOT NULL) THEN 'cancelled' ELSE 'pending' END";
+
     private final Limits limits;
 
     public RequestStates(Limits limits) {
@@ -46,7 +54,7 @@ public final class RequestStates {
         if (requestIds.isEmpty()) {
             return;
         }
-        h.createUpdate("UPDATE requests SET state = 'pending', batch_id = NULL, last_error = :reason, "
+        h.createUpdate("UPDATE requests SET state = " + WAITING_OR_CANCELLED + ", batch_id = NULL, last_error = :reason, "
                         + "not_before = now() + make_interval(secs => :delay), updated_at = now() WHERE id IN (<ids>)")
                 .bind("reason", reason).bind("delay", delay.toMillis() / 1000.0).bindList("ids", requestIds).execute();
     }
@@ -73,7 +81,7 @@ public final class RequestStates {
     }
 
     private void backToPending(Handle h, long requestId, String reason, Duration delay) {
-        h.createUpdate("UPDATE requests SET state = 'pending', batch_id = NULL, last_error = :reason, "
+        h.createUpdate("UPDATE requests SET state = " + WAITING_OR_CANCELLED + ", batch_id = NULL, last_error = :reason, "
                         + "not_before = CASE WHEN :delay > 0 THEN now() + make_interval(secs => :delay) END, "
                         + "updated_at = now() WHERE id = :id")
                 .bind("reason", reason).bind("delay", delay.toMillis() / 1000.0).bind("id", requestId).execute();

@@ -85,7 +85,7 @@ public final class JobReports {
                              long itemsAccepted, long itemsDuplicate, long linesRejected, long requests, long succeeded,
                              long dead, long waiting, long inBatches, long batches, long inputTokens, long outputTokens,
                              BigDecimal costUsd, String error, Instant createdAt, Instant finishedAt,
-                             long syntheticAnswers) {
+                             long syntheticAnswers, String mode, long cancelled, Instant cancelledAt) {
 
         public boolean finished() {
             return !status.equals("receiving") && !status.equals("active");
@@ -122,6 +122,7 @@ public final class JobReports {
                    count(r.id) FILTER (WHERE r.state = 'dead') AS dead,
                    count(r.id) FILTER (WHERE r.state = 'pending') AS waiting,
                    count(r.id) FILTER (WHERE r.state = 'batched') AS in_batches,
+                   count(r.id) FILTER (WHERE r.state = 'cancelled') AS cancelled, j.mode, j.cancelled_at,
                    coalesce(sum(r.input_tokens), 0) AS input_tokens,
                    coalesce(sum(r.output_tokens), 0) AS output_tokens,
                    coalesce(sum(r.cost_usd), 0) AS cost,
@@ -137,6 +138,20 @@ public final class JobReports {
 
     public List<JobSummary> recentJobs(int limit) {
         return query(JOB_SQL + " GROUP BY j.id ORDER BY j.id DESC LIMIT ?", JobReports::summary, limit);
+    }
+
+    /** Which jobs to list; a null field does not filter. {@code before}: only jobs older than this id (a page). */
+    public record JobFilter(String task, String status, Instant since, String mode, Long before) {
+    }
+
+    /** Jobs that pass the filter, newest first. A status is the one shown (a partial job with no success is failed). */
+    public List<JobSummary> jobs(JobFilter f, int limit) {
+        return query("SELECT * FROM (" + JOB_SQL + " WHERE (CAST(? AS text) IS NULL OR j.task = ?)"
+                        + " AND (CAST(? AS timestamptz) IS NULL OR j.created_at >= ?)"
+                        + " AND (CAST(? AS text) IS NULL OR j.mode = ?) AND (CAST(? AS bigint) IS NULL OR j.id < ?)"
+                        + " GROUP BY j.id) s WHERE (CAST(? AS text) IS NULL OR s.status = ?) ORDER BY s.id DESC LIMIT ?",
+                JobReports::summary, f.task(), f.task(), timestamp(f.since()), timestamp(f.since()), f.mode(), f.mode(),
+                f.before(), f.before(), f.status(), f.status(), limit);
     }
 
     /**
@@ -239,7 +254,8 @@ public final class JobReports {
                 rs.getLong("succeeded"), rs.getLong("dead"), rs.getLong("waiting"), rs.getLong("in_batches"),
                 rs.getLong("batches"), rs.getLong("input_tokens"), rs.getLong("output_tokens"), rs.getBigDecimal("cost"),
                 rs.getString("error"), instant(rs.getTimestamp("created_at")), instant(rs.getTimestamp("finished_at")),
-                rs.getLong("synthetic_answers"));
+                rs.getLong("synthetic_answers"), rs.getString("mode"), rs.getLong("cancelled"),
+                instant(rs.getTimestamp("cancelled_at")));
     }
 
     /**
@@ -261,6 +277,10 @@ public final class JobReports {
             }
         }
         return source;
+    }
+
+    private static java.sql.Timestamp timestamp(Instant i) {
+        return i == null ? null : java.sql.Timestamp.from(i);
     }
 
     private static Instant instant(java.sql.Timestamp t) {

@@ -33,6 +33,11 @@ public final class PromptTemplate {
         parts.add(this.text.substring(last));
     }
 
+    /** The template as written in the task file. */
+    public String text() {
+        return text;
+    }
+
     /** The item fields this template reads. */
     public Set<String> fields() {
         return fields;

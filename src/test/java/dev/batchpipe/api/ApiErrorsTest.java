@@ -57,7 +57,7 @@ class ApiErrorsTest {
             HttpResponse<String> list = send("GET", "/api/jobs?limit=1", null, null);
             assertThat(list.statusCode()).isEqualTo(200);
             assertThat(list.headers().map()).doesNotContainKey("limit");
-            assertThat(list.body()).containsPattern("\"costUsd\":\\d+\\.\\d+").doesNotContain("E-");
+            assertThat(list.body()).containsPattern("\"cost_usd\":\\d+\\.\\d+").doesNotContain("E-");
             assertThat(send("GET", "/api/jobs/999", null, null).statusCode()).isEqualTo(404);
 
             // the same articles again add nothing; force=true processes them again, in a job of their own

@@ -97,7 +97,10 @@ class SecretsAndAccessTest {
             HttpResponse<String> refused = open.post("/api/jobs/news-classification", body, null);
             assertThat(refused.statusCode()).isEqualTo(401);
             assertThat(refused.body()).contains("BATCHPIPE_API_TOKEN");
-            assertThat(open.get("/api/jobs").statusCode()).as("reading stays open").isEqualTo(200);
+            // issue 14: bound beyond localhost, reading needs the token too
+            HttpResponse<String> read = open.get("/api/jobs");
+            assertThat(read.statusCode()).as("reading beyond localhost").isEqualTo(401);
+            assertThat(read.body()).contains("BATCHPIPE_API_TOKEN");
             assertThat(open.process.output()).contains("without BATCHPIPE_API_TOKEN");
         }
         try (Service guarded = new Service(url, "0.0.0.0", TOKEN)) {
@@ -106,7 +109,7 @@ class SecretsAndAccessTest {
             HttpResponse<String> accepted = guarded.post("/api/jobs/news-classification",
                     body.replace("api-1", "api-2"), "Bearer " + TOKEN);
             assertThat(accepted.statusCode()).isEqualTo(202);
-            assertThat(accepted.body()).contains("\"itemsAccepted\":1").doesNotContain(TOKEN);
+            assertThat(accepted.body()).contains("\"items\":1").doesNotContain(TOKEN);
         }
     }
 
