@@ -1,14 +1,20 @@
 package dev.batchpipe;
 
+import dev.batchpipe.cli.BatchesCommand;
+import dev.batchpipe.cli.CancelCommand;
 import dev.batchpipe.cli.DbCommand;
 import dev.batchpipe.cli.DeadLettersCommand;
 import dev.batchpipe.cli.ExitCodes;
+import dev.batchpipe.cli.EstimateCommand;
 import dev.batchpipe.cli.ProcessCommand;
 import dev.batchpipe.cli.PurgeSyntheticCommand;
+import dev.batchpipe.cli.ReportCommand;
+import dev.batchpipe.cli.ResultsCommand;
 import dev.batchpipe.cli.ReplayCommand;
 import dev.batchpipe.cli.RunCommand;
 import dev.batchpipe.cli.SandboxCommand;
 import dev.batchpipe.cli.StatusCommand;
+import dev.batchpipe.cli.TasksCommand;
 import dev.batchpipe.cli.WaitCommand;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,7 +31,8 @@ import picocli.CommandLine.Command;
         description = "Turns large volumes of text into PostgreSQL rows through the LLM providers' batch APIs.",
         subcommands = {RunCommand.class, ProcessCommand.class, WaitCommand.class, StatusCommand.class,
                 DeadLettersCommand.class, ReplayCommand.class, PurgeSyntheticCommand.class, DbCommand.class,
-                SandboxCommand.class},
+                SandboxCommand.class, ResultsCommand.class, CancelCommand.class, BatchesCommand.class,
+                EstimateCommand.class, ReportCommand.class, TasksCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",

@@ -63,6 +63,13 @@ public final class ProcessCommand implements Callable<Integer> {
     @Option(names = "--allow-unpriced", description = "accept a --model batchpipe has no price for (its cost shows as 0)")
     boolean allowUnpriced;
 
+    @Option(names = "--dry-run", description = "print the estimate (as `batchpipe estimate`) and send nothing")
+    boolean dryRun;
+
+    @Option(names = "--max-cost", paramLabel = "USD", description = "refuse, before any call, a job whose estimated cost "
+            + "at the batch price is above USD (the estimate is printed)")
+    java.math.BigDecimal maxCost;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -91,6 +98,18 @@ public final class ProcessCommand implements Callable<Integer> {
             definition.requests().stream().map(r -> provider != null ? provider : r.provider())
                     .map(providers.holds()::get).filter(Objects::nonNull).findFirst()
                     .ifPresent(reason -> { throw new StartupException(reason); });
+            if (dryRun || maxCost != null) {
+                var estimate = EstimateCommand.estimate(service, file, task, provider, model);
+                EstimatePrinter.print(out, estimate);
+                if (dryRun) {
+                    return ExitCodes.OK;
+                }
+                if (estimate.costUsd().compareTo(maxCost) > 0) {
+                    err.printf("batchpipe: the estimated cost $%s is above --max-cost %s: nothing was taken in or sent%n",
+                            estimate.costUsd().setScale(4, java.math.RoundingMode.HALF_UP), maxCost.toPlainString());
+                    return ExitCodes.STARTUP;
+                }
+            }
             JobOptions options = new JobOptions(task, "file", null, null, priority, "asap").withOverrides(provider, model)
                     .withForce(force);
             IntakeResult intake = service.bean("fileIntake", FileIntake.class).accept(file, options);
