@@ -10,6 +10,7 @@ import dev.batchpipe.intake.DbSourceRoutes;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.FileJobs;
 import dev.batchpipe.intake.InboxIntake;
+import dev.batchpipe.intake.InboxReadLocks;
 import dev.batchpipe.intake.JobWriter;
 import dev.batchpipe.intake.RequestFactory;
 import dev.batchpipe.pipeline.BatchAggregation;
@@ -47,6 +48,8 @@ import dev.batchpipe.provider.Providers;
 import dev.batchpipe.provider.SandboxPolicy;
 import dev.batchpipe.sandbox.Sandbox;
 import dev.batchpipe.store.Database;
+import dev.batchpipe.store.DatabaseOutage;
+import dev.batchpipe.store.Heartbeat;
 import dev.batchpipe.store.Instance;
 import dev.batchpipe.store.JobReports;
 import dev.batchpipe.store.LeaseKeeper;
@@ -139,6 +142,19 @@ public class BatchpipeConfiguration implements CamelConfiguration {
         return Instance.of(jdbi);
     }
 
+    /** This instance's row in instances, renewed by the heartbeat route. */
+    @BindToRegistry(lazy = true)
+    public Heartbeat heartbeat(Jdbi jdbi, Instance instance,
+                               @PropertyInject("batchpipe.heartbeat.timeout") Duration timeout) {
+        return new Heartbeat(jdbi, instance, timeout);
+    }
+
+    /** Whether the database is away: said once when it goes and once when it is back. */
+    @BindToRegistry(lazy = true)
+    public DatabaseOutage databaseOutage() {
+        return new DatabaseOutage();
+    }
+
     @BindToRegistry(lazy = true)
     public JobReports jobReports(Jdbi jdbi) {
         return new JobReports(jdbi);
@@ -203,6 +219,12 @@ public class BatchpipeConfiguration implements CamelConfiguration {
             InboxIntake.prepareFolders(Path.of(inbox), tasks);
         }
         return new InboxIntake();
+    }
+
+    /** The inbox's read lock across instances (routes/intake-files.camel.yaml). */
+    @BindToRegistry(lazy = true)
+    public InboxReadLocks inboxReadLocks(Jdbi jdbi, Instance instance, DatabaseOutage outage) {
+        return new InboxReadLocks(jdbi, instance, outage);
     }
 
     @BindToRegistry(lazy = true)
@@ -404,8 +426,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     // --- api ---------------------------------------------------------------------------------------------------------
 
     @BindToRegistry(lazy = true)
-    public DatabaseHealthCheck databaseHealthCheck(Database database) {
-        return new DatabaseHealthCheck(database);
+    public DatabaseHealthCheck databaseHealthCheck(Database database, DatabaseOutage outage) {
+        return new DatabaseHealthCheck(database, outage);
     }
 
     @BindToRegistry(lazy = true)
