@@ -144,9 +144,9 @@ public class BatchpipeConfiguration implements CamelConfiguration {
 
     /** This instance's row in instances, renewed by the heartbeat route. */
     @BindToRegistry(lazy = true)
-    public Heartbeat heartbeat(Jdbi jdbi, Instance instance,
+    public Heartbeat heartbeat(Jdbi jdbi, Instance instance, DatabaseOutage outage,
                                @PropertyInject("batchpipe.heartbeat.timeout") Duration timeout) {
-        return new Heartbeat(jdbi, instance, timeout);
+        return new Heartbeat(jdbi, instance, timeout, outage);
     }
 
     /** Whether the database is away: said once when it goes and once when it is back. */
@@ -277,8 +277,9 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public LeaseKeeper leaseKeeper(Jdbi jdbi, Instance instance, @PropertyInject("batchpipe.lease") Duration lease) {
-        return new LeaseKeeper(jdbi, instance, lease);
+    public LeaseKeeper leaseKeeper(Jdbi jdbi, Instance instance, DatabaseOutage outage,
+                                   @PropertyInject("batchpipe.lease") Duration lease) {
+        return new LeaseKeeper(jdbi, instance, lease, outage);
     }
 
     @BindToRegistry(lazy = true)

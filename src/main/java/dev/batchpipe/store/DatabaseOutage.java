@@ -46,12 +46,13 @@ public final class DatabaseOutage {
         }
     }
 
-    /** The database answered; when it was away, says for how long. */
-    public void over() {
+    /** The database answered; when it was away, says for how long and returns true. */
+    public boolean over() {
         Instant was = since.getAndSet(null);
         if (was != null) {
             LOG.info("The database is back after {} s: work resumes", Duration.between(was, Instant.now()).toSeconds());
         }
+        return was != null;
     }
 
     public boolean ongoing() {

@@ -18,14 +18,19 @@ public final class Heartbeat {
     private final Jdbi jdbi;
     private final Instance instance;
     private final Duration timeout;
+    private final DatabaseOutage outage;
 
-    public Heartbeat(Jdbi jdbi, Instance instance, Duration timeout) {
+    public Heartbeat(Jdbi jdbi, Instance instance, Duration timeout, DatabaseOutage outage) {
         this.jdbi = jdbi;
         this.instance = instance;
         this.timeout = timeout;
+        this.outage = outage;
     }
 
-    /** Renews this instance's row (creating it on the first beat); says so when the previous beat came too late. */
+    /**
+     * Renews this instance's row (creating it on the first beat); says so when the previous beat came too late for
+     * another reason than a database outage (during which no instance takes anything over: instance_steady).
+     */
     public void beat() {
         Boolean lapsed = jdbi.withHandle(h -> h.createQuery("""
                         WITH previous AS (SELECT alive_until FROM instances WHERE id = :id)
@@ -36,7 +41,7 @@ public final class Heartbeat {
                         RETURNING (SELECT alive_until < now() FROM previous)""")
                 .bind("id", instance.id()).bind("host", instance.host()).bind("pid", ProcessHandle.current().pid())
                 .bind("timeout", timeout.toMillis() / 1000.0).mapTo(Boolean.class).one());
-        if (Boolean.TRUE.equals(lapsed)) {
+        if (Boolean.TRUE.equals(lapsed) && !outage.ongoing()) {
             LOG.warn("This instance's heartbeat lapsed for more than {} s: other instances may have taken over the "
                     + "work it held", timeout.toSeconds());
         }

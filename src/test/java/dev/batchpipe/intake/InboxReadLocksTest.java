@@ -63,7 +63,7 @@ class InboxReadLocksTest extends DatabaseTest {
 
     private InboxReadLocks locks(String id) {
         Instance instance = new Instance(id, "host", "installation");
-        new Heartbeat(db, instance, Duration.ofSeconds(10)).beat();
+        new Heartbeat(db, instance, Duration.ofSeconds(10), outage).beat();
         return new InboxReadLocks(db, instance, outage);
     }
 }

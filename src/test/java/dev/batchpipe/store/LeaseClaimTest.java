@@ -127,7 +127,8 @@ class LeaseClaimTest extends DatabaseTest {
     }
 
     private static Heartbeat beating(String id) {
-        Heartbeat h = new Heartbeat(db, new Instance(id, "host", "installation"), Duration.ofSeconds(10));
+        Heartbeat h = new Heartbeat(db, new Instance(id, "host", "installation"), Duration.ofSeconds(10),
+                new DatabaseOutage());
         h.beat();
         return h;
     }
