@@ -3,6 +3,7 @@ package dev.batchpipe;
 import dev.batchpipe.api.ApiGuard;
 import dev.batchpipe.api.DatabaseHealthCheck;
 import dev.batchpipe.api.JobsApi;
+import dev.batchpipe.api.RequestLimits;
 import dev.batchpipe.cost.PriceTable;
 import dev.batchpipe.intake.ClaimPolls;
 import dev.batchpipe.intake.DbIntake;
@@ -97,13 +98,17 @@ public class BatchpipeConfiguration implements CamelConfiguration {
 
     /** What only the service checks or prepares before anything starts. */
     @Override
-    public void configure(CamelContext context) {
+    public void configure(CamelContext context) throws Exception {
         if (service) {
             checkPortFree(httpHost, httpPort);
-            if (new ApiGuard(httpHost, apiToken).openToTheNetwork() && blank(apiToken)) {
+            ApiGuard guard = context.getRegistry().lookupByNameAndType("apiGuard", ApiGuard.class);
+            if (guard.openToTheNetwork() && blank(apiToken)) {
                 LOG.warn("The API is bound to {} without BATCHPIPE_API_TOKEN: its changing endpoints refuse every call",
                         httpHost);
             }
+            // every call under /api meets the limits before any route sees it
+            RequestLimits limits = context.getRegistry().lookupByNameAndType("requestLimits", RequestLimits.class);
+            context.addStartupListener((started, alreadyStarted) -> limits.install(started, httpPort));
             // before any route takes work: which providers wait for a key, and why (or no start at all)
             context.getRegistry().lookupByNameAndType("providerHolds", ProviderHolds.class).record();
         }
@@ -432,10 +437,21 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
+    public ApiGuard apiGuard(@PropertyInject("batchpipe.api.auth-failures-per-minute") int failuresPerMinute) {
+        return new ApiGuard(httpHost, orNull(apiToken), failuresPerMinute);
+    }
+
+    @BindToRegistry(lazy = true)
+    public RequestLimits requestLimits(ApiGuard guard, @PropertyInject("batchpipe.api.max-body-bytes") long maxBodyBytes,
+                                       @PropertyInject("batchpipe.api.read-timeout") Duration readTimeout) {
+        return new RequestLimits(guard, maxBodyBytes, readTimeout);
+    }
+
+    @BindToRegistry(lazy = true)
     public JobsApi jobsApi(JobReports reports, TaskRegistry tasks, FileIntake intake, DeadLetters deadLetters,
-                           @PropertyInject("batchpipe.data-dir") String dataDir) {
-        return new JobsApi(reports, tasks, intake, deadLetters, new ApiGuard(httpHost, orNull(apiToken)),
-                Path.of(dataDir).resolve("uploads"));
+                           ApiGuard guard, RequestLimits limits, @PropertyInject("batchpipe.data-dir") String dataDir) {
+        return new JobsApi(reports, tasks, intake, deadLetters, guard, Path.of(dataDir).resolve("uploads"),
+                limits.maxBodyBytes());
     }
 
     private static boolean blank(String s) {
