@@ -43,6 +43,7 @@ public final class BatchpipeService implements AutoCloseable {
             strategy.disableHangupSupport();
         }
         main.configure().addConfiguration(BatchpipeConfiguration.class);
+        main.configure().addConfiguration(OperatorConfiguration.class);
         if (mode.profile != null) {
             main.configure().setProfile(mode.profile);
         }

@@ -10,6 +10,7 @@ import dev.batchpipe.intake.JobOptions;
 import dev.batchpipe.pipeline.Cancellation;
 import dev.batchpipe.pipeline.DeadLetters;
 import dev.batchpipe.store.JobReports;
+import dev.batchpipe.task.TaskLoader;
 import dev.batchpipe.task.TaskRegistry;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -23,6 +24,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import org.apache.commons.io.input.BoundedInputStream;
 
 /**
  * The changing calls of the HTTP API (routes/api.camel.yaml, routes/api-jobs.camel.yaml): taking a request body in as
@@ -46,9 +48,11 @@ public final class JobsApi {
     private final TaskEstimate estimator;
     private final ApiGuard guard;
     private final Path uploads;
+    private final long maxBodyBytes;
 
     public JobsApi(JobReports reports, ApiReads reads, TaskRegistry tasks, FileIntake intake, DeadLetters deadLetters,
-                   Cancellation cancellation, DbIntake runs, TaskEstimate estimator, ApiGuard guard, Path uploads) {
+                   Cancellation cancellation, DbIntake runs, TaskEstimate estimator, ApiGuard guard, Path uploads,
+                   long maxBodyBytes) {
         this.reports = reports;
         this.reads = reads;
         this.tasks = tasks;
@@ -59,6 +63,7 @@ public final class JobsApi {
         this.estimator = estimator;
         this.guard = guard;
         this.uploads = uploads;
+        this.maxBodyBytes = maxBodyBytes;
     }
 
     /** A body taken in: {@code job.status} is {@code rejected} when nothing in it was usable. */
@@ -90,6 +95,9 @@ public final class JobsApi {
      */
     public String format(String contentType) {
         String type = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        if (type.isEmpty() && contentType != null && !contentType.isBlank()) {
+            throw new ApiProblem(415, "the Content-Type is malformed; send one of " + String.join(", ", BODY_TYPES));
+        }
         return switch (type) {
             case "", "application/x-ndjson", "application/jsonl" -> "jsonl";
             case "application/json" -> "json";
@@ -107,9 +115,7 @@ public final class JobsApi {
     public Submitted submit(String authorization, String task, InputStream body, String format, String force)
             throws IOException {
         allow(authorization);
-        if (!tasks.has(task)) {
-            throw new ApiProblem(404, "no task named '" + task + "'");
-        }
+        known(task);
         Path file = spool(body, format);
         if (format.equals("json") && envelope(file)) {
             file = contents(file);
@@ -125,8 +131,11 @@ public final class JobsApi {
         Path file = uploads.resolve("api-" + UUID.randomUUID() + "." + format);
         if (body == null) {
             Files.createFile(file);
-        } else {
-            Files.copy(body, file);
+        } else if (Files.copy(BoundedInputStream.builder().setInputStream(body).setMaxCount(maxBodyBytes + 1).get(),
+                file) > maxBodyBytes) {
+            // a body sent without a length (chunked) is measured as it is spooled
+            Files.delete(file);
+            throw new ApiProblem(413, "the body is larger than " + maxBodyBytes + " bytes (BATCHPIPE_MAX_BODY_BYTES)");
         }
         return file;
     }
@@ -192,8 +201,8 @@ public final class JobsApi {
     /** Replays the open dead letters of a task or a job (or all). */
     public Replayed replay(String authorization, String task, String job) {
         allow(authorization);
-        if (task != null && !tasks.has(task)) {
-            throw new ApiProblem(404, "no task named '" + task + "'");
+        if (task != null) {
+            known(task);
         }
         return new Replayed(deadLetters.replay(new DeadLetters.Selection(task, ApiProblem.number("job", job), null)));
     }
@@ -221,9 +230,7 @@ public final class JobsApi {
     public TaskEstimate.Estimate estimate(String authorization, String task, String provider, String model,
                                           String contentType, InputStream body) throws IOException {
         allow(authorization);
-        if (!tasks.has(task)) {
-            throw new ApiProblem(404, "no task named '" + task + "'");
-        }
+        known(task);
         String format = format(contentType);
         Path file = spool(body, format);
         try {
@@ -250,9 +257,7 @@ public final class JobsApi {
         if (run == null || run.task() == null) {
             throw new ApiProblem(400, "the body needs task (and optionally since, ids, limit, priority, schedule)");
         }
-        if (!tasks.has(run.task())) {
-            throw new ApiProblem(404, "no task named '" + run.task() + "'");
-        }
+        known(run.task());
         if (tasks.get(run.task()).source() == null) {
             throw new ApiProblem(400, "task " + run.task() + " has no source table to select rows from");
         }
@@ -286,6 +291,16 @@ public final class JobsApi {
             return cancel.get();
         } catch (Cancellation.Refused e) {
             throw new ApiProblem(e.notFound() ? 404 : 409, e.getMessage());
+        }
+    }
+
+    /** A name that is no task name (a path, SQL, control characters) is refused without being repeated. */
+    private void known(String task) {
+        if (!TaskLoader.isName(task)) {
+            throw new ApiProblem(400, "a task name is lower-case letters, digits and dashes");
+        }
+        if (!tasks.has(task)) {
+            throw new ApiProblem(404, "no task named '" + task + "'");
         }
     }
 
