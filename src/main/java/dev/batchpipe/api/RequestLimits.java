@@ -5,6 +5,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.Set;
@@ -102,10 +103,17 @@ public final class RequestLimits implements Handler<RoutingContext> {
         ctx.addEndHandler(done -> vertx.cancelTimer(timer));
     }
 
-    /** Answers the problem and closes the connection: what is still unread of the body is never read. */
+    /**
+     * Answers the problem. An HTTP/1 connection whose body is still unread is closed after it, so that body is never
+     * read; an HTTP/2 stream ends with the answer (closing would end the caller's other streams, and the answer).
+     */
     private static void refuse(RoutingContext ctx, ApiProblem problem, Long retryAfterSeconds) {
+        HttpServerRequest request = ctx.request();
+        boolean close = !request.isEnded() && request.version() != HttpVersion.HTTP_2;
         if (ctx.response().ended() || ctx.response().headWritten()) {
-            ctx.request().connection().close();
+            if (close) {
+                request.connection().close();
+            }
             return;
         }
         String body;
@@ -114,11 +122,17 @@ public final class RequestLimits implements Handler<RoutingContext> {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        var response = ctx.response().setStatusCode(problem.status()).putHeader("Content-Type", ApiProblem.MEDIA_TYPE)
-                .putHeader("Connection", "close");
+        var response = ctx.response().setStatusCode(problem.status()).putHeader("Content-Type", ApiProblem.MEDIA_TYPE);
+        if (close) {
+            response.putHeader("Connection", "close");
+        }
         if (retryAfterSeconds != null) {
             response.putHeader("Retry-After", Long.toString(retryAfterSeconds));
         }
-        response.end(body).onComplete(done -> ctx.request().connection().close());
+        response.end(body).onComplete(done -> {
+            if (close) {
+                request.connection().close();
+            }
+        });
     }
 }
