@@ -179,9 +179,9 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     // --- intake ------------------------------------------------------------------------------------------------------
 
     @BindToRegistry(lazy = true)
-    public JobWriter jobWriter(Jdbi jdbi, Providers providers,
+    public JobWriter jobWriter(Jdbi jdbi, Providers providers, RequestRenderer renderer,
                                @PropertyInject("batchpipe.intake.max-stored-errors") int maxStoredErrors) {
-        return new JobWriter(jdbi, new RequestFactory(new TokenEstimator(), providers), maxStoredErrors);
+        return new JobWriter(jdbi, new RequestFactory(new TokenEstimator(), providers, renderer), maxStoredErrors);
     }
 
     @BindToRegistry(lazy = true)

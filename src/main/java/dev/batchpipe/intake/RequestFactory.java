@@ -1,23 +1,28 @@
 package dev.batchpipe.intake;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.task.TaskDefinition;
 import dev.batchpipe.task.TokenEstimator;
+import java.nio.charset.StandardCharsets;
 import org.jdbi.v3.core.Handle;
 
 /**
  * Creates the requests of a new item: one per request template of its task, with the provider and model the run
- * asked for (or the task's), and an input-token estimate for packing and quota.
+ * asked for (or the task's), and an input-token estimate for packing and quota: of the request as its provider will
+ * receive it (rendered and encoded by its adapter), so the schema and the wire framing count too.
  */
 public final class RequestFactory {
 
     private final TokenEstimator tokens;
     private final Providers providers;
+    private final RequestRenderer renderer;
 
-    public RequestFactory(TokenEstimator tokens, Providers providers) {
+    public RequestFactory(TokenEstimator tokens, Providers providers, RequestRenderer renderer) {
         this.tokens = tokens;
         this.providers = providers;
+        this.renderer = renderer;
     }
 
     public void create(Handle h, TaskDefinition task, JobOptions options, long jobId, long itemId, JsonNode item) {
@@ -26,7 +31,7 @@ public final class RequestFactory {
             String model = options.model() != null ? options.model()
                     : options.provider() != null && !options.provider().equals(t.provider())
                     ? providers.defaultModel(provider) : t.model();
-            int estimate = tokens.estimate(provider, model, t.system().render(item), t.user().render(item));
+            int estimate = tokens.estimate(provider, model, sent(task, t, provider, model, item));
             h.createUpdate("INSERT INTO requests (item_id, job_id, task, template, provider, model, endpoint, priority, "
                             + "estimated_tokens, max_output_tokens, not_before) "
                             + "VALUES (:item, :job, :task, :template, :provider, :model, :endpoint, :priority, :tokens, :max, "
@@ -37,5 +42,15 @@ public final class RequestFactory {
                     .bind("overnight", options.schedule().equals("overnight"))
                     .execute();
         }
+    }
+
+    /** The batch line the provider will receive (the custom id is a placeholder), or the prompts without an adapter. */
+    private String sent(TaskDefinition task, TaskDefinition.RequestTemplate t, String provider, String model,
+                        JsonNode item) {
+        if (!providers.has(provider)) {
+            return t.system().render(item) + "\n" + t.user().render(item);
+        }
+        return new String(providers.get(provider).encode(renderer.render(0, 1, task.name(), t.name(), model,
+                t.endpoint(), item)), StandardCharsets.UTF_8);
     }
 }
