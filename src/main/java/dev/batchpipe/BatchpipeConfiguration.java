@@ -3,6 +3,7 @@ package dev.batchpipe;
 import dev.batchpipe.api.ApiGuard;
 import dev.batchpipe.api.DatabaseHealthCheck;
 import dev.batchpipe.api.JobsApi;
+import dev.batchpipe.api.RequestLimits;
 import dev.batchpipe.cost.PriceTable;
 import dev.batchpipe.intake.ClaimPolls;
 import dev.batchpipe.intake.DbIntake;
@@ -10,6 +11,7 @@ import dev.batchpipe.intake.DbSourceRoutes;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.FileJobs;
 import dev.batchpipe.intake.InboxIntake;
+import dev.batchpipe.intake.InboxReadLocks;
 import dev.batchpipe.intake.JobWriter;
 import dev.batchpipe.intake.RequestFactory;
 import dev.batchpipe.pipeline.BatchAggregation;
@@ -47,6 +49,8 @@ import dev.batchpipe.provider.Providers;
 import dev.batchpipe.provider.SandboxPolicy;
 import dev.batchpipe.sandbox.Sandbox;
 import dev.batchpipe.store.Database;
+import dev.batchpipe.store.DatabaseOutage;
+import dev.batchpipe.store.Heartbeat;
 import dev.batchpipe.store.Instance;
 import dev.batchpipe.store.JobReports;
 import dev.batchpipe.store.LeaseKeeper;
@@ -94,13 +98,17 @@ public class BatchpipeConfiguration implements CamelConfiguration {
 
     /** What only the service checks or prepares before anything starts. */
     @Override
-    public void configure(CamelContext context) {
+    public void configure(CamelContext context) throws Exception {
         if (service) {
             checkPortFree(httpHost, httpPort);
-            if (new ApiGuard(httpHost, apiToken).openToTheNetwork() && blank(apiToken)) {
+            ApiGuard guard = context.getRegistry().lookupByNameAndType("apiGuard", ApiGuard.class);
+            if (guard.openToTheNetwork() && blank(apiToken)) {
                 LOG.warn("The API is bound to {} without BATCHPIPE_API_TOKEN: its changing endpoints refuse every call",
                         httpHost);
             }
+            // every call under /api meets the limits before any route sees it
+            RequestLimits limits = context.getRegistry().lookupByNameAndType("requestLimits", RequestLimits.class);
+            context.addStartupListener((started, alreadyStarted) -> limits.install(started, httpPort));
             // before any route takes work: which providers wait for a key, and why (or no start at all)
             context.getRegistry().lookupByNameAndType("providerHolds", ProviderHolds.class).record();
         }
@@ -137,6 +145,19 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     @BindToRegistry(lazy = true)
     public Instance instance(Jdbi jdbi) {
         return Instance.of(jdbi);
+    }
+
+    /** This instance's row in instances, renewed by the heartbeat route. */
+    @BindToRegistry(lazy = true)
+    public Heartbeat heartbeat(Jdbi jdbi, Instance instance, DatabaseOutage outage,
+                               @PropertyInject("batchpipe.heartbeat.timeout") Duration timeout) {
+        return new Heartbeat(jdbi, instance, timeout, outage);
+    }
+
+    /** Whether the database is away: said once when it goes and once when it is back. */
+    @BindToRegistry(lazy = true)
+    public DatabaseOutage databaseOutage() {
+        return new DatabaseOutage();
     }
 
     @BindToRegistry(lazy = true)
@@ -205,6 +226,12 @@ public class BatchpipeConfiguration implements CamelConfiguration {
         return new InboxIntake();
     }
 
+    /** The inbox's read lock across instances (routes/intake-files.camel.yaml). */
+    @BindToRegistry(lazy = true)
+    public InboxReadLocks inboxReadLocks(Jdbi jdbi, Instance instance, DatabaseOutage outage) {
+        return new InboxReadLocks(jdbi, instance, outage);
+    }
+
     @BindToRegistry(lazy = true)
     public DbIntake dbIntake(Jdbi jdbi, TaskRegistry tasks, JobWriter writer, JobCompletion completion, Instance instance,
                              @PropertyInject("batchpipe.db-source.claim-size") int claimSize) {
@@ -255,8 +282,9 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public LeaseKeeper leaseKeeper(Jdbi jdbi, Instance instance, @PropertyInject("batchpipe.lease") Duration lease) {
-        return new LeaseKeeper(jdbi, instance, lease);
+    public LeaseKeeper leaseKeeper(Jdbi jdbi, Instance instance, DatabaseOutage outage,
+                                   @PropertyInject("batchpipe.lease") Duration lease) {
+        return new LeaseKeeper(jdbi, instance, lease, outage);
     }
 
     @BindToRegistry(lazy = true)
@@ -404,15 +432,26 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     // --- api ---------------------------------------------------------------------------------------------------------
 
     @BindToRegistry(lazy = true)
-    public DatabaseHealthCheck databaseHealthCheck(Database database) {
-        return new DatabaseHealthCheck(database);
+    public DatabaseHealthCheck databaseHealthCheck(Database database, DatabaseOutage outage) {
+        return new DatabaseHealthCheck(database, outage);
+    }
+
+    @BindToRegistry(lazy = true)
+    public ApiGuard apiGuard(@PropertyInject("batchpipe.api.auth-failures-per-minute") int failuresPerMinute) {
+        return new ApiGuard(httpHost, orNull(apiToken), failuresPerMinute);
+    }
+
+    @BindToRegistry(lazy = true)
+    public RequestLimits requestLimits(ApiGuard guard, @PropertyInject("batchpipe.api.max-body-bytes") long maxBodyBytes,
+                                       @PropertyInject("batchpipe.api.read-timeout") Duration readTimeout) {
+        return new RequestLimits(guard, maxBodyBytes, readTimeout);
     }
 
     @BindToRegistry(lazy = true)
     public JobsApi jobsApi(JobReports reports, TaskRegistry tasks, FileIntake intake, DeadLetters deadLetters,
-                           @PropertyInject("batchpipe.data-dir") String dataDir) {
-        return new JobsApi(reports, tasks, intake, deadLetters, new ApiGuard(httpHost, orNull(apiToken)),
-                Path.of(dataDir).resolve("uploads"));
+                           ApiGuard guard, RequestLimits limits, @PropertyInject("batchpipe.data-dir") String dataDir) {
+        return new JobsApi(reports, tasks, intake, deadLetters, guard, Path.of(dataDir).resolve("uploads"),
+                limits.maxBodyBytes());
     }
 
     private static boolean blank(String s) {

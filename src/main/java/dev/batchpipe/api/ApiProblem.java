@@ -11,7 +11,8 @@ public final class ApiProblem extends RuntimeException {
     public static final String MEDIA_TYPE = "application/problem+json";
 
     private static final Map<Integer, String> TITLES = Map.of(400, "Bad Request", 401, "Unauthorized",
-            404, "Not Found", 415, "Unsupported Media Type", 500, "Internal Server Error");
+            404, "Not Found", 408, "Request Timeout", 413, "Content Too Large", 415, "Unsupported Media Type",
+            429, "Too Many Requests", 500, "Internal Server Error");
 
     private final int status;
 

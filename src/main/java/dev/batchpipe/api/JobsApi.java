@@ -5,6 +5,7 @@ import dev.batchpipe.intake.IntakeResult;
 import dev.batchpipe.intake.JobOptions;
 import dev.batchpipe.pipeline.DeadLetters;
 import dev.batchpipe.store.JobReports;
+import dev.batchpipe.task.TaskLoader;
 import dev.batchpipe.task.TaskRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import org.apache.commons.io.input.BoundedInputStream;
 
 /**
  * The HTTP API behind routes/api.camel.yaml: the same views as {@code status}, taking a request body in as a job (as
@@ -31,15 +33,17 @@ public final class JobsApi {
     private final DeadLetters deadLetters;
     private final ApiGuard guard;
     private final Path uploads;
+    private final long maxBodyBytes;
 
     public JobsApi(JobReports reports, TaskRegistry tasks, FileIntake intake, DeadLetters deadLetters, ApiGuard guard,
-                   Path uploads) {
+                   Path uploads, long maxBodyBytes) {
         this.reports = reports;
         this.tasks = tasks;
         this.intake = intake;
         this.deadLetters = deadLetters;
         this.guard = guard;
         this.uploads = uploads;
+        this.maxBodyBytes = maxBodyBytes;
     }
 
     public record JobList(List<JobReports.JobSummary> jobs) {
@@ -80,6 +84,9 @@ public final class JobsApi {
      */
     public String format(String contentType) {
         String type = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        if (type.isEmpty() && contentType != null && !contentType.isBlank()) {
+            throw new ApiProblem(415, "the Content-Type is malformed; send one of " + String.join(", ", BODY_TYPES));
+        }
         return switch (type) {
             case "", "application/x-ndjson", "application/jsonl" -> "jsonl";
             case "application/json" -> "json";
@@ -97,15 +104,16 @@ public final class JobsApi {
     public Submitted submit(String authorization, String task, InputStream body, String format, String force)
             throws IOException {
         allow(authorization);
-        if (!tasks.has(task)) {
-            throw new ApiProblem(404, "no task named '" + task + "'");
-        }
+        known(task);
         Files.createDirectories(uploads);
         Path file = uploads.resolve("api-" + UUID.randomUUID() + "." + format);
         if (body == null) {
             Files.createFile(file);
-        } else {
-            Files.copy(body, file);
+        } else if (Files.copy(BoundedInputStream.builder().setInputStream(body).setMaxCount(maxBodyBytes + 1).get(),
+                file) > maxBodyBytes) {
+            // a body sent without a length (chunked) is measured as it is spooled
+            Files.delete(file);
+            throw new ApiProblem(413, "the body is larger than " + maxBodyBytes + " bytes (BATCHPIPE_MAX_BODY_BYTES)");
         }
         IntakeResult r = intake.accept(file, new JobOptions(task, "api", null, null, 5, "asap")
                 .withForce(Boolean.parseBoolean(force)));
@@ -115,10 +123,20 @@ public final class JobsApi {
     /** Replays the open dead letters of a task or a job (or all). */
     public Replayed replay(String authorization, String task, String job) {
         allow(authorization);
-        if (task != null && !tasks.has(task)) {
-            throw new ApiProblem(404, "no task named '" + task + "'");
+        if (task != null) {
+            known(task);
         }
         return new Replayed(deadLetters.replay(new DeadLetters.Selection(task, ApiProblem.number("job", job), null)));
+    }
+
+    /** A name that is no task name (a path, SQL, control characters) is refused without being repeated. */
+    private void known(String task) {
+        if (!TaskLoader.isName(task)) {
+            throw new ApiProblem(400, "a task name is lower-case letters, digits and dashes");
+        }
+        if (!tasks.has(task)) {
+            throw new ApiProblem(404, "no task named '" + task + "'");
+        }
     }
 
     private void allow(String authorization) {

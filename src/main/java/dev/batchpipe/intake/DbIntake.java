@@ -31,7 +31,8 @@ public final class DbIntake {
     private static final Logger LOG = LoggerFactory.getLogger(DbIntake.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** A run leaves alone rows that an automatic pick-up (of this or another instance) holds right now. */
-    private static final String RUN_GUARD = "(extraction_state <> 'claimed' OR claimed_until < now() OR claimed_by = :me)";
+    private static final String RUN_GUARD = "(extraction_state <> 'claimed' OR claimed_by = :me "
+            + "OR lease_free(claimed_by, claimed_until, :me))";
     /** Rows picked up move on only while this instance still holds their claim. */
     private static final String CLAIM_GUARD = "claimed_by = :me AND extraction_state = 'claimed'";
 

@@ -38,7 +38,8 @@ public final class BatchClaims {
     /** Batches not yet at their provider that nobody holds: new ones, and those a crashed instance left half-way. */
     public List<Long> toSubmit() {
         return jdbi.withHandle(h -> h.createQuery("SELECT id FROM batches WHERE state IN ('packed', 'uploaded', 'creating') "
-                + "AND " + LeaseClaim.LEASE_FREE + " ORDER BY id LIMIT 50").mapTo(Long.class).list());
+                + "AND " + LeaseClaim.LEASE_FREE + " ORDER BY id LIMIT 50").bind("me", instance.id()).mapTo(Long.class)
+                .list());
     }
 
     /** The batch, leased to this instance for submitting; null when it is held elsewhere or already submitted. */

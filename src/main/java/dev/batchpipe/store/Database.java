@@ -27,6 +27,15 @@ public final class Database implements Service, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
     private static final Pattern SECRET_PARAM = Pattern.compile("(?i)(password|sslpassword)=[^&;]*");
     private static final Pattern USER_INFO = Pattern.compile("//[^/@]*@");
+    /**
+     * pgjdbc-ng logs through java.util.logging, to stderr, a line per connection the server ends; a database outage
+     * is said once by DatabaseOutage instead. Held here so that the setting is not collected with the logger.
+     */
+    private static final java.util.logging.Logger PGJDBC_NG = java.util.logging.Logger.getLogger("com.impossibl.postgres");
+
+    static {
+        PGJDBC_NG.setLevel(java.util.logging.Level.SEVERE);
+    }
 
     private final HikariDataSource dataSource;
     private final EmbeddedPostgresServer embedded;

@@ -5,17 +5,20 @@ import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Who we are. {@link #id()} names this process in leases (so an instance that dies only delays its claims until the
- * lease runs out); {@link #tag(long)} names a batch of this installation at a provider, so a batch created just
- * before a crash can be recognised in the provider's list, and batches of other installations never are.
+ * Who we are. {@link #id()} names this process in leases and in its heartbeat row ({@link Heartbeat}), so the claims
+ * of an instance that dies pass to another within seconds; {@link #tag(long)} names a batch of this installation at a
+ * provider, so a batch created just before a crash can be recognised in the provider's list, and batches of other
+ * installations never are.
  */
 public final class Instance {
 
     private final String id;
+    private final String host;
     private final String installation;
 
-    public Instance(String id, String installation) {
+    public Instance(String id, String host, String installation) {
         this.id = id;
+        this.host = host;
         this.installation = installation;
     }
 
@@ -28,11 +31,16 @@ public final class Instance {
         }
         String installation = jdbi.withHandle(h -> h.createQuery("SELECT id FROM installation").mapTo(String.class).one());
         return new Instance(host + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8),
-                installation);
+                host, installation);
     }
 
     public String id() {
         return id;
+    }
+
+    /** The machine this instance runs on. */
+    public String host() {
+        return host;
     }
 
     /** Names this installation at providers: {@code bp-} and the start of its id. */

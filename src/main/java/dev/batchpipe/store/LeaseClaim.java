@@ -8,7 +8,7 @@ import org.jdbi.v3.core.statement.Query;
  * The one way rows are claimed across instances: an atomic
  * {@code UPDATE <table> SET <owner> = :me, <until> = now() + :lease … WHERE <key> IN (SELECT <key> … FOR UPDATE SKIP
  * LOCKED) RETURNING …}. Two instances never claim the same row, and a row whose claimant died is claimed again once
- * its lease ran out (say so in {@link #where}, e.g. with {@link #LEASE_FREE}).
+ * its heartbeat stopped or its lease ran out (say so in {@link #where}, e.g. with {@link #LEASE_FREE}).
  *
  * @param table     the table whose rows are claimed
  * @param key       its key column
@@ -23,8 +23,11 @@ import org.jdbi.v3.core.statement.Query;
 public record LeaseClaim(String table, String key, String owner, String until, String alsoSet, String where,
                          String orderBy, int limit, String returning) {
 
-    /** Rows of {@code batches} whose lease is free. */
-    public static final String LEASE_FREE = "(lease_until IS NULL OR lease_until < now())";
+    /**
+     * Rows of {@code batches} whose lease is free for {@code :me}: none, run out, or held by an instance whose heartbeat
+     * stopped ({@code lease_free} in sql/V11__instance_heartbeats.sql).
+     */
+    public static final String LEASE_FREE = "lease_free(lease_owner, lease_until, :me)";
 
     /** A claim of {@code batches} rows, leased through lease_owner and lease_until. */
     public static LeaseClaim ofBatches(String where, String orderBy, int limit, String returning) {

@@ -23,6 +23,7 @@ public final class LeaseKeeper {
     private final Jdbi jdbi;
     private final Instance instance;
     private final Duration lease;
+    private final DatabaseOutage outage;
     private final Map<Long, ScheduledFuture<?>> held = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "batchpipe-lease-keeper");
@@ -30,10 +31,11 @@ public final class LeaseKeeper {
         return t;
     });
 
-    public LeaseKeeper(Jdbi jdbi, Instance instance, Duration lease) {
+    public LeaseKeeper(Jdbi jdbi, Instance instance, Duration lease, DatabaseOutage outage) {
         this.jdbi = jdbi;
         this.instance = instance;
         this.lease = lease;
+        this.outage = outage;
     }
 
     /** Renews the lease of {@code batchId} every third of its length until {@link #release} (the submit route's end). */
@@ -60,7 +62,11 @@ public final class LeaseKeeper {
                             + "WHERE id = :id AND lease_owner = :me")
                     .bind("lease", lease.toMillis() / 1000.0).bind("id", batchId).bind("me", instance.id()).execute());
         } catch (RuntimeException e) {
-            LOG.warn("Renewing the lease of batch {} failed: {}", batchId, e.getMessage());
+            if (DatabaseOutage.explains(e)) {
+                outage.gone(e);
+            } else {
+                LOG.warn("Renewing the lease of batch {} failed: {}", batchId, e.getMessage());
+            }
         }
     }
 }

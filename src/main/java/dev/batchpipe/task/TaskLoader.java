@@ -23,6 +23,11 @@ public final class TaskLoader {
     private TaskLoader() {
     }
 
+    /** Whether {@code name} has the form of a task name: lower-case letters, digits and dashes. */
+    public static boolean isName(String name) {
+        return name != null && NAME.matcher(name).matches();
+    }
+
     public static TaskDefinition load(InputStream in, String source) {
         JsonNode root;
         try {

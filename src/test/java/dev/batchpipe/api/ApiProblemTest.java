@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class ApiProblemTest {
 
-    private final JobsApi api = new JobsApi(null, null, null, null, null, null);
+    private final JobsApi api = new JobsApi(null, null, null, null, null, null, 0);
 
     @Test
     void aBodyTypeWeDoNotReadIsRefusedNamingTheOnesWeDo() {

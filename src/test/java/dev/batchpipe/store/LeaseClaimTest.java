@@ -15,7 +15,10 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Claims on a real PostgreSQL: concurrent claimants never share a row, and an expired lease can be claimed again. */
+/**
+ * Claims on a real PostgreSQL: concurrent claimants never share a row, an expired lease can be claimed again, and the
+ * claims of an instance whose heartbeat stopped are free at once while a live instance's never are.
+ */
 class LeaseClaimTest extends DatabaseTest {
 
     private static final LeaseClaim PACKED = LeaseClaim.ofBatches("state = 'packed' AND " + LeaseClaim.LEASE_FREE, "id", 5,
@@ -25,6 +28,7 @@ class LeaseClaimTest extends DatabaseTest {
     void fortyPackedBatches() {
         db.useHandle(h -> {
             h.execute("DELETE FROM batches");
+            h.execute("DELETE FROM instances");
             h.execute("INSERT INTO batches (provider, model, endpoint, request_count, estimated_tokens) "
                     + "SELECT 'openai', 'm', '/v1/chat/completions', 1, 1 FROM generate_series(1, 40)");
         });
@@ -64,6 +68,81 @@ class LeaseClaimTest extends DatabaseTest {
         db.useHandle(h -> h.execute("SELECT pg_sleep(0.01)"));
         assertThat(claim("alive", Duration.ofMinutes(1))).containsExactlyElementsOf(first);
         assertThat(count("SELECT count(*) FROM batches WHERE lease_owner = 'alive' AND lease_until > now()")).isEqualTo(5);
+    }
+
+    @Test
+    void aLiveInstancesClaimsAreNeverTakenAndAStoppedOnesAreTakenAtOnce() {
+        Heartbeat a = beating("a");
+        beating("b");
+        steady("b");
+        List<Long> held = claimOnly("a");
+        a.beat();
+        assertThat(claim("b", Duration.ofMinutes(1))).as("a still beats").isEmpty();
+        stop("a");
+        assertThat(claim("b", Duration.ofMinutes(1))).as("a stopped beating").containsExactlyElementsOf(held);
+    }
+
+    @Test
+    void noOneTakesOverUntilItHasBeatenForATimeoutSoAnOutageMovesNothing() {
+        beating("a");
+        Heartbeat b = beating("b");
+        claimOnly("a");
+        stop("a");
+        assertThat(claim("b", Duration.ofMinutes(1))).as("b only just started").isEmpty();
+        steady("b");
+        // after an outage b's own heartbeat had lapsed too: its next beat starts a new run
+        stop("b");
+        b.beat();
+        assertThat(claim("b", Duration.ofMinutes(1))).as("b only just came back").isEmpty();
+        steady("b");
+        assertThat(claim("b", Duration.ofMinutes(1))).hasSize(5);
+    }
+
+    @Test
+    void aClaimOfAnOwnerWithoutHeartbeatWaitsForItsLease() {
+        beating("b");
+        steady("b");
+        claimOnly("before-heartbeats");
+        assertThat(claim("b", Duration.ofMinutes(1))).isEmpty();
+    }
+
+    @Test
+    void aStoppedInstanceIsNoticedByOneSteadyInstance() {
+        beating("a");
+        Heartbeat b = beating("b");
+        Heartbeat c = beating("c");
+        steady("b");
+        steady("c");
+        stop("a");
+        assertThat(b.stopped()).singleElement().asString().startsWith("a (last heartbeat ");
+        assertThat(c.stopped()).isEmpty();
+        assertThat(b.stopped()).isEmpty();
+    }
+
+    /** Five batches claimed for ten minutes by {@code owner}, the only ones left. */
+    private static List<Long> claimOnly(String owner) {
+        List<Long> held = claim(owner, Duration.ofMinutes(10));
+        db.useHandle(h -> h.execute("DELETE FROM batches WHERE lease_owner IS NULL"));
+        return held;
+    }
+
+    private static Heartbeat beating(String id) {
+        Heartbeat h = new Heartbeat(db, new Instance(id, "host", "installation"), Duration.ofSeconds(10),
+                new DatabaseOutage());
+        h.beat();
+        return h;
+    }
+
+    /** As if the instance had beaten without a gap for longer than its timeout. */
+    private static void steady(String id) {
+        db.useHandle(h -> h.createUpdate("UPDATE instances SET beating_since = now() - interval '1 minute' WHERE id = :id")
+                .bind("id", id).execute());
+    }
+
+    /** As if the instance's last beat was longer ago than its timeout. */
+    private static void stop(String id) {
+        db.useHandle(h -> h.createUpdate("UPDATE instances SET heartbeat_at = now() - interval '11 seconds', "
+                + "alive_until = now() - interval '1 second' WHERE id = :id").bind("id", id).execute());
     }
 
     @Test

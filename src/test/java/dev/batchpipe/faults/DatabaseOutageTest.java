@@ -1,0 +1,138 @@
+package dev.batchpipe.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.batchpipe.api.DatabaseHealthCheck;
+import dev.batchpipe.sandbox.SandboxConfig;
+import dev.batchpipe.store.EmbeddedPostgresServer;
+import dev.batchpipe.support.BatchpipeProcess;
+import dev.batchpipe.support.PipelineTest;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.health.HealthCheck;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.WriterAppender;
+import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.layout.PatternLayout;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * PostgreSQL stopped under a running service while files are taken in and batches are submitted, polled and ingested,
+ * then started again: the service keeps running, its health goes DOWN and then UP, the work resumes by itself with
+ * every item ending in exactly one outcome and nothing sent twice, and the log says once that the database went and
+ * once that it is back, without a stack trace per tick. The database is a server of its own (the embedded one, a
+ * separate postgres process) that the test stops and starts. The outage lasts {@code batchpipe.outage.seconds}
+ * (10 s; the behaviour was also checked with 30).
+ */
+class DatabaseOutageTest extends PipelineTest {
+
+    private static final Duration OUTAGE = Duration.ofSeconds(Long.getLong("batchpipe.outage.seconds", 10));
+
+    private static Path serverDir;
+    private static int port;
+    private static EmbeddedPostgresServer server;
+
+    private final StringWriter log = new StringWriter();
+
+    @BeforeAll
+    static void aServerOfItsOwn() throws IOException {
+        serverDir = Files.createTempDirectory("batchpipe-outage-pg");
+        port = BatchpipeProcess.freePort();
+        server = EmbeddedPostgresServer.startOrJoin(serverDir, port);
+        dbUrl = server.jdbcUrl() + "?user=postgres";
+        db = Jdbi.create(dbUrl);
+        System.setProperty("batchpipe.db.url", dbUrl);
+    }
+
+    @AfterAll
+    void stopServer() {
+        template.getCamelContext().stop();
+        server.close();
+    }
+
+    @Override
+    protected SandboxConfig sandboxConfig() {
+        // batches run for a few seconds, so some are at the provider while the database is away
+        return SandboxConfig.builder().speed(2000).stageDelay(Duration.ofSeconds(2)).tickInterval(Duration.ofMillis(20))
+                .build();
+    }
+
+    @Override
+    protected Map<String, String> settings() {
+        return Map.of("batchpipe.openai.max-requests-per-batch", "20", "batchpipe.intake.chunk-size", "10");
+    }
+
+    @Test
+    void theServiceRidesOutADatabaseOutageAndLosesOrRepeatsNothing() throws Exception {
+        DatabaseHealthCheck health = template.getCamelContext().getRegistry()
+                .lookupByNameAndType("databaseHealthCheck", DatabaseHealthCheck.class);
+        long first = awaitJobFor(drop("news-classification", "before.jsonl", articles("before", 60)));
+        template.sendBody("direct:pack", null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> count("SELECT count(*) FROM batches WHERE state = 'submitted'") > 0);
+        assertThat(health.call().getState()).isEqualTo(HealthCheck.State.UP);
+
+        capture();
+        Path during = drop("news-classification", "during.jsonl", articles("during", 40));
+        server.close();
+        await().atMost(Duration.ofSeconds(30)).until(() -> health.call().getState() == HealthCheck.State.DOWN);
+        // the service keeps running while the database is away, and the file waits in the inbox
+        await().during(OUTAGE).atMost(OUTAGE.plusSeconds(10)).until(() -> template.getCamelContext().isStarted()
+                && Files.exists(during));
+        server = EmbeddedPostgresServer.startOrJoin(serverDir, port);
+        await().atMost(Duration.ofSeconds(30)).until(() -> health.call().getState() == HealthCheck.State.UP);
+
+        // the file that waited is taken in, and packed as the pack tick would (in this test it is the caller's)
+        long second = awaitJobFor(during);
+        template.sendBody("direct:pack", null);
+        awaitFinished(first);
+        awaitFinished(second);
+        String said = stopCapture();
+
+        assertExactlyOneOutcomePerItem(first, "before-%");
+        assertExactlyOneOutcomePerItem(second, "during-%");
+        assertThat(count("SELECT count(*) FROM news_classifications")).isEqualTo(100);
+        assertThat(count("SELECT count(*) FROM request_submissions")).as("nothing sent twice").isEqualTo(100);
+        assertThat(sandbox.stats().openai().duplicateCustomIds()).isZero();
+        assertThat(count("SELECT count(*) FROM jobs")).as("each file one job").isEqualTo(2);
+        assertThat(said).as(said).containsOnlyOnce("The database is unreachable").containsOnlyOnce("The database is back")
+                .doesNotContain("\tat ").doesNotContain("retried on the next tick");
+    }
+
+    /** Everything logged from now on, whatever the logger. */
+    private void capture() {
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        WriterAppender appender = WriterAppender.newBuilder().setName("outage").setTarget(log)
+                .setLayout(PatternLayout.newBuilder().withPattern("%level %c %msg%n%throwable").build()).build();
+        appender.start();
+        for (LoggerConfig logger : loggers(context)) {
+            logger.addAppender(appender, Level.INFO, null);
+        }
+        context.updateLoggers();
+    }
+
+    private String stopCapture() {
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        for (LoggerConfig logger : loggers(context)) {
+            logger.removeAppender("outage");
+        }
+        context.updateLoggers();
+        return log.toString();
+    }
+
+    private static List<LoggerConfig> loggers(LoggerContext context) {
+        var all = new java.util.ArrayList<>(context.getConfiguration().getLoggers().values());
+        all.add(context.getConfiguration().getRootLogger());
+        return all.stream().distinct().toList();
+    }
+}
