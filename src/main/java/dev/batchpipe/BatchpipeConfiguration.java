@@ -202,10 +202,16 @@ public class BatchpipeConfiguration implements CamelConfiguration {
 
     // --- intake ------------------------------------------------------------------------------------------------------
 
+    /** One way to make a request and count its tokens, for intake and for estimates. */
     @BindToRegistry(lazy = true)
-    public JobWriter jobWriter(Jdbi jdbi, Providers providers,
+    public RequestFactory requestFactory(Providers providers, RequestRenderer renderer) {
+        return new RequestFactory(new TokenEstimator(), providers, renderer);
+    }
+
+    @BindToRegistry(lazy = true)
+    public JobWriter jobWriter(Jdbi jdbi, RequestFactory requests,
                                @PropertyInject("batchpipe.intake.max-stored-errors") int maxStoredErrors) {
-        return new JobWriter(jdbi, new RequestFactory(new TokenEstimator(), providers), maxStoredErrors);
+        return new JobWriter(jdbi, requests, maxStoredErrors);
     }
 
     @BindToRegistry(lazy = true)

@@ -14,10 +14,8 @@ import dev.batchpipe.pipeline.BatchLimits;
 import dev.batchpipe.pipeline.Cancellation;
 import dev.batchpipe.pipeline.DeadLetters;
 import dev.batchpipe.pipeline.JobCompletion;
-import dev.batchpipe.provider.Providers;
 import dev.batchpipe.store.JobReports;
 import dev.batchpipe.task.TaskRegistry;
-import dev.batchpipe.task.TokenEstimator;
 import java.nio.file.Path;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
@@ -45,10 +43,9 @@ public class OperatorConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public TaskEstimate taskEstimate(Providers providers, BatchLimits limits, PriceTable prices, Jdbi jdbi,
+    public TaskEstimate taskEstimate(RequestFactory requests, BatchLimits limits, PriceTable prices, Jdbi jdbi,
                                      @PropertyInject("batchpipe.intake.max-record-bytes") int maxRecordBytes) {
-        return new TaskEstimate(new RequestFactory(new TokenEstimator(), providers), limits, prices, jdbi,
-                maxRecordBytes);
+        return new TaskEstimate(requests, limits, prices, jdbi, maxRecordBytes);
     }
 
     @BindToRegistry(lazy = true)

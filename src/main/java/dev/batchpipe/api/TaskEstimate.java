@@ -211,7 +211,7 @@ public final class TaskEstimate {
         }
 
         private int requests(JsonNode item) {
-            return TaskEstimate.this.requests.estimate(template, provider, model, item);
+            return TaskEstimate.this.requests.estimate(task, template, provider, model, item);
         }
     }
 }

@@ -6,26 +6,23 @@ import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
 
 /**
- * Input-token estimates for packing and quota, with OpenAI's own tokenizers (jtokkit). Other providers' tokenizers
- * are not public; o200k_base slightly undercounts them, so their estimates carry a safety margin.
+ * Input-token estimates for packing and quota: the whole request as its provider receives it (system prompt,
+ * messages and their framing, the JSON schema or tool definition), counted with OpenAI's own tokenizers (jtokkit).
+ * Anthropic's and Gemini's tokenizers are not public; o200k_base undercounts them, so their estimates carry a margin.
+ * Whatever difference remains is learned from the providers' own counts (pipeline/TokenCalibration).
  */
 public final class TokenEstimator {
 
-    /** Chat formatting adds a few tokens per message and per request. */
-    private static final int PER_MESSAGE_OVERHEAD = 4;
+    /** The chat template wraps a request in a few tokens the wire text does not show. */
     private static final int PER_REQUEST_OVERHEAD = 3;
     private static final double OTHER_PROVIDER_MARGIN = 1.15;
 
     // loaded on first use (a second or so each): commands that take nothing in never pay for it
     private final EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
 
-    public int estimate(String provider, String model, String system, String user) {
-        Encoding enc = encodingFor(model);
-        int tokens = PER_REQUEST_OVERHEAD;
-        if (system != null && !system.isEmpty()) {
-            tokens += enc.countTokensOrdinary(system) + PER_MESSAGE_OVERHEAD;
-        }
-        tokens += enc.countTokensOrdinary(user) + PER_MESSAGE_OVERHEAD;
+    /** {@code sent}: the request as sent (its batch line), or its prompts when no adapter can render it. */
+    public int estimate(String provider, String model, String sent) {
+        int tokens = PER_REQUEST_OVERHEAD + encodingFor(model).countTokensOrdinary(sent);
         if (!provider.startsWith("openai") && !provider.equals("azure")) {
             tokens = (int) Math.ceil(tokens * OTHER_PROVIDER_MARGIN);
         }

@@ -3,6 +3,8 @@ package dev.batchpipe.intake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.batchpipe.pipeline.RequestRenderer;
+import dev.batchpipe.provider.Providers;
 import dev.batchpipe.support.DatabaseTest;
 import dev.batchpipe.task.TaskLoader;
 import dev.batchpipe.task.TaskRegistry;
@@ -36,7 +38,8 @@ class FileJobsTest extends DatabaseTest {
             tasks = new TaskRegistry(List.of(TaskLoader.load(in, "tasks/news-classification.yaml")));
         }
         // no provider override in these tests, so the request factory never asks for a default model
-        writer = new JobWriter(Jdbi.create(dbUrl), new RequestFactory(new TokenEstimator(), null), 100);
+        writer = new JobWriter(Jdbi.create(dbUrl), new RequestFactory(new TokenEstimator(), new Providers(),
+                new RequestRenderer(tasks)), 100);
         fileJobs = new FileJobs(writer, tasks, new FileJobs.Settings(1 << 20, dir.resolve("errors")));
     }
 
