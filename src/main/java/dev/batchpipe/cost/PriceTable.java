@@ -72,6 +72,11 @@ public final class PriceTable {
         return list.multiply(batchDiscount).divide(MILLION, 8, RoundingMode.HALF_UP);
     }
 
+    /** What a batch cost would have been at the realtime (list) price: batches cost the batch discount of it. */
+    public BigDecimal realtimeCost(BigDecimal batchCost) {
+        return batchCost.divide(batchDiscount, 8, RoundingMode.HALF_UP);
+    }
+
     /** True when the model has a price (its own, or its longest listed prefix's). */
     public boolean priced(String provider, String model) {
         return find(provider, model) != null;
