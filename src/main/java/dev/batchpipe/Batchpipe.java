@@ -1,5 +1,6 @@
 package dev.batchpipe;
 
+import dev.batchpipe.cli.AlertsCommand;
 import dev.batchpipe.cli.DbCommand;
 import dev.batchpipe.cli.DeadLettersCommand;
 import dev.batchpipe.cli.ExitCodes;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Command;
         description = "Turns large volumes of text into PostgreSQL rows through the LLM providers' batch APIs.",
         subcommands = {RunCommand.class, ProcessCommand.class, WaitCommand.class, StatusCommand.class,
                 DeadLettersCommand.class, ReplayCommand.class, PurgeSyntheticCommand.class, DbCommand.class,
-                SandboxCommand.class},
+                SandboxCommand.class, AlertsCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",
@@ -36,7 +37,7 @@ import picocli.CommandLine.Command;
                 "130:stopped waiting (process --wait, wait)"})
 public final class Batchpipe implements Runnable {
 
-    private static final java.util.Set<String> READ_ONLY = java.util.Set.of("status", "dead-letters", "db");
+    private static final java.util.Set<String> READ_ONLY = java.util.Set.of("status", "dead-letters", "db", "alerts");
     private static final String LOGGER_FACTORY = "log4j2.loggerContextFactory";
 
     @CommandLine.Spec
