@@ -175,9 +175,9 @@ public final class JobReports {
     }
 
     private static final String BUDGET_HOLDS = """
-            SELECT r.provider, 'the day''s budget of $' || round(h.budget_usd, 2)
+            SELECT r.provider, 'the day''s budget of $' || trim_scale(h.budget_usd)
                        || CASE WHEN h.scope = '*' THEN ' (BATCHPIPE_BUDGET_USD_PER_DAY)' ELSE ' for ' || h.scope END
-                       || ' is used ($' || round(h.committed_usd, 4) || ' committed); they go from '
+                       || ' is used ($' || trim_scale(round(h.committed_usd, 4)) || ' committed); they go from '
                        || to_char(h.until AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC',
                    h.held_at, count(*)
             FROM requests r JOIN budget_holds h ON (h.scope = r.task OR h.scope = '*') AND h.until > now()
