@@ -72,8 +72,8 @@ public final class PriceTable {
         return list.multiply(batchDiscount).divide(MILLION, 8, RoundingMode.HALF_UP);
     }
 
-    /** What a batch cost would have been at the realtime (list) price: batches cost the batch discount of it. */
-    public BigDecimal realtimeCost(BigDecimal batchCost) {
+    /** What a cost at the batch price would have been at the realtime (list) price. */
+    public BigDecimal realtimeEquivalent(BigDecimal batchCost) {
         return batchCost.divide(batchDiscount, 8, RoundingMode.HALF_UP);
     }
 

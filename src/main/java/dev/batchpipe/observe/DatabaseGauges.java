@@ -89,7 +89,7 @@ public final class DatabaseGauges {
             inputTokens.register(rows(tokens, t -> t[0]), true);
             outputTokens.register(rows(tokens, t -> t[1]), true);
             cost.register(rows(costs, BigDecimal::doubleValue), true);
-            realtimeCost.register(rows(costs, c -> prices.realtimeCost(c).doubleValue()), true);
+            realtimeCost.register(rows(costs, c -> prices.realtimeEquivalent(c).doubleValue()), true);
             pending.register(rows(queued, q -> q), true);
             batches.register(h.createQuery("SELECT state, provider, count(*) FROM batches GROUP BY 1, 2")
                     .map((rs, ctx) -> MultiGauge.Row.of(Tags.of("state", rs.getString(1), "provider", rs.getString(2)),
