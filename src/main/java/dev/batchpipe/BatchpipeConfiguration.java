@@ -441,10 +441,9 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                                  @PropertyInject("batchpipe.alerts.failure-rate-min-requests") int failureMinRequests,
                                  @PropertyInject("batchpipe.alerts.batch-age") Duration batchAge,
                                  @PropertyInject("batchpipe.alerts.provider-errors") int providerErrors,
-                                 @PropertyInject("batchpipe.alerts.provider-errors-window") Duration providerErrorWindow,
-                                 @PropertyInject("batchpipe.alerts.quota-saturated") Duration quotaSaturated) {
+                                 @PropertyInject("batchpipe.alerts.provider-errors-window") Duration providerErrorWindow) {
         return new AlertRules(jdbi, budgets, registry, new AlertRules.Settings(failureRate, failureWindow,
-                failureMinRequests, batchAge, providerErrors, providerErrorWindow, quotaSaturated), clock);
+                failureMinRequests, batchAge, providerErrors, providerErrorWindow), clock);
     }
 
     @BindToRegistry(lazy = true)

@@ -26,7 +26,7 @@ public final class AlertRules {
     public static final String PROVIDER_RESPONSES = "batchpipe.provider.http.responses";
 
     public record Settings(double failureRate, Duration failureWindow, int failureMinRequests, Duration batchAge,
-                           int providerErrors, Duration providerErrorWindow, Duration quotaSaturated) {
+                           int providerErrors, Duration providerErrorWindow) {
     }
 
     /** An event a rule saw; {@code key} names it (the same event gives the same key on every evaluation). */

@@ -25,8 +25,8 @@ class AlertRulesTest extends DatabaseTest {
             new PriceTable.Price(BigDecimal.ONE, BigDecimal.ONE, BigDecimal.ONE))), new BigDecimal("0.5"));
     private final AlertRules rules = new AlertRules(db,
             new DayBudgets(db, new TaskRegistry(List.of()), prices, BigDecimal.ONE, clock), meters,
-            new AlertRules.Settings(0.5, Duration.ofHours(1), 4, Duration.ofHours(26), 3, Duration.ofMinutes(10),
-                    Duration.ofMinutes(30)), clock);
+            new AlertRules.Settings(0.5, Duration.ofHours(1), 4, Duration.ofHours(26), 3, Duration.ofMinutes(10)),
+            clock);
 
     @Test
     void rulesFireAtTheirThresholdsWithStableKeys() {
