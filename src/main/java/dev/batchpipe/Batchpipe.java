@@ -2,6 +2,7 @@ package dev.batchpipe;
 
 import dev.batchpipe.cli.BatchesCommand;
 import dev.batchpipe.cli.CancelCommand;
+import dev.batchpipe.cli.AlertsCommand;
 import dev.batchpipe.cli.DbCommand;
 import dev.batchpipe.cli.DeadLettersCommand;
 import dev.batchpipe.cli.ExitCodes;
@@ -32,7 +33,7 @@ import picocli.CommandLine.Command;
         subcommands = {RunCommand.class, ProcessCommand.class, WaitCommand.class, StatusCommand.class,
                 DeadLettersCommand.class, ReplayCommand.class, PurgeSyntheticCommand.class, DbCommand.class,
                 SandboxCommand.class, ResultsCommand.class, CancelCommand.class, BatchesCommand.class,
-                EstimateCommand.class, ReportCommand.class, TasksCommand.class},
+                EstimateCommand.class, ReportCommand.class, TasksCommand.class, AlertsCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
                 "0:success",
@@ -43,7 +44,7 @@ import picocli.CommandLine.Command;
                 "130:stopped waiting (process --wait, wait)"})
 public final class Batchpipe implements Runnable {
 
-    private static final java.util.Set<String> READ_ONLY = java.util.Set.of("status", "dead-letters", "db");
+    private static final java.util.Set<String> READ_ONLY = java.util.Set.of("status", "dead-letters", "db", "alerts");
     private static final String LOGGER_FACTORY = "log4j2.loggerContextFactory";
 
     @CommandLine.Spec

@@ -29,6 +29,10 @@ import dev.batchpipe.pipeline.BatchSubmissions;
 import dev.batchpipe.pipeline.BatchUploader;
 import dev.batchpipe.pipeline.Cancellation;
 import dev.batchpipe.pipeline.ClusteredQuartz;
+import dev.batchpipe.observe.AlertRules;
+import dev.batchpipe.observe.DatabaseGauges;
+import dev.batchpipe.observe.RaisedAlerts;
+import dev.batchpipe.pipeline.DayBudgets;
 import dev.batchpipe.pipeline.DeadLetters;
 import dev.batchpipe.pipeline.EntityResolver;
 import dev.batchpipe.pipeline.JobCompletion;
@@ -60,6 +64,8 @@ import dev.batchpipe.store.LeaseKeeper;
 import dev.batchpipe.task.TaskRegistry;
 import dev.batchpipe.task.TokenEstimator;
 import java.io.IOException;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -436,6 +442,47 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                                   @PropertyInject("batchpipe.quartz.clustered") boolean clustered,
                                   @PropertyInject("batchpipe.quartz.instance-id") String instanceId) {
         return ClusteredQuartz.component(dataSource, clustered, instanceId);
+    }
+
+    // --- observing: metrics, alerts, budgets ------------------------------------------------------------------------
+
+    /** The time budgets and alerts count days and windows in (a bean, so a test can move it). */
+    @BindToRegistry(lazy = true)
+    public Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    /**
+     * The gauges read from PostgreSQL, on the one Prometheus registry that camel.metrics.* sets up (with Camel's route
+     * metrics and the provider-http counter).
+     */
+    @BindToRegistry(lazy = true)
+    public DatabaseGauges databaseGauges(Jdbi jdbi, PriceTable prices, @BeanInject("metricsRegistry") MeterRegistry registry) {
+        return new DatabaseGauges(jdbi, prices, registry);
+    }
+
+    @BindToRegistry(lazy = true)
+    public DayBudgets dayBudgets(Jdbi jdbi, TaskRegistry tasks, PriceTable prices, Clock clock,
+                                 @PropertyInject("batchpipe.budget.usd-per-day") String everything) {
+        return new DayBudgets(jdbi, tasks, prices, new BigDecimal(everything.trim()), clock);
+    }
+
+    @BindToRegistry(lazy = true)
+    public AlertRules alertRules(Jdbi jdbi, DayBudgets budgets, @BeanInject("metricsRegistry") MeterRegistry registry,
+                                 Clock clock,
+                                 @PropertyInject("batchpipe.alerts.failure-rate") double failureRate,
+                                 @PropertyInject("batchpipe.alerts.failure-rate-window") Duration failureWindow,
+                                 @PropertyInject("batchpipe.alerts.failure-rate-min-requests") int failureMinRequests,
+                                 @PropertyInject("batchpipe.alerts.batch-age") Duration batchAge,
+                                 @PropertyInject("batchpipe.alerts.provider-errors") int providerErrors,
+                                 @PropertyInject("batchpipe.alerts.provider-errors-window") Duration providerErrorWindow) {
+        return new AlertRules(jdbi, budgets, registry, new AlertRules.Settings(failureRate, failureWindow,
+                failureMinRequests, batchAge, providerErrors, providerErrorWindow), clock);
+    }
+
+    @BindToRegistry(lazy = true)
+    public RaisedAlerts raisedAlerts(Jdbi jdbi) {
+        return new RaisedAlerts(jdbi);
     }
 
     // --- api ---------------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package dev.batchpipe;
 
+import dev.batchpipe.api.AlertsApi;
 import dev.batchpipe.api.ApiReads;
 import dev.batchpipe.api.CostReport;
 import dev.batchpipe.api.ResultsExport;
@@ -8,6 +9,7 @@ import dev.batchpipe.api.ServiceHealth;
 import dev.batchpipe.api.SwaggerUi;
 import dev.batchpipe.api.TaskCatalog;
 import dev.batchpipe.api.TaskEstimate;
+import dev.batchpipe.api.WebAssets;
 import dev.batchpipe.cost.PriceTable;
 import dev.batchpipe.intake.RequestFactory;
 import dev.batchpipe.pipeline.BatchLimits;
@@ -15,6 +17,7 @@ import dev.batchpipe.pipeline.Cancellation;
 import dev.batchpipe.pipeline.DeadLetters;
 import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.store.JobReports;
+import dev.batchpipe.store.RecentAlerts;
 import dev.batchpipe.task.TaskRegistry;
 import java.nio.file.Path;
 import org.apache.camel.BindToRegistry;
@@ -25,8 +28,8 @@ import org.apache.camel.component.quartz.QuartzComponent;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * The beans of the operator's side (issue 14): the API's views, exports, estimates, reports, schedules control and
- * cancelling, used by routes/api-*.camel.yaml, the poll route and the CLI. A configuration of their own beside
+ * The beans of the operator's side (issue 14): the API's views, exports, estimates, reports, schedules control,
+ * cancelling, alerts and the dashboard's files, used by routes/api-*.camel.yaml, the poll route and the CLI. A configuration of their own beside
  * {@link BatchpipeConfiguration}, wired the same way (lazy factories, settings injected, collaborators by type), so
  * neither class grows past what Camel's ordering of factory methods handles.
  */
@@ -76,5 +79,15 @@ public class OperatorConfiguration implements CamelConfiguration {
     @BindToRegistry(lazy = true)
     public Cancellation cancellation(Jdbi jdbi, JobCompletion completion) {
         return new Cancellation(jdbi, completion);
+    }
+
+    @BindToRegistry(lazy = true)
+    public AlertsApi alertsApi(Jdbi jdbi) {
+        return new AlertsApi(new RecentAlerts(jdbi));
+    }
+
+    @BindToRegistry(lazy = true)
+    public WebAssets webAssets() {
+        return new WebAssets();
     }
 }

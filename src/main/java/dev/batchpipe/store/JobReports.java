@@ -177,13 +177,27 @@ public final class JobReports {
                 jobId);
     }
 
-    /** The job's pending requests whose provider a service holds, per provider. */
+    /**
+     * The job's pending requests whose provider a service holds, per provider; and those a day's budget holds
+     * (budget_holds, written by packing), per provider and budget.
+     */
     public List<Hold> holds(long jobId) {
         return query("SELECT p.provider, p.reason, p.since, count(*) FROM requests r "
                         + "JOIN provider_holds p ON p.provider = r.provider WHERE r.job_id = ? AND r.state = 'pending' "
-                        + "GROUP BY p.provider, p.reason, p.since ORDER BY p.provider",
-                rs -> new Hold(rs.getString(1), rs.getString(2), instant(rs.getTimestamp(3)), rs.getLong(4)), jobId);
+                        + "GROUP BY p.provider, p.reason, p.since "
+                        + "UNION ALL " + BUDGET_HOLDS + " ORDER BY 1",
+                rs -> new Hold(rs.getString(1), rs.getString(2), instant(rs.getTimestamp(3)), rs.getLong(4)), jobId, jobId);
     }
+
+    private static final String BUDGET_HOLDS = """
+            SELECT r.provider, 'the day''s budget of $' || trim_scale(h.budget_usd)
+                       || CASE WHEN h.scope = '*' THEN ' (BATCHPIPE_BUDGET_USD_PER_DAY)' ELSE ' for ' || h.scope END
+                       || ' is used ($' || trim_scale(round(h.committed_usd, 4)) || ' committed); they go from '
+                       || to_char(h.until AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC',
+                   h.held_at, count(*)
+            FROM requests r JOIN budget_holds h ON (h.scope = r.task OR h.scope = '*') AND h.until > now()
+            WHERE r.job_id = ? AND r.state = 'pending'
+            GROUP BY r.provider, h.scope, h.budget_usd, h.committed_usd, h.until, h.held_at""";
 
     /** The first rejected lines of a job's input. */
     public List<Problem> inputErrors(long jobId, int limit) {

@@ -16,7 +16,9 @@ public record TaskDefinition(
         String provider,
         String model,
         List<RequestTemplate> requests,
-        Source source) {
+        Source source,
+        // budget_usd_per_day: packing holds the task's requests that would pass it (null: no budget of its own)
+        java.math.BigDecimal budgetUsdPerDay) {
 
     public RequestTemplate request(String name) {
         return requests.stream().filter(r -> r.name().equals(name)).findFirst()

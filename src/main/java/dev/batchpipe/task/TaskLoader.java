@@ -68,7 +68,18 @@ public final class TaskLoader {
             throw new TaskFileException(source + ": request names must be unique");
         }
         return new TaskDefinition(name, text(root, "description", source, false), source, keyField, inputSchema,
-                provider, model, List.copyOf(requests), dbSource(root.get("source"), source + ": source"));
+                provider, model, List.copyOf(requests), dbSource(root.get("source"), source + ": source"),
+                budget(root.get("budget_usd_per_day"), source + ": budget_usd_per_day"));
+    }
+
+    private static java.math.BigDecimal budget(JsonNode node, String where) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isNumber() || node.decimalValue().signum() <= 0) {
+            throw new TaskFileException(where + " must be a positive number of US dollars");
+        }
+        return node.decimalValue();
     }
 
     private static TaskDefinition.Source dbSource(JsonNode node, String where) {

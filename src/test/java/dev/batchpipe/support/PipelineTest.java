@@ -31,7 +31,7 @@ import org.junit.jupiter.api.TestInstance;
 @CamelMainTest(configurationClasses = {BatchpipeConfiguration.class, OperatorConfiguration.class}, properties = {
         "camel.server.enabled=false",
         "camel.management.enabled=false",
-        "camel.main.routes-exclude-pattern=**/api*.camel.yaml",
+        "camel.main.routes-exclude-pattern=**/api*.camel.yaml,**/alerts.camel.yaml,**/metrics.camel.yaml",
         "batchpipe.poll.tick=100ms",
         "batchpipe.poll.first-interval=100ms",
         "batchpipe.poll.max-interval=300ms",

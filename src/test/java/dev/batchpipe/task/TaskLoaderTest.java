@@ -63,6 +63,14 @@ class TaskLoaderTest {
     }
 
     @Test
+    void aTaskMayHaveADayBudget() {
+        assertThat(load(MINIMAL + "budget_usd_per_day: 12.5\n").budgetUsdPerDay()).isEqualByComparingTo("12.5");
+        assertThat(load(MINIMAL).budgetUsdPerDay()).isNull();
+        assertThatThrownBy(() -> load(MINIMAL + "budget_usd_per_day: lots\n"))
+                .hasMessage("t.yaml: budget_usd_per_day must be a positive number of US dollars");
+    }
+
+    @Test
     void mistakesNameTheFileAndTheKey() {
         assertThatThrownBy(() -> load(MINIMAL.replace("Read {{body}}", "Read {{bogus}}")))
                 .hasMessage("t.yaml: requests[0]: prompt uses {{bogus}} which input.schema does not define");
