@@ -4,6 +4,9 @@ import dev.batchpipe.api.ApiGuard;
 import dev.batchpipe.api.DatabaseHealthCheck;
 import dev.batchpipe.api.JobsApi;
 import dev.batchpipe.cost.PriceTable;
+import dev.batchpipe.fetch.ArticleExtractor;
+import dev.batchpipe.fetch.PageAnswers;
+import dev.batchpipe.fetch.UrlGuard;
 import dev.batchpipe.intake.ClaimPolls;
 import dev.batchpipe.intake.DbIntake;
 import dev.batchpipe.intake.DbSourceRoutes;
@@ -60,6 +63,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import javax.sql.DataSource;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
@@ -67,6 +71,10 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.component.quartz.QuartzComponent;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.io.HttpClientConnectionManager;
+import org.apache.hc.core5.util.Timeout;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -220,6 +228,50 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     @BindToRegistry(lazy = true)
     public ClaimPolls.Scheduler runClaims(ClaimPolls polls) {
         return polls.scheduler();
+    }
+
+    // --- pages fetched from URLs (routes/intake-urls.camel.yaml) --------------------------------------------------
+
+    /** The one check of what may be fetched: every fetch of a URL (articles, images) resolves through it. */
+    @BindToRegistry(lazy = true)
+    public UrlGuard urlGuard(@PropertyInject("batchpipe.fetch.allow-private") boolean allowPrivate,
+                             @PropertyInject("batchpipe.fetch.allow-addresses") String allowAddresses) {
+        return new UrlGuard(allowPrivate, allowAddresses);
+    }
+
+    /** The connections pages are fetched on: their DNS resolver is the URL guard, so they open only to checked addresses. */
+    @BindToRegistry(lazy = true, destroyMethod = "close")
+    public HttpClientConnectionManager pageConnections(UrlGuard guard,
+                                                       @PropertyInject("batchpipe.fetch.concurrency") int concurrency,
+                                                       @PropertyInject("batchpipe.fetch.connect-timeout") Duration connect,
+                                                       @PropertyInject("batchpipe.fetch.timeout") Duration timeout) {
+        return PoolingHttpClientConnectionManagerBuilder.create()
+                .setDnsResolver(guard)
+                .setMaxConnTotal(concurrency)
+                .setMaxConnPerRoute(concurrency)
+                .setDefaultConnectionConfig(ConnectionConfig.custom()
+                        .setConnectTimeout(Timeout.of(connect))
+                        .setSocketTimeout(Timeout.of(timeout))
+                        .build())
+                .build();
+    }
+
+    /** The threads pages are fetched on: at most batchpipe.fetch.concurrency at a time. */
+    @BindToRegistry(lazy = true)
+    public ExecutorService pageFetchers(CamelContext context, @PropertyInject("batchpipe.fetch.concurrency") int concurrency) {
+        return context.getExecutorServiceManager().newFixedThreadPool(this, "page-fetch", concurrency);
+    }
+
+    @BindToRegistry(lazy = true)
+    public PageAnswers pageAnswers(@PropertyInject("batchpipe.fetch.max-bytes") int maxBytes,
+                                   @PropertyInject("batchpipe.fetch.max-redirects") int maxRedirects,
+                                   @PropertyInject("batchpipe.fetch.timeout") Duration timeout) {
+        return new PageAnswers(maxBytes, maxRedirects, timeout);
+    }
+
+    @BindToRegistry(lazy = true)
+    public ArticleExtractor articleExtractor() {
+        return new ArticleExtractor();
     }
 
     // --- pipeline ----------------------------------------------------------------------------------------------------
