@@ -73,8 +73,8 @@ public final class UrlGuard implements DnsResolver {
             for (InetAddress address : addresses) {
                 String kind = refusedKind(address);
                 if (kind != null && allowed.stream().noneMatch(range -> range.contains(address))) {
-                    throw new RefusedAddress("refused: " + host + " resolves to " + address.getHostAddress() + ", a "
-                            + kind + " address (BATCHPIPE_FETCH_ALLOW_PRIVATE=true, or its range in "
+                    throw new RefusedAddress("refused: " + host + " resolves to " + address.getHostAddress() + " ("
+                            + kind + "), not a public address (BATCHPIPE_FETCH_ALLOW_PRIVATE=true, or its range in "
                             + "BATCHPIPE_FETCH_ALLOW_ADDRESSES, allows it)");
                 }
             }
@@ -96,7 +96,7 @@ public final class UrlGuard implements DnsResolver {
             return "unspecified";
         }
         if (address.isLinkLocalAddress()) {
-            return "link-local (cloud metadata)";
+            return "link-local, cloud metadata";
         }
         if (address.isSiteLocalAddress()) {
             return "private";
