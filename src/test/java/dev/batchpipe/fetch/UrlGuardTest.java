@@ -14,10 +14,10 @@ class UrlGuardTest {
     @ParameterizedTest
     @CsvSource({
             "127.0.0.1, loopback", "::1, loopback", "10.1.2.3, private", "172.16.0.1, private", "192.168.1.1, private",
-            "169.254.169.254, link-local, cloud metadata", "fe80::1, link-local, cloud metadata",
+            "169.254.169.254, 'link-local, cloud metadata'", "fe80::1, 'link-local, cloud metadata'",
             "fd00:ec2::254, unique-local (private)", "0.0.0.0, unspecified", "::, unspecified",
             "100.64.0.1, shared (carrier-grade NAT)", "224.0.0.1, multicast", "255.255.255.255, reserved",
-            "::ffff:127.0.0.1, loopback", "64:ff9b::a00:1, private IPv4 in IPv6", "2002:a9fe:a9fe::, link-local, cloud metadata IPv4 in IPv6"})
+            "::ffff:127.0.0.1, loopback", "64:ff9b::a00:1, private IPv4 in IPv6", "2002:a9fe:a9fe::, 'link-local, cloud metadata IPv4 in IPv6'"})
     void nonPublicAddressesAreRefusedByKind(String address, String kind) throws Exception {
         assertThat(UrlGuard.refusedKind(InetAddress.getByName(address))).isEqualTo(kind);
         assertThatThrownBy(() -> new UrlGuard(false, "").resolve(address))
