@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchpipe.support.BatchpipeProcess;
 import dev.batchpipe.support.PageServer;
 import dev.batchpipe.support.PipelineTest;
 import java.io.IOException;
@@ -127,6 +128,39 @@ class UrlIntakeTest extends PipelineTest {
         }
         assertThat(pages.maxInFlight()).isEqualTo(3);
         assertThat(count("SELECT count(*) FROM news_classifications WHERE article_id LIKE ?", "%/wait/600")).isEqualTo(4);
+    }
+
+    @Test
+    void aProcessKilledMidListDoesNotFetchAgainThePagesItHadTakenIn() throws Exception {
+        StringBuilder content = new StringBuilder("# five articles, taken in two lines a chunk\n");
+        for (int i = 201; i <= 205; i++) {
+            content.append(pages.url("/article/" + i)).append('\n');
+        }
+        Path file = Files.createDirectories(work.resolve("files")).resolve("killed.txt");
+        Files.writeString(file, content);
+        Map<String, String> env = Map.of(
+                "BATCHPIPE_DB_URL", dbUrl,
+                "BATCHPIPE_SANDBOX", "true",
+                "BATCHPIPE_DATA_DIR", work.resolve("victim").toString(),
+                "BATCHPIPE_FETCH_ALLOW_PRIVATE", "true",
+                "BATCHPIPE_FETCH_HOST_DELAY_MS", "10",
+                "BATCHPIPE_INTAKE_CHUNK_SIZE", "2",
+                "BATCHPIPE_CRASH_AT", "intake-chunk:1");
+        try (BatchpipeProcess victim = BatchpipeProcess.start(work, env, "process", file.toString(),
+                "--task", "news-classification", "--fetch")) {
+            assertThat(victim.waitFor(Duration.ofSeconds(90))).as(victim.output()).isEqualTo(137);
+        }
+        long job = count("SELECT id FROM jobs WHERE source = ?", file.toString());
+        assertThat(text("SELECT status FROM jobs WHERE id = ?", job)).isEqualTo("receiving");
+        assertThat(count("SELECT lines_read FROM jobs WHERE id = ?", job)).isEqualTo(3);
+
+        // the same list again resumes the job after its committed chunk: those pages are not asked for again
+        FileIntake intake = template.getCamelContext().getRegistry().lookupByNameAndType("fileIntake", FileIntake.class);
+        assertThat(intake.accept(file, JobOptions.file("news-classification").withFetch(true)).jobId()).isEqualTo(job);
+        for (int i = 201; i <= 205; i++) {
+            assertThat(pages.hits("/article/" + i)).as("article " + i).isEqualTo(1);
+        }
+        assertThat(count("SELECT count(*) FROM items WHERE job_id = ?", job)).isEqualTo(5);
     }
 
     /** A URL list taken in as {@code process --fetch} does, and packed. */
