@@ -44,6 +44,7 @@ public final class BatchpipeService implements AutoCloseable {
         }
         main.configure().addConfiguration(BatchpipeConfiguration.class);
         main.configure().addConfiguration(OperatorConfiguration.class);
+        main.configure().addConfiguration(FetchConfiguration.class);
         if (mode.profile != null) {
             main.configure().setProfile(mode.profile);
         }

@@ -94,6 +94,11 @@ public final class JobsApi {
      * above all (curl's {@code --data} sends one), is refused with the types we read.
      */
     public String format(String contentType) {
+        return format(contentType, null);
+    }
+
+    /** ...and with {@code fetch=true}, a list of URLs may also be sent as {@code text/plain}, one URL per line. */
+    public String format(String contentType, String fetch) {
         String type = contentType == null ? "" : contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
         if (type.isEmpty() && contentType != null && !contentType.isBlank()) {
             throw new ApiProblem(415, "the Content-Type is malformed; send one of " + String.join(", ", BODY_TYPES));
@@ -102,6 +107,12 @@ public final class JobsApi {
             case "", "application/x-ndjson", "application/jsonl" -> "jsonl";
             case "application/json" -> "json";
             case "text/csv" -> "csv";
+            case "text/plain" -> {
+                if (!Boolean.parseBoolean(fetch)) {
+                    throw new ApiProblem(415, "Content-Type text/plain is taken only as a list of URLs, with ?fetch=true");
+                }
+                yield "txt";
+            }
             default -> throw new ApiProblem(415, "Content-Type " + type + " is not accepted; send one of "
                     + String.join(", ", BODY_TYPES) + " (curl: -H 'Content-Type: application/x-ndjson' --data-binary @FILE)");
         };
@@ -110,10 +121,11 @@ public final class JobsApi {
     /**
      * Takes a body (JSON Lines, a JSON array, or CSV with a header: {@link #format}) in as a job of the task. The body
      * streams to a file under the data dir first, so its size does not weigh on the heap. {@code force=true}: items
-     * taken in before are processed again in this job, and their rows replaced.
+     * taken in before are processed again in this job, and their rows replaced. {@code fetch=true}: the body lists
+     * URLs whose pages are fetched and taken in as articles.
      */
-    public Submitted submit(String authorization, String task, InputStream body, String format, String force)
-            throws IOException {
+    public Submitted submit(String authorization, String task, InputStream body, String format, String force,
+                            String fetch) throws IOException {
         allow(authorization);
         known(task);
         Path file = spool(body, format);
@@ -121,7 +133,7 @@ public final class JobsApi {
             file = contents(file);
         }
         IntakeResult r = intake.accept(file, new JobOptions(task, "api", null, null, 5, "asap")
-                .withForce(Boolean.parseBoolean(force)));
+                .withForce(Boolean.parseBoolean(force)).withFetch(Boolean.parseBoolean(fetch)));
         return new Submitted(reads.job(reports.job(r.jobId()).orElseThrow()), reports.inputErrors(r.jobId(), 100));
     }
 

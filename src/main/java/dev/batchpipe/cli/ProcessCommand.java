@@ -57,6 +57,10 @@ public final class ProcessCommand implements Callable<Integer> {
             + "processed again (with --provider and --model) and their rows replaced")
     boolean force;
 
+    @Option(names = "--fetch", description = "FILE lists URLs (one per line, # comments; or JSON {id, url} records): "
+            + "each page is fetched and its title and text taken in as {id, title, contents}")
+    boolean fetch;
+
     @Option(names = "--priority", defaultValue = "5", description = "1-10, higher goes first (default ${DEFAULT-VALUE})")
     int priority;
 
@@ -111,7 +115,7 @@ public final class ProcessCommand implements Callable<Integer> {
                 }
             }
             JobOptions options = new JobOptions(task, "file", null, null, priority, "asap").withOverrides(provider, model)
-                    .withForce(force);
+                    .withForce(force).withFetch(fetch);
             IntakeResult intake = service.bean("fileIntake", FileIntake.class).accept(file, options);
             printIntake(out, intake);
             if (intake.rejected()) {

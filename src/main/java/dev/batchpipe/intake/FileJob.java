@@ -41,6 +41,11 @@ public final class FileJob {
         return status.equals("receiving");
     }
 
+    /** A list of URLs: each chunk of lines is fetched (routes/intake-urls.camel.yaml) before it is committed. */
+    public boolean isFetching() {
+        return options.fetch();
+    }
+
     boolean alreadyTakenIn() {
         return alreadyTakenIn;
     }

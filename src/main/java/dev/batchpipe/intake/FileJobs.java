@@ -71,12 +71,22 @@ public final class FileJobs {
 
     /** The file's records after the lines already committed, streamed; closed by the split when it ends. */
     public Iterator<InputRecord> records(FileJob job) throws IOException {
-        return RecordReader.open(job.file(), settings.maxRecordBytes()).after(job.resumedAfter());
+        RecordReader reader = job.isFetching() ? UrlRecords.open(job.file(), settings.maxRecordBytes())
+                : RecordReader.open(job.file(), settings.maxRecordBytes());
+        return reader.after(job.resumedAfter());
     }
 
-    /** A record as the task accepts it: one that fails the task's input schema becomes a rejected line. */
+    /**
+     * A record as the task accepts it: one that fails the task's input schema becomes a rejected line. A URL list's
+     * line must name an http(s) page; the article fetched from it is checked by {@link #validateArticle}.
+     */
     public InputRecord validate(FileJob job, InputRecord record) {
-        return JobWriter.validate(job.task(), record);
+        return job.isFetching() ? UrlRecords.check(record) : JobWriter.validate(job.task(), record);
+    }
+
+    /** An article fetched for a URL line, as the task accepts it. */
+    public InputRecord validateArticle(FileJob job, InputRecord article) {
+        return JobWriter.validate(job.task(), article);
     }
 
     /** Commits one chunk (items and requests in one transaction), then reports its rejected lines in the errors file. */

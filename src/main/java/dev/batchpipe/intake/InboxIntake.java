@@ -24,9 +24,13 @@ public final class InboxIntake {
         }
     }
 
-    /** The job a file asks for: of the task its folder names ({@code news-classification/morning.jsonl}). */
+    /**
+     * The job a file asks for: of the task its folder names ({@code news-classification/morning.jsonl}); a file named
+     * {@code *.urls} is a list of URLs whose pages are fetched.
+     */
     public JobOptions options(String relativePath) {
-        return JobOptions.file(Path.of(relativePath).getName(0).toString());
+        return JobOptions.file(Path.of(relativePath).getName(0).toString())
+                .withFetch(relativePath.toLowerCase(java.util.Locale.ROOT).endsWith(".urls"));
     }
 
     /**

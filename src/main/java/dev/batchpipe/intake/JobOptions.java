@@ -3,10 +3,11 @@ package dev.batchpipe.intake;
 /**
  * How a job was asked for: which task, from where, the per-run overrides (provider, model) and scheduling (priority
  * 1–10, higher goes first; schedule asap or overnight). {@code force}: items taken in before are processed again in
- * this job (a new request each), instead of being counted as already known.
+ * this job (a new request each), instead of being counted as already known. {@code fetch}: the input is a list of URLs
+ * whose pages are fetched and taken in as articles ({@link UrlRecords}).
  */
 public record JobOptions(String task, String sourceKind, String provider, String model, int priority, String schedule,
-                         boolean force) {
+                         boolean force, boolean fetch) {
 
     public JobOptions {
         if (priority < 1 || priority > 10) {
@@ -15,6 +16,11 @@ public record JobOptions(String task, String sourceKind, String provider, String
         if (!schedule.equals("asap") && !schedule.equals("overnight")) {
             throw new IllegalArgumentException("schedule must be asap or overnight");
         }
+    }
+
+    public JobOptions(String task, String sourceKind, String provider, String model, int priority, String schedule,
+                      boolean force) {
+        this(task, sourceKind, provider, model, priority, schedule, force, false);
     }
 
     public JobOptions(String task, String sourceKind, String provider, String model, int priority, String schedule) {
@@ -26,10 +32,14 @@ public record JobOptions(String task, String sourceKind, String provider, String
     }
 
     public JobOptions withOverrides(String provider, String model) {
-        return new JobOptions(task, sourceKind, provider, model, priority, schedule, force);
+        return new JobOptions(task, sourceKind, provider, model, priority, schedule, force, fetch);
     }
 
     public JobOptions withForce(boolean force) {
-        return new JobOptions(task, sourceKind, provider, model, priority, schedule, force);
+        return new JobOptions(task, sourceKind, provider, model, priority, schedule, force, fetch);
+    }
+
+    public JobOptions withFetch(boolean fetch) {
+        return new JobOptions(task, sourceKind, provider, model, priority, schedule, force, fetch);
     }
 }

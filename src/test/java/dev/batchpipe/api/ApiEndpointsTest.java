@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchpipe.BatchpipeConfiguration;
+import dev.batchpipe.FetchConfiguration;
 import dev.batchpipe.OperatorConfiguration;
 import dev.batchpipe.support.BatchpipeProcess;
 import dev.batchpipe.support.PipelineTest;
@@ -36,7 +37,8 @@ import org.junit.jupiter.api.Test;
  * Every call of the API over real HTTP, against the service's own routes (API included) on a real PostgreSQL and the
  * sandbox, with one finished job shared by the tests (taken in through the API itself).
  */
-@CamelMainTest(configurationClasses = {BatchpipeConfiguration.class, OperatorConfiguration.class}, properties = {
+@CamelMainTest(configurationClasses = {BatchpipeConfiguration.class, OperatorConfiguration.class,
+        FetchConfiguration.class}, properties = {
         "camel.management.enabled=false",
         "batchpipe.poll.tick=100ms",
         "batchpipe.poll.first-interval=100ms",

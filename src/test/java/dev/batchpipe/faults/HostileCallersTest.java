@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.batchpipe.BatchpipeConfiguration;
+import dev.batchpipe.FetchConfiguration;
 import dev.batchpipe.OperatorConfiguration;
 import dev.batchpipe.support.BatchpipeProcess;
 import dev.batchpipe.support.DatabaseTest;
@@ -36,7 +37,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * The HTTP API (the real routes and server, in this JVM) against hostile callers: each is answered with a clear 4xx
  * RFC 9457 problem, and nothing is written (no job, no upload left behind).
  */
-@CamelMainTest(configurationClasses = {BatchpipeConfiguration.class, OperatorConfiguration.class}, properties = {
+@CamelMainTest(configurationClasses = {BatchpipeConfiguration.class, OperatorConfiguration.class,
+        FetchConfiguration.class}, properties = {
         "batchpipe.sandbox=true",
         "batchpipe.pack.interval-ms=3600000",
         "batchpipe.api.token=hostile-test-token",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.batchpipe.BatchpipeConfiguration;
+import dev.batchpipe.FetchConfiguration;
 import dev.batchpipe.OperatorConfiguration;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.JobOptions;
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.TestInstance;
  * OpenAI and an OpenAI-compatible vendor: base URL and API key). Timers run fast; the pack tick is left to the tests,
  * which trigger {@code direct:pack}, drop files in the inbox or {@link #process} them with a provider of their choice.
  */
-@CamelMainTest(configurationClasses = {BatchpipeConfiguration.class, OperatorConfiguration.class}, properties = {
+@CamelMainTest(configurationClasses = {BatchpipeConfiguration.class, OperatorConfiguration.class,
+        FetchConfiguration.class}, properties = {
         "camel.server.enabled=false",
         "camel.management.enabled=false",
         "camel.main.routes-exclude-pattern=**/api*.camel.yaml,**/alerts.camel.yaml,**/metrics.camel.yaml",

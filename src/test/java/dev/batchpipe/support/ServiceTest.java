@@ -1,6 +1,8 @@
 package dev.batchpipe.support;
 
 import dev.batchpipe.BatchpipeConfiguration;
+import dev.batchpipe.FetchConfiguration;
+import dev.batchpipe.OperatorConfiguration;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,7 +17,8 @@ import org.apache.camel.test.main.junit5.CamelMainTest;
  * metrics among them) and HTTP on a free port of 127.0.0.1, with the alert and metric timers fast. The settings are
  * PipelineTest's, but for those (this annotation replaces its one).
  */
-@CamelMainTest(configurationClasses = BatchpipeConfiguration.class, properties = {
+@CamelMainTest(configurationClasses = {BatchpipeConfiguration.class, OperatorConfiguration.class,
+        FetchConfiguration.class}, properties = {
         "batchpipe.poll.tick=100ms",
         "batchpipe.poll.first-interval=100ms",
         "batchpipe.poll.max-interval=300ms",
