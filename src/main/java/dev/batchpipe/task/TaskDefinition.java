@@ -6,6 +6,7 @@ import java.util.Map;
 /**
  * A task as declared in {@code tasks/<name>.yaml}: what an input item looks like, the LLM requests made for each
  * item, the schema each answer must satisfy and how answers become table rows. No Java is needed for a new task.
+ * {@code mode}: how its jobs reach the provider unless a run says otherwise, {@code batch} or {@code realtime}.
  */
 public record TaskDefinition(
         String name,
@@ -16,7 +17,8 @@ public record TaskDefinition(
         String provider,
         String model,
         List<RequestTemplate> requests,
-        Source source) {
+        Source source,
+        String mode) {
 
     public RequestTemplate request(String name) {
         return requests.stream().filter(r -> r.name().equals(name)).findFirst()

@@ -63,7 +63,16 @@ public final class TaskLoader {
             throw new TaskFileException(source + ": request names must be unique");
         }
         return new TaskDefinition(name, text(root, "description", source, false), source, keyField, inputSchema,
-                provider, model, List.copyOf(requests), dbSource(root.get("source"), source + ": source"));
+                provider, model, List.copyOf(requests), dbSource(root.get("source"), source + ": source"),
+                mode(root, source));
+    }
+
+    private static String mode(JsonNode root, String source) {
+        String mode = orElse(text(root, "mode", source, false), "batch");
+        if (!mode.equals("batch") && !mode.equals("realtime")) {
+            throw new TaskFileException(source + ": mode must be batch or realtime, not '" + mode + "'");
+        }
+        return mode;
     }
 
     private static TaskDefinition.Source dbSource(JsonNode node, String where) {
