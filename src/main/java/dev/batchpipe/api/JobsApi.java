@@ -94,11 +94,14 @@ public final class JobsApi {
      * streams to a file under the data dir first, so its size does not weigh on the heap. {@code force=true}: items
      * taken in before are processed again in this job, and their rows replaced.
      */
-    public Submitted submit(String authorization, String task, InputStream body, String format, String force)
-            throws IOException {
+    public Submitted submit(String authorization, String task, InputStream body, String format, String force,
+                            String mode) throws IOException {
         allow(authorization);
         if (!tasks.has(task)) {
             throw new ApiProblem(404, "no task named '" + task + "'");
+        }
+        if (mode != null && !mode.equals("batch") && !mode.equals("realtime")) {
+            throw new ApiProblem(400, "mode must be batch or realtime, not '" + mode + "'");
         }
         Files.createDirectories(uploads);
         Path file = uploads.resolve("api-" + UUID.randomUUID() + "." + format);
@@ -108,7 +111,7 @@ public final class JobsApi {
             Files.copy(body, file);
         }
         IntakeResult r = intake.accept(file, new JobOptions(task, "api", null, null, 5, "asap")
-                .withForce(Boolean.parseBoolean(force)));
+                .withForce(Boolean.parseBoolean(force)).withMode(mode));
         return new Submitted(reports.job(r.jobId()).orElseThrow(), reports.inputErrors(r.jobId(), 100));
     }
 

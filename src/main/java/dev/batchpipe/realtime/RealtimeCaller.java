@@ -2,6 +2,7 @@ package dev.batchpipe.realtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchpipe.CrashPoints;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.provider.ProviderHttp;
 import dev.batchpipe.provider.Providers;
@@ -41,6 +42,7 @@ public final class RealtimeCaller {
                         + "response) VALUES (:id, :s, :p, :synthetic, CAST(:response AS jsonb)) ON CONFLICT DO NOTHING")
                 .bind("id", c.requestId()).bind("s", c.submission()).bind("p", c.provider())
                 .bind("synthetic", providers.sandboxed(c.provider())).bind("response", reply.body().toString()).execute());
+        CrashPoints.reached("realtime-answered");
         RealtimeAnswer answer = new RealtimeAnswer(c, reply.body());
         limiter.settle(c, providers.get(c.provider()).answer("", reply.body()).usage(), reply.headers());
         return answer;

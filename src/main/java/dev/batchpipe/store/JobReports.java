@@ -85,7 +85,7 @@ public final class JobReports {
                              long itemsAccepted, long itemsDuplicate, long linesRejected, long requests, long succeeded,
                              long dead, long waiting, long inBatches, long batches, long inputTokens, long outputTokens,
                              BigDecimal costUsd, String error, Instant createdAt, Instant finishedAt,
-                             long syntheticAnswers) {
+                             long syntheticAnswers, String mode) {
 
         public boolean finished() {
             return !status.equals("receiving") && !status.equals("active");
@@ -113,7 +113,7 @@ public final class JobReports {
     }
 
     private static final String JOB_SQL = """
-            SELECT j.id, j.task, j.source, j.source_kind, j.schedule,
+            SELECT j.id, j.task, j.source, j.source_kind, j.schedule, j.mode,
                    CASE WHEN j.status = 'partial' AND NOT EXISTS (SELECT 1 FROM requests s WHERE s.job_id = j.id
                         AND s.state = 'succeeded') THEN 'failed' ELSE j.status END AS status, j.priority, j.items_accepted, j.items_duplicate,
                    j.lines_rejected, j.error, j.created_at, j.finished_at,
@@ -239,7 +239,7 @@ public final class JobReports {
                 rs.getLong("succeeded"), rs.getLong("dead"), rs.getLong("waiting"), rs.getLong("in_batches"),
                 rs.getLong("batches"), rs.getLong("input_tokens"), rs.getLong("output_tokens"), rs.getBigDecimal("cost"),
                 rs.getString("error"), instant(rs.getTimestamp("created_at")), instant(rs.getTimestamp("finished_at")),
-                rs.getLong("synthetic_answers"));
+                rs.getLong("synthetic_answers"), rs.getString("mode"));
     }
 
     /**
