@@ -125,15 +125,18 @@ public final class JobsApi {
      * URLs whose pages are fetched and taken in as articles.
      */
     public Submitted submit(String authorization, String task, InputStream body, String format, String force,
-                            String fetch) throws IOException {
+                            String fetch, String mode) throws IOException {
         allow(authorization);
         known(task);
         Path file = spool(body, format);
         if (format.equals("json") && envelope(file)) {
             file = contents(file);
         }
+        if (mode != null && !mode.equals("batch") && !mode.equals("realtime")) {
+            throw new ApiProblem(400, "mode must be batch or realtime, not '" + mode + "'");
+        }
         IntakeResult r = intake.accept(file, new JobOptions(task, "api", null, null, 5, "asap")
-                .withForce(Boolean.parseBoolean(force)).withFetch(Boolean.parseBoolean(fetch)));
+                .withForce(Boolean.parseBoolean(force)).withFetch(Boolean.parseBoolean(fetch)).withMode(mode));
         return new Submitted(reads.job(reports.job(r.jobId()).orElseThrow()), reports.inputErrors(r.jobId(), 100));
     }
 

@@ -37,7 +37,10 @@ final class JobPrinter {
                 j.itemsDuplicate(), j.linesRejected());
         out.printf("  requests   %d succeeded, %d dead-lettered, %d in batches, %d waiting (of %d)%n", j.succeeded(),
                 j.dead(), j.inBatches(), j.waiting(), j.requests());
-        out.printf("  tokens     %,d in, %,d out   cost %s (batch price)%n", j.inputTokens(), j.outputTokens(), usd(j));
+        out.printf("  mode       %s%n", j.mode().equals("realtime")
+                ? "realtime (synchronous calls at the rate limits)" : "batch (the providers' batch APIs)");
+        out.printf("  tokens     %,d in, %,d out   cost %s (%s price)%n", j.inputTokens(), j.outputTokens(), usd(j),
+                j.mode());
         out.printf("  created    %s%s%n", TIME.format(j.createdAt()), j.finishedAt() == null ? ""
                 : ", finished after " + human(Duration.between(j.createdAt(), j.finishedAt())));
         List<JobReports.OutputRows> rows = reports.outputRows(j.id());

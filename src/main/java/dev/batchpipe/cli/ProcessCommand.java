@@ -64,6 +64,10 @@ public final class ProcessCommand implements Callable<Integer> {
     @Option(names = "--priority", defaultValue = "5", description = "1-10, higher goes first (default ${DEFAULT-VALUE})")
     int priority;
 
+    @Option(names = "--mode", description = "batch (the providers' batch APIs, half price) or realtime (their "
+            + "synchronous endpoints, at the rate limits); default: the task's mode")
+    String mode;
+
     @Option(names = "--allow-unpriced", description = "accept a --model batchpipe has no price for (its cost shows as 0)")
     boolean allowUnpriced;
 
@@ -87,6 +91,10 @@ public final class ProcessCommand implements Callable<Integer> {
         }
         if (priority < 1 || priority > 10) {
             err.println("batchpipe: --priority must be between 1 and 10");
+            return ExitCodes.STARTUP;
+        }
+        if (mode != null && !mode.equals("batch") && !mode.equals("realtime")) {
+            err.println("batchpipe: --mode must be batch or realtime");
             return ExitCodes.STARTUP;
         }
         TaskNames.require(task);
@@ -115,7 +123,7 @@ public final class ProcessCommand implements Callable<Integer> {
                 }
             }
             JobOptions options = new JobOptions(task, "file", null, null, priority, "asap").withOverrides(provider, model)
-                    .withForce(force).withFetch(fetch);
+                    .withForce(force).withFetch(fetch).withMode(mode);
             IntakeResult intake = service.bean("fileIntake", FileIntake.class).accept(file, options);
             printIntake(out, intake);
             if (intake.rejected()) {

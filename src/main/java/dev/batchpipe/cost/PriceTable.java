@@ -57,29 +57,36 @@ public final class PriceTable {
 
     /** Batch cost of one line's usage in USD. Unknown models cost 0, with one warning per model. */
     public BigDecimal batchCost(String provider, String model, ResultLine.Usage usage) {
+        BigDecimal list = listCost(provider, model, usage);
+        return list == null ? BigDecimal.ZERO : list.multiply(batchDiscount).setScale(8, RoundingMode.HALF_UP);
+    }
+
+    /** Cost of a realtime call's usage in USD: the list price, without the batch discount. */
+    public BigDecimal realtimeCost(String provider, String model, ResultLine.Usage usage) {
+        BigDecimal list = listCost(provider, model, usage);
+        return list == null ? BigDecimal.ZERO : list.setScale(8, RoundingMode.HALF_UP);
+    }
+
+    /** The list price of the usage; null for a model without a price (warned about once). */
+    private BigDecimal listCost(String provider, String model, ResultLine.Usage usage) {
         Price p = find(provider, model);
         if (p == null) {
             if (warned.add(provider + "/" + model)) {
                 LOG.warn("No price for {} model {}: its cost is recorded as 0 (set batchpipe.price.{}.{}.input/output)",
                         provider, model, provider, model);
             }
-            return BigDecimal.ZERO;
+            return null;
         }
         long uncached = Math.max(0, usage.inputTokens() - usage.cachedInputTokens());
         BigDecimal list = p.input().multiply(BigDecimal.valueOf(uncached))
                 .add(p.cachedInput().multiply(BigDecimal.valueOf(usage.cachedInputTokens())))
                 .add(p.output().multiply(BigDecimal.valueOf(usage.outputTokens())));
-        return list.multiply(batchDiscount).divide(MILLION, 8, RoundingMode.HALF_UP);
+        return list.divide(MILLION, 16, RoundingMode.HALF_UP);
     }
 
     /** What a cost at the batch price would have been at the realtime (list) price. */
     public BigDecimal realtimeEquivalent(BigDecimal batchCost) {
         return batchCost.divide(batchDiscount, 8, RoundingMode.HALF_UP);
-    }
-
-    /** Cost in USD at the realtime (list) price of {@code usage}; unknown models cost 0. */
-    public BigDecimal realtimeCost(String provider, String model, ResultLine.Usage usage) {
-        return realtimeEquivalent(batchCost(provider, model, usage));
     }
 
     /** True when the model has a price (its own, or its longest listed prefix's). */

@@ -65,7 +65,7 @@ public final class DbIntake {
         TaskDefinition t = tasks.get(task);
         TaskDefinition.Source s = t.source();
         List<ObjectNode> rows = claimed.stream().map(c -> json((String) c.get("row"))).toList();
-        JobOptions options = new JobOptions(t.name(), "db", null, null, s.priority(), s.schedule());
+        JobOptions options = new JobOptions(t.name(), "db", null, null, s.priority(), s.schedule()).withMode(t.mode());
         JobWriter.Job job = writer.open(options, s.table(), null);
         takeIn(t, options, job.id(), rows, CLAIM_GUARD, 0);
         writer.finish(job.id(), rows.size());
@@ -114,7 +114,8 @@ public final class DbIntake {
             LOG.warn("Extraction run {} failed: {}", run.id(), error);
             return;
         }
-        JobOptions options = new JobOptions(task.name(), "run", null, null, run.priority(), run.schedule());
+        JobOptions options = new JobOptions(task.name(), "run", null, null, run.priority(), run.schedule())
+                .withMode(task.mode());
         // keyed by the run: a run taken over after a crash resumes its own job
         JobWriter.Job job = writer.open(options, "extraction_runs/" + run.id(), "run-" + run.id());
         long selected = job.linesRead();

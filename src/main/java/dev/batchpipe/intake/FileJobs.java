@@ -54,7 +54,8 @@ public final class FileJobs {
             report(job, List.of(new InputRecord.Bad(0, unreadable, null)));
             return job;
         }
-        JobWriter.Job job = writer.open(options, file.toString(), fingerprint);
+        JobWriter.Job job = writer.open(options.mode() == null ? options.withMode(tasks.get(options.task()).mode())
+                : options, file.toString(), fingerprint);
         boolean again = !job.status().equals("receiving");
         if (again) {
             LOG.info("{} was already taken in as job {} ({})", file.getFileName(), job.id(), job.status());

@@ -28,6 +28,7 @@ public final class PendingRequests {
                        r.item_id, r.priority
                 FROM requests r JOIN jobs j ON j.id = r.job_id
                 WHERE r.state = 'pending' AND (r.not_before IS NULL OR r.not_before <= now()) AND j.status <> 'receiving'
+                  AND j.mode = 'batch'
                   AND r.provider <> ALL(:held)),
             in_flight AS (
                 SELECT provider, model, sum(tokens) AS tokens FROM quota_ledger WHERE released_at IS NULL

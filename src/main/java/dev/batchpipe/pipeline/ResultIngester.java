@@ -60,7 +60,16 @@ public final class ResultIngester {
         });
     }
 
-    private void write(Handle h, ResultLine line, long batchId) {
+    /** Answers of realtime calls: submissions without a batch, priced at the realtime price. */
+    public void writeRealtime(List<ResultLine> chunk) {
+        jdbi.useTransaction(h -> {
+            for (ResultLine line : chunk) {
+                write(h, line, null);
+            }
+        });
+    }
+
+    private void write(Handle h, ResultLine line, Long batchId) {
         long[] id = RequestRenderer.parseCustomId(line.customId());
         if (id == null) {
             LOG.warn("Batch {}: ignoring a result line with a custom id we did not make: {}", batchId, line.customId());
@@ -71,7 +80,7 @@ public final class ResultIngester {
         var r = h.createQuery("SELECT r.task, r.template, r.provider, r.model, r.state, r.batch_id, i.payload::text "
                         + "FROM requests r JOIN items i ON i.id = r.item_id "
                         + "JOIN request_submissions s ON s.request_id = r.id AND s.submission = :submission "
-                        + "AND s.batch_id = :batch WHERE r.id = :id FOR UPDATE OF r")
+                        + "AND s.batch_id IS NOT DISTINCT FROM :batch WHERE r.id = :id FOR UPDATE OF r")
                 .bind("id", id[0]).bind("submission", (int) id[1]).bind("batch", batchId)
                 .map((rs, ctx) -> new Request(id[0], rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                         rs.getString(5), rs.getObject(6) == null ? 0 : rs.getLong(6), rs.getString(7)))
@@ -84,12 +93,14 @@ public final class ResultIngester {
         if (r.state().equals("succeeded") || r.state().equals("dead")) {
             return; // already settled: a re-ingest
         }
-        BigDecimal cost = prices.batchCost(r.provider(), r.model(), line.usage());
+        BigDecimal cost = batchId == null ? prices.realtimeCost(r.provider(), r.model(), line.usage())
+                : prices.batchCost(r.provider(), r.model(), line.usage());
         h.createUpdate("UPDATE requests SET input_tokens = input_tokens + :in, output_tokens = output_tokens + :out, "
                         + "cost_usd = cost_usd + :cost WHERE id = :id")
                 .bind("in", line.usage().inputTokens()).bind("out", line.usage().outputTokens()).bind("cost", cost)
                 .bind("id", r.id()).execute();
-        boolean current = r.state().equals("batched") && r.batchId() == batchId;
+        boolean current = batchId == null ? r.state().equals("pending")
+                : r.state().equals("batched") && r.batchId() == batchId;
         if (line.outcome() == ResultLine.Outcome.SUCCEEDED) {
             succeeded(h, r, line, batchId, cost, current);
         } else if (current) {
@@ -103,7 +114,7 @@ public final class ResultIngester {
         }
     }
 
-    private void succeeded(Handle h, Request r, ResultLine line, long batchId, BigDecimal cost, boolean current) {
+    private void succeeded(Handle h, Request r, ResultLine line, Long batchId, BigDecimal cost, boolean current) {
         TaskDefinition.RequestTemplate template = tasks.get(r.task()).request(r.template());
         JsonNode answer;
         try {

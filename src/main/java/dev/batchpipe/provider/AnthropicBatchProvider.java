@@ -59,7 +59,26 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
     public byte[] encode(BatchRequest r) {
         ObjectNode line = ProviderHttp.JSON.createObjectNode();
         line.put("custom_id", settings.customIdPrefix() + r.customId());
-        ObjectNode params = line.putObject("params");
+        line.set("params", params(r));
+        return line.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** {@code POST /v1/messages} with the Messages API parameters a batch line carries. */
+    @Override
+    public ProviderRequest realtime(BatchRequest r) {
+        return httpPost("/v1/messages", params(r));
+    }
+
+    /** The answer is the message a batch result line carries under {@code result.message}. */
+    @Override
+    public ResultLine answer(String customId, JsonNode body) {
+        ObjectNode line = ProviderHttp.JSON.createObjectNode().put("custom_id", customId);
+        line.putObject("result").put("type", "succeeded").set("message", body);
+        return decodeLine(line, "");
+    }
+
+    private static ObjectNode params(BatchRequest r) {
+        ObjectNode params = ProviderHttp.JSON.createObjectNode();
         params.put("model", r.model());
         params.put("max_tokens", r.maxOutputTokens());
         if (r.system() != null && !r.system().isBlank()) {
@@ -74,7 +93,7 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
                 .put("description", "Records the answer in the required structure.")
                 .set("input_schema", r.schema());
         params.putObject("tool_choice").put("type", "tool").put("name", tool);
-        return line.toString().getBytes(StandardCharsets.UTF_8);
+        return params;
     }
 
     /** Nothing to upload: the requests go with {@link #create}. */

@@ -24,6 +24,15 @@ public interface BatchProvider {
     /** One request as a line of this provider's batch input (UTF-8 JSON, no newline). */
     byte[] encode(BatchRequest request);
 
+    /**
+     * The same request as one synchronous call to the provider's realtime endpoint, whose body is what the request's
+     * batch line carries (one encoding per provider).
+     */
+    ProviderRequest realtime(BatchRequest request);
+
+    /** A realtime call's answer, decoded as the result line a batch would have held for it. */
+    ResultLine answer(String customId, com.fasterxml.jackson.databind.JsonNode body);
+
     /** Uploads the input file; returns the provider's file id, or null when requests travel inline in create. */
     String upload(Path jsonl, String displayName);
 

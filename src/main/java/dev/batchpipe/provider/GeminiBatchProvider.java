@@ -87,7 +87,26 @@ public final class GeminiBatchProvider extends HttpBatchProvider {
     public byte[] encode(BatchRequest r) {
         ObjectNode line = ProviderHttp.JSON.createObjectNode();
         line.put("key", r.customId());
-        ObjectNode request = line.putObject("request");
+        line.set("request", request(r));
+        return line.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** {@code POST /v1beta/models/{model}:generateContent} with the GenerateContentRequest a batch line carries. */
+    @Override
+    public ProviderRequest realtime(BatchRequest r) {
+        return httpPost("/v1beta/models/" + modelId(r.model()) + ":generateContent", request(r));
+    }
+
+    /** The answer is the GenerateContentResponse a batch output line carries under {@code response}. */
+    @Override
+    public ResultLine answer(String customId, JsonNode body) {
+        ObjectNode line = ProviderHttp.JSON.createObjectNode().put("key", customId);
+        line.set("response", body);
+        return decodeLine(line);
+    }
+
+    private static ObjectNode request(BatchRequest r) {
+        ObjectNode request = ProviderHttp.JSON.createObjectNode();
         request.putArray("contents").addObject().put("role", "user").putArray("parts").addObject().put("text", r.user());
         if (r.system() != null && !r.system().isBlank()) {
             request.putObject("systemInstruction").putArray("parts").addObject().put("text", r.system());
@@ -99,7 +118,7 @@ public final class GeminiBatchProvider extends HttpBatchProvider {
         }
         config.put("responseMimeType", "application/json");
         config.set("responseSchema", GeminiSchema.of(r.schema()));
-        return line.toString().getBytes(StandardCharsets.UTF_8);
+        return request;
     }
 
     /** Small batches are not uploaded (null): {@link #create} sends them inline. */

@@ -90,6 +90,21 @@ public final class OpenAiBatchProvider extends HttpBatchProvider {
         return line.toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /** {@code POST /chat/completions} or {@code /responses} under the base URL (which ends in /v1, or is Azure's). */
+    @Override
+    public ProviderRequest realtime(BatchRequest r) {
+        String path = r.endpoint().startsWith("/v1/") ? r.endpoint().substring(3) : r.endpoint();
+        return httpPost(path, r.endpoint().equals("/v1/responses") ? responsesBody(r) : chatBody(r));
+    }
+
+    /** The answer is the body a batch output line carries under {@code response.body}. */
+    @Override
+    public ResultLine answer(String customId, JsonNode body) {
+        ObjectNode line = ProviderHttp.JSON.createObjectNode().put("custom_id", customId);
+        line.putObject("response").put("status_code", 200).set("body", body);
+        return decodeLine(line);
+    }
+
     static ObjectNode chatBody(BatchRequest r) {
         ObjectNode body = ProviderHttp.JSON.createObjectNode();
         body.put("model", r.model());

@@ -65,6 +65,24 @@ public final class ProviderHttp {
         }
     }
 
+    /** A 2xx answer read whole: its JSON body and its headers (a realtime call's rate-limit headers). */
+    public record Reply(JsonNode body, Map<String, Object> headers) {
+    }
+
+    /** The call, its answer parsed as JSON with the headers it came with. */
+    public Reply call(ProviderRequest request) {
+        Message answer = send(request);
+        try (InputStream in = answer.getBody(InputStream.class)) {
+            byte[] body = in == null ? new byte[0] : in.readAllBytes();
+            return new Reply(body.length == 0 ? JSON.createObjectNode() : JSON.readTree(body), Map.copyOf(
+                    answer.getHeaders().entrySet().stream().filter(e -> e.getValue() != null)
+                            .collect(java.util.stream.Collectors.toMap(e -> e.getKey().toLowerCase(java.util.Locale.ROOT),
+                                    Map.Entry::getValue, (a, b) -> a))));
+        } catch (IOException e) {
+            throw new ProviderException(200, "invalid_json", request.provider() + " answered with invalid JSON", true, e);
+        }
+    }
+
     /** The answer's body as it streams in (results files, gigabytes): the caller reads it and closes it. */
     public InputStream stream(ProviderRequest request) {
         InputStream body = send(request).getBody(InputStream.class);

@@ -12,7 +12,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Synchronous generation calls: counts them, enforces the per-provider requests- and tokens-per-minute limits over
- * a sliding simulated minute (with each provider's rate-limit headers), and answers like a batch line would.
+ * a sliding simulated minute (with each provider's rate-limit headers), and answers like a batch line would. A call
+ * is admitted on its estimate (prompt + answer budget) and then counts what it used (prompt + answer), as providers
+ * that limit output tokens count them.
  */
 final class Realtime {
 
@@ -36,11 +38,17 @@ final class Realtime {
         counters.of(provider).realtimeCalls.increment();
         JsonNode body = Http.object(ctx);
         ParsedRequest req = format.parse(body, endpoint, model);
-        admit(ctx.response(), provider, req.estimatedTokens());
+        long[] admitted = admit(ctx.response(), provider, req.estimatedTokens());
         ProviderFaults f = faults.of(provider);
         boolean structured = req.kind() == ParsedRequest.Kind.SCHEMA || req.kind() == ParsedRequest.Kind.TOOL;
         boolean invalid = structured && ThreadLocalRandom.current().nextDouble() < f.invalidAnswerFraction();
-        ObjectNode response = format.render(req, Answers.answer(req, invalid), endpoint, System.currentTimeMillis());
+        Answers.Answer answer = Answers.answer(req, invalid);
+        if (admitted != null) {
+            synchronized (windows.get(provider)) {
+                admitted[1] = (long) answer.inputTokens() + answer.outputTokens();
+            }
+        }
+        ObjectNode response = format.render(req, answer, endpoint, System.currentTimeMillis());
         if (provider == Provider.ANTHROPIC) {
             ctx.response().putHeader("request-id", Ids.anthropicRequest());
         } else if (provider == Provider.OPENAI) {
@@ -49,12 +57,13 @@ final class Realtime {
         Http.json(ctx, 200, response);
     }
 
-    private void admit(HttpServerResponse response, Provider provider, long tokens) {
+    /** Admits the call or refuses it with a 429; returns its entry in the window (null without limits). */
+    private long[] admit(HttpServerResponse response, Provider provider, long tokens) {
         ProviderFaults f = faults.of(provider);
         int rpm = f.realtimeRequestsPerMinute();
         long tpm = f.realtimeTokensPerMinute();
         if (rpm == 0 && tpm == 0) {
-            return;
+            return null;
         }
         long now = System.currentTimeMillis();
         long window = Math.max(1, Math.round(60_000 / config.speed()));
@@ -63,6 +72,7 @@ final class Realtime {
         long usedTokens = 0;
         long oldest;
         boolean allowed;
+        long[] entry = null;
         synchronized (calls) {
             while (!calls.isEmpty() && calls.peekFirst()[0] <= now - window) {
                 calls.pollFirst();
@@ -73,7 +83,8 @@ final class Realtime {
             usedRequests = calls.size();
             allowed = (rpm == 0 || usedRequests < rpm) && (tpm == 0 || usedTokens + tokens <= tpm);
             if (allowed) {
-                calls.addLast(new long[] {now, tokens});
+                entry = new long[] {now, tokens};
+                calls.addLast(entry);
                 usedRequests++;
                 usedTokens += tokens;
             }
@@ -89,6 +100,7 @@ final class Realtime {
                     + (tpm > 0 ? tpm + " tokens" : "") + " per minute. Please try again in " + retryAfter + "s.",
                     null, "rate_limit_exceeded", retryAfter);
         }
+        return entry;
     }
 
     private static void headers(HttpServerResponse r, Provider provider, int rpm, long remainingRequests, long tpm,

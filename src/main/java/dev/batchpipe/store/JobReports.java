@@ -113,7 +113,7 @@ public final class JobReports {
     }
 
     private static final String JOB_SQL = """
-            SELECT j.id, j.task, j.source, j.source_kind, j.schedule,
+            SELECT j.id, j.task, j.source, j.source_kind, j.schedule, j.mode,
                    CASE WHEN j.status = 'partial' AND NOT EXISTS (SELECT 1 FROM requests s WHERE s.job_id = j.id
                         AND s.state = 'succeeded') THEN 'failed' ELSE j.status END AS status, j.priority, j.items_accepted, j.items_duplicate,
                    j.lines_rejected, j.error, j.created_at, j.finished_at,

@@ -69,7 +69,7 @@ public final class TaskLoader {
         }
         return new TaskDefinition(name, text(root, "description", source, false), source, keyField, inputSchema,
                 provider, model, List.copyOf(requests), dbSource(root.get("source"), source + ": source"),
-                budget(root.get("budget_usd_per_day"), source + ": budget_usd_per_day"));
+                budget(root.get("budget_usd_per_day"), source + ": budget_usd_per_day"), mode(root, source));
     }
 
     private static java.math.BigDecimal budget(JsonNode node, String where) {
@@ -80,6 +80,14 @@ public final class TaskLoader {
             throw new TaskFileException(where + " must be a positive number of US dollars");
         }
         return node.decimalValue();
+    }
+
+    private static String mode(JsonNode root, String source) {
+        String mode = orElse(text(root, "mode", source, false), "batch");
+        if (!mode.equals("batch") && !mode.equals("realtime")) {
+            throw new TaskFileException(source + ": mode must be batch or realtime, not '" + mode + "'");
+        }
+        return mode;
     }
 
     private static TaskDefinition.Source dbSource(JsonNode node, String where) {

@@ -1,0 +1,63 @@
+package dev.batchpipe.realtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchpipe.CrashPoints;
+import dev.batchpipe.pipeline.RequestRenderer;
+import dev.batchpipe.provider.ProviderHttp;
+import dev.batchpipe.provider.Providers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Makes one realtime call: the request rendered as for a batch line, sent by its provider's adapter to the
+ * synchronous endpoint through {@code provider-http}, and its answer recorded (committed) before anything else is
+ * made of it, so that a crash after this point writes the answer on restart instead of calling again.
+ */
+public final class RealtimeCaller {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Jdbi jdbi;
+    private final Providers providers;
+    private final RequestRenderer renderer;
+    private final ProviderHttp http;
+    private final RateLimiter limiter;
+
+    public RealtimeCaller(Jdbi jdbi, Providers providers, RequestRenderer renderer, ProviderHttp http,
+                          RateLimiter limiter) {
+        this.jdbi = jdbi;
+        this.providers = providers;
+        this.renderer = renderer;
+        this.http = http;
+        this.limiter = limiter;
+    }
+
+    public RealtimeAnswer call(RealtimeCall c) {
+        var request = providers.get(c.provider()).realtime(renderer.render(c.requestId(), c.submission(), c.task(),
+                c.template(), c.model(), c.endpoint(), parse(c.payload())));
+        ProviderHttp.Reply reply = http.call(request);
+        jdbi.useHandle(h -> h.createUpdate("INSERT INTO realtime_answers (request_id, submission, provider, synthetic, "
+                        + "response) VALUES (:id, :s, :p, :synthetic, CAST(:response AS jsonb)) ON CONFLICT DO NOTHING")
+                .bind("id", c.requestId()).bind("s", c.submission()).bind("p", c.provider())
+                .bind("synthetic", providers.sandboxed(c.provider())).bind("response", reply.body().toString()).execute());
+        CrashPoints.reached("realtime-answered");
+        RealtimeAnswer answer = new RealtimeAnswer(c, reply.body());
+        limiter.settle(c, providers.get(c.provider()).answer("", reply.body()).usage(), reply.headers());
+        return answer;
+    }
+
+    /** The answer an earlier claim of this submission received and recorded. */
+    public RealtimeAnswer recorded(RealtimeCall c) {
+        return new RealtimeAnswer(c, parse(c.recordedAnswer()));
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException("stored JSON is not JSON", e);
+        }
+    }
+}
