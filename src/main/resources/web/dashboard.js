@@ -111,19 +111,12 @@
     return el('button', {'data-replay-job': String(job.id)}, 'Replay ' + job.dead + ' dead');
   }
 
-  // TEMPORARY, until the REST API's pages are merged (issue #14): /api/jobs answering {jobs: [...]} in camelCase.
-  function legacyJob(j) {
-    return {id: j.id, task: j.task, status: j.status, mode: j.schedule, items: j.requests, succeeded: j.succeeded,
-      dead: j.dead, progress: j.requests ? (j.succeeded + j.dead) / j.requests : 0, cost_usd: j.costUsd,
-      savings_usd: null, created_at: j.createdAt, finished_at: j.finishedAt};
-  }
-
   async function jobs() {
     const r = await call('GET', '/api/jobs?limit=20');
     if (r.status !== 200) {
       return failed('jobs', r);
     }
-    const list = r.data && Array.isArray(r.data.jobs) ? r.data.jobs.map(legacyJob) : items(r.data);
+    const list = items(r.data);
     if (!list.length) {
       return empty('jobs', 'No jobs yet: drop a file into the inbox, or run batchpipe process FILE --task TASK.');
     }
