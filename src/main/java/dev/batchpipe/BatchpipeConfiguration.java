@@ -54,11 +54,6 @@ import dev.batchpipe.pipeline.UnfitRequests;
 import dev.batchpipe.provider.ProviderHttp;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.provider.SandboxPolicy;
-import dev.batchpipe.realtime.ConfiguredLimits;
-import dev.batchpipe.realtime.RateLimiter;
-import dev.batchpipe.realtime.RealtimeCaller;
-import dev.batchpipe.realtime.RealtimeClaims;
-import dev.batchpipe.realtime.RealtimeWriter;
 import dev.batchpipe.sandbox.Sandbox;
 import dev.batchpipe.store.Database;
 import dev.batchpipe.store.DatabaseOutage;
@@ -404,34 +399,6 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                                          JobCompletion completion, PriceTable prices,
                                          @PropertyInject("batchpipe.quota.backoff") Duration quotaBackoff) {
         return new ResultIngester(jdbi, tasks, writer, states, completion, prices, quotaBackoff);
-    }
-
-    // --- realtime ----------------------------------------------------------------------------------------------------
-
-    @BindToRegistry(lazy = true)
-    public RealtimeClaims realtimeClaims(Jdbi jdbi, Instance instance, Providers providers,
-                                         @PropertyInject("batchpipe.realtime.lease") Duration lease,
-                                         @PropertyInject("batchpipe.realtime.concurrency") int concurrency) {
-        return new RealtimeClaims(jdbi, instance, lease, concurrency, providers.holds().keySet());
-    }
-
-    @BindToRegistry(lazy = true)
-    public RateLimiter rateLimiter(CamelContext context, @BeanInject("dataSource") DataSource dataSource,
-                                   @PropertyInject("batchpipe.realtime.limit-period") Duration period) {
-        return new RateLimiter(dataSource, new ConfiguredLimits(new Config(context)), period);
-    }
-
-    @BindToRegistry(lazy = true)
-    public RealtimeCaller realtimeCaller(CamelContext context, Jdbi jdbi, Providers providers, RequestRenderer renderer,
-                                         RateLimiter limiter) {
-        return new RealtimeCaller(jdbi, providers, renderer, new ProviderHttp(context.createProducerTemplate()), limiter);
-    }
-
-    @BindToRegistry(lazy = true)
-    public RealtimeWriter realtimeWriter(Jdbi jdbi, Providers providers, ResultIngester ingester, RequestStates states,
-                                         JobCompletion completion,
-                                         @PropertyInject("batchpipe.realtime.rate-limited-wait") Duration wait) {
-        return new RealtimeWriter(jdbi, providers, ingester, states, completion, wait);
     }
 
     /** The db-source-rows routes' parameters, one set per task with an automatic source table. */

@@ -45,6 +45,7 @@ public final class BatchpipeService implements AutoCloseable {
         main.configure().addConfiguration(BatchpipeConfiguration.class);
         main.configure().addConfiguration(OperatorConfiguration.class);
         main.configure().addConfiguration(FetchConfiguration.class);
+        main.configure().addConfiguration(RealtimeConfiguration.class);
         if (mode.profile != null) {
             main.configure().setProfile(mode.profile);
         }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchpipe.BatchpipeConfiguration;
 import dev.batchpipe.FetchConfiguration;
 import dev.batchpipe.OperatorConfiguration;
+import dev.batchpipe.RealtimeConfiguration;
 import dev.batchpipe.support.BatchpipeProcess;
 import dev.batchpipe.support.PipelineTest;
 import io.swagger.parser.OpenAPIParser;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.Test;
  * sandbox, with one finished job shared by the tests (taken in through the API itself).
  */
 @CamelMainTest(configurationClasses = {BatchpipeConfiguration.class, OperatorConfiguration.class,
-        FetchConfiguration.class}, properties = {
+        FetchConfiguration.class, RealtimeConfiguration.class}, properties = {
         "camel.management.enabled=false",
         "batchpipe.poll.tick=100ms",
         "batchpipe.poll.first-interval=100ms",

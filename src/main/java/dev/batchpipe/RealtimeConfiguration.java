@@ -1,0 +1,55 @@
+package dev.batchpipe;
+
+import dev.batchpipe.pipeline.JobCompletion;
+import dev.batchpipe.pipeline.RequestRenderer;
+import dev.batchpipe.pipeline.RequestStates;
+import dev.batchpipe.pipeline.ResultIngester;
+import dev.batchpipe.provider.ProviderHttp;
+import dev.batchpipe.provider.Providers;
+import dev.batchpipe.realtime.ConfiguredLimits;
+import dev.batchpipe.realtime.RateLimiter;
+import dev.batchpipe.realtime.RealtimeCaller;
+import dev.batchpipe.realtime.RealtimeClaims;
+import dev.batchpipe.realtime.RealtimeWriter;
+import dev.batchpipe.store.Instance;
+import java.time.Duration;
+import javax.sql.DataSource;
+import org.apache.camel.BeanInject;
+import org.apache.camel.BindToRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.PropertyInject;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The beans of realtime mode (routes/realtime.camel.yaml), wired like {@link BatchpipeConfiguration}: a configuration
+ * per area keeps each class within what Camel's ordering of factory methods handles.
+ */
+public class RealtimeConfiguration implements CamelConfiguration {
+
+    @BindToRegistry(lazy = true)
+    public RealtimeClaims realtimeClaims(Jdbi jdbi, Instance instance, Providers providers,
+                                         @PropertyInject("batchpipe.realtime.lease") Duration lease,
+                                         @PropertyInject("batchpipe.realtime.concurrency") int concurrency) {
+        return new RealtimeClaims(jdbi, instance, lease, concurrency, providers.holds().keySet());
+    }
+
+    @BindToRegistry(lazy = true)
+    public RateLimiter rateLimiter(CamelContext context, @BeanInject("dataSource") DataSource dataSource,
+                                   @PropertyInject("batchpipe.realtime.limit-period") Duration period) {
+        return new RateLimiter(dataSource, new ConfiguredLimits(new Config(context)), period);
+    }
+
+    @BindToRegistry(lazy = true)
+    public RealtimeCaller realtimeCaller(CamelContext context, Jdbi jdbi, Providers providers, RequestRenderer renderer,
+                                         RateLimiter limiter) {
+        return new RealtimeCaller(jdbi, providers, renderer, new ProviderHttp(context.createProducerTemplate()), limiter);
+    }
+
+    @BindToRegistry(lazy = true)
+    public RealtimeWriter realtimeWriter(Jdbi jdbi, Providers providers, ResultIngester ingester, RequestStates states,
+                                         JobCompletion completion,
+                                         @PropertyInject("batchpipe.realtime.rate-limited-wait") Duration wait) {
+        return new RealtimeWriter(jdbi, providers, ingester, states, completion, wait);
+    }
+}
