@@ -44,7 +44,7 @@ public class OperatorConfiguration implements CamelConfiguration {
 
     @BindToRegistry(lazy = true)
     public ResultsExport resultsExport(Jdbi jdbi, TaskRegistry tasks, @PropertyInject("batchpipe.data-dir") String dataDir) {
-        return new ResultsExport(jdbi, tasks, Path.of(dataDir).resolve("exports"));
+        return new ResultsExport(jdbi, tasks, Path.of(dataDir));
     }
 
     @BindToRegistry(lazy = true)
