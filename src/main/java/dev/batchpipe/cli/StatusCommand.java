@@ -50,6 +50,7 @@ public final class StatusCommand implements Callable<Integer> {
                 }
                 JobPrinter.detail(out, reports, summary.get());
             }
+            JobPrinter.quotas(out, reports.quotas());
             JobPrinter.polling(out, reports.liveInstances());
             return ExitCodes.OK;
         } finally {

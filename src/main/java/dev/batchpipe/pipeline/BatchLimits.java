@@ -4,8 +4,9 @@ import dev.batchpipe.provider.ProviderLimits;
 import java.util.function.Function;
 
 /**
- * The provider limits packing obeys: what one batch may hold (requests, bytes), the enqueued-token quota per model and
- * the room in the account's queue of requests. Also says which requests can never be packed, and why.
+ * The provider limits packing obeys: what one batch may hold (requests, bytes), the enqueued-token quota per model (a
+ * limit the provider stated wins over the configured one), the batch size after refusals and the room in the
+ * account's queue of requests. Also says which requests can never be packed, and why.
  */
 public final class BatchLimits {
 
@@ -27,10 +28,12 @@ public final class BatchLimits {
             return "provider " + r.provider() + " is not configured";
         }
         ProviderLimits limits = of(r.provider());
+        // against the configured quota only: one the provider stated may grow again, and our count may be high
         long quota = limits.enqueuedTokens(r.model());
         if (quota > 0 && r.tokens() > quota) {
-            return "needs about " + r.tokens() + " input tokens, more than the enqueued-token quota of " + quota + " for "
-                    + r.provider() + " " + r.model() + ": it can never be submitted";
+            return "needs about " + r.tokens() + " input tokens as the provider counts them, more than the "
+                    + "enqueued-token quota of " + quota + " for " + r.provider() + " " + r.model()
+                    + ": it can never be submitted";
         }
         if (l.bytes() > limits.maxBytes()) {
             return "its batch line is " + l.bytes() + " bytes, more than the " + limits.maxBytes() + " bytes a "
@@ -42,9 +45,9 @@ public final class BatchLimits {
     /** What the group of {@code r} may still take, from the account's state when r was read. */
     public BatchDraft.Budget budget(PendingRequest r) {
         ProviderLimits limits = of(r.provider());
-        long quota = limits.enqueuedTokens(r.model());
-        return new BatchDraft.Budget(quota > 0 ? quota - r.tokensInFlight() : Long.MAX_VALUE,
+        return new BatchDraft.Budget(r.quota() > 0 ? r.quota() - r.tokensInFlight() : Long.MAX_VALUE,
                 limits.maxQueuedRequests() > 0 ? Math.max(0, limits.maxQueuedRequests() - r.requestsQueued())
-                        : Long.MAX_VALUE);
+                        : Long.MAX_VALUE,
+                r.batchTokens() > 0 ? r.batchTokens() : Long.MAX_VALUE, r.tokensInFlight() == 0);
     }
 }

@@ -17,9 +17,12 @@ public interface Sandbox extends Service {
      *
      * @param speed           simulated seconds per real second
      * @param tokensPerSecond simulated batch throughput of each provider
+     * @param tokenFactor     a factor on its count of prompt tokens (1: its own count)
+     * @param countAsSent     count the whole request as sent, as a real provider does ({@link TokenCounting})
      */
-    static Sandbox sharedIn(Path dir, double speed, long tokensPerSecond) {
-        return new SharedSandbox(dir, SandboxConfig.builder().speed(speed).tokensPerSecond(tokensPerSecond).build());
+    static Sandbox sharedIn(Path dir, double speed, long tokensPerSecond, double tokenFactor, boolean countAsSent) {
+        return new SharedSandbox(dir, SandboxConfig.builder().speed(speed).tokensPerSecond(tokensPerSecond)
+                .counting(new TokenCounting(tokenFactor, countAsSent)).build());
     }
 
     /**

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchpipe.BatchpipeConfiguration;
 import dev.batchpipe.FetchConfiguration;
 import dev.batchpipe.OperatorConfiguration;
+import dev.batchpipe.QuotaConfiguration;
 import dev.batchpipe.RealtimeConfiguration;
 import dev.batchpipe.support.BatchpipeProcess;
 import dev.batchpipe.support.PipelineTest;
@@ -39,7 +40,8 @@ import org.junit.jupiter.api.Test;
  * sandbox, with one finished job shared by the tests (taken in through the API itself).
  */
 @CamelMainTest(configurationClasses = {BatchpipeConfiguration.class, OperatorConfiguration.class,
-        FetchConfiguration.class, RealtimeConfiguration.class}, properties = {
+        FetchConfiguration.class, RealtimeConfiguration.class,
+        QuotaConfiguration.class}, properties = {
         "camel.management.enabled=false",
         "batchpipe.poll.tick=100ms",
         "batchpipe.poll.first-interval=100ms",
