@@ -27,16 +27,18 @@ public interface Sandbox extends Service {
 
     /**
      * A sandbox listening now on {@code host:port} (0 = a free port), keeping its state in {@code dataDir} (null = a
-     * temporary directory deleted on stop); {@code apiKey} null accepts any key.
+     * temporary directory deleted on stop); {@code apiKey} null accepts any key; {@code tokenFactor} and
+     * {@code countAsSent} say how it counts prompt tokens ({@link TokenCounting}).
      *
      * @throws IllegalArgumentException for a setting out of range
      * @throws IllegalStateException    when it cannot listen
      */
     static Sandbox serve(String host, int port, Path dataDir, double speed, long tokensPerSecond,
-                         Duration completionWindow, Duration stageDelay, String apiKey) {
+                         Duration completionWindow, Duration stageDelay, String apiKey, double tokenFactor,
+                         boolean countAsSent) {
         return SandboxServer.start(SandboxConfig.builder().host(host).port(port).dataDir(dataDir).speed(speed)
                 .tokensPerSecond(tokensPerSecond).completionWindow(completionWindow).stageDelay(stageDelay)
-                .apiKey(apiKey).build());
+                .apiKey(apiKey).counting(new TokenCounting(tokenFactor, countAsSent)).build());
     }
 
     /**
