@@ -317,8 +317,9 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public BatchLimits batchLimits(Providers providers) {
-        return new BatchLimits(p -> providers.get(p).limits());
+    public BatchLimits batchLimits(Providers providers,
+                                   @PropertyInject("batchpipe.quota.max-batch-share") double maxBatchShare) {
+        return new BatchLimits(p -> providers.get(p).limits(), maxBatchShare);
     }
 
     @BindToRegistry(lazy = true)

@@ -17,19 +17,21 @@ public final class BatchDraft {
     /**
      * What the account may still take: enqueued tokens of the model, requests in its queue, tokens in one batch
      * (MAX_VALUE: no limit); {@code idle}: none of the model's quota is taken, so a request larger than the whole
-     * quota (one the provider stated: our count may be high, or the quota may have grown) may go alone.
+     * quota (one the provider stated: our count may be high, or the quota may have grown) may go alone;
+     * {@code minTokens}: while some of the quota is taken, no batch starts into less room than this (it would be a
+     * sliver; the next finish frees more).
      */
-    public record Budget(long tokens, long requests, long batchTokens, boolean idle) {
+    public record Budget(long tokens, long requests, long batchTokens, boolean idle, long minTokens) {
 
         /** No limit on batch size; some of the quota may be in flight. */
         public Budget(long tokens, long requests) {
-            this(tokens, requests, Long.MAX_VALUE, false);
+            this(tokens, requests, Long.MAX_VALUE, false, 0);
         }
 
         Budget less(long usedTokens, long usedRequests) {
             return new Budget(tokens == Long.MAX_VALUE ? tokens : tokens - usedTokens,
                     requests == Long.MAX_VALUE ? requests : requests - usedRequests, batchTokens,
-                    idle && usedTokens == 0);
+                    idle && usedTokens == 0, minTokens);
         }
     }
 
@@ -57,7 +59,11 @@ public final class BatchDraft {
     /** A draft starting with {@code first}, or taking nothing when the budget has no room for it. */
     public static BatchDraft start(PendingLine first, ProviderLimits limits, Budget budget, BatchFiles.Writer file) {
         BatchDraft d = new BatchDraft(first.request(), limits, budget, file);
-        if (d.fits(first)) {
+        if (!budget.idle() && budget.tokens() < budget.minTokens()) {
+            long quota = first.request().quota();
+            d.waiting = d.provider + " " + d.model + ": waiting for room for a batch in the enqueued-token quota ("
+                    + (quota - budget.tokens()) + " of " + quota + " tokens in flight, as the provider counts them)";
+        } else if (d.fits(first)) {
             d.add(first);
         } else if (budget.requests() <= 0) {
             long max = limits.maxQueuedRequests();

@@ -11,10 +11,20 @@ import java.util.function.Function;
 public final class BatchLimits {
 
     private final Function<String, ProviderLimits> limits;
+    private final double maxBatchShare;
 
-    /** {@code limits}: a configured provider's limits, by name. */
-    public BatchLimits(Function<String, ProviderLimits> limits) {
+    /**
+     * {@code limits}: a configured provider's limits, by name; {@code maxBatchShare}: the largest share of a model's
+     * quota one batch may take (below 1: batches of different sizes share it, so one is processed while the next is
+     * being submitted); while some of the quota is taken, no batch starts into less than half the room a batch of that
+     * share leaves (a sliver: the next finish frees more).
+     */
+    public BatchLimits(Function<String, ProviderLimits> limits, double maxBatchShare) {
+        if (!(maxBatchShare > 0 && maxBatchShare <= 1)) {
+            throw new IllegalArgumentException("batchpipe.quota.max-batch-share must be above 0 and at most 1");
+        }
         this.limits = limits;
+        this.maxBatchShare = maxBatchShare;
     }
 
     public ProviderLimits of(String provider) {
@@ -45,9 +55,11 @@ public final class BatchLimits {
     /** What the group of {@code r} may still take, from the account's state when r was read. */
     public BatchDraft.Budget budget(PendingRequest r) {
         ProviderLimits limits = of(r.provider());
+        long share = r.quota() > 0 ? Math.max(1, (long) (r.quota() * maxBatchShare)) : Long.MAX_VALUE;
         return new BatchDraft.Budget(r.quota() > 0 ? r.quota() - r.tokensInFlight() : Long.MAX_VALUE,
                 limits.maxQueuedRequests() > 0 ? Math.max(0, limits.maxQueuedRequests() - r.requestsQueued())
                         : Long.MAX_VALUE,
-                r.batchTokens() > 0 ? r.batchTokens() : Long.MAX_VALUE, r.tokensInFlight() == 0);
+                Math.min(share, r.batchTokens() > 0 ? r.batchTokens() : Long.MAX_VALUE), r.tokensInFlight() == 0,
+                r.quota() > 0 ? Math.max(0, r.quota() - share) / 2 : 0);
     }
 }

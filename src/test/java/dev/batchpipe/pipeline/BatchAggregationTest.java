@@ -52,7 +52,7 @@ class BatchAggregationTest {
     void batchesFollowTheRequestLimitAndTheQuotaLeftCarriesOverToTheNextBatch() {
         BatchFiles files = new BatchFiles(dir, null, null, null);
         BatchAggregation strategy = new BatchAggregation(
-                new BatchLimits(p -> new ProviderLimits(3, 1_000_000, Map.of(), 1000, 0)), files::open);
+                new BatchLimits(p -> new ProviderLimits(3, 1_000_000, Map.of(), 1000, 0), 1.0), files::open);
         List<PendingLine> lines = new ArrayList<>();
         for (long id = 1; id <= 10; id++) {
             lines.add(line(id, 100));

@@ -97,13 +97,13 @@ class BatchDraftTest {
     @Test
     void afterRefusalsABatchTakesAtMostTheHalvedSizeButItsFirstRequestAlways() {
         ProviderLimits l = limits(100, 1000, 0, 0);
-        BatchDraft d = BatchDraft.start(line(1, 40, 10), l, new BatchDraft.Budget(NONE, NONE, 50, true), file("a"));
+        BatchDraft d = BatchDraft.start(line(1, 40, 10), l, new BatchDraft.Budget(NONE, NONE, 50, true, 0), file("a"));
         assertThat(d.ids()).containsExactly(1L);
         assertThat(d.fullFor(line(2, 10, 10))).isFalse();
         d.offer(line(2, 10, 10));
         assertThat(d.fullFor(line(3, 1, 10))).as("50 of 50").isTrue();
 
-        BatchDraft big = BatchDraft.start(line(4, 80, 10), l, new BatchDraft.Budget(NONE, NONE, 50, true), file("b"));
+        BatchDraft big = BatchDraft.start(line(4, 80, 10), l, new BatchDraft.Budget(NONE, NONE, 50, true, 0), file("b"));
         assertThat(big.ids()).as("a request larger than the batch size goes alone").containsExactly(4L);
         assertThat(big.fullFor(line(5, 1, 10))).isTrue();
     }
@@ -111,12 +111,22 @@ class BatchDraftTest {
     @Test
     void aRequestLargerThanAStatedQuotaGoesAloneOnlyWhenNothingIsInFlight() {
         ProviderLimits l = limits(100, 1000, 0, 0);
-        BatchDraft idle = BatchDraft.start(line(1, 150, 10), l, new BatchDraft.Budget(100, NONE, NONE, true), file("a"));
+        BatchDraft idle = BatchDraft.start(line(1, 150, 10), l, new BatchDraft.Budget(100, NONE, NONE, true, 0), file("a"));
         assertThat(idle.ids()).containsExactly(1L);
         assertThat(idle.fullFor(line(2, 1, 10))).as("nothing joins it").isTrue();
 
-        BatchDraft busy = BatchDraft.start(line(1, 150, 10), l, new BatchDraft.Budget(90, NONE, NONE, false), file("b"));
+        BatchDraft busy = BatchDraft.start(line(1, 150, 10), l, new BatchDraft.Budget(90, NONE, NONE, false, 0), file("b"));
         assertThat(busy.isEmpty()).isTrue();
         assertThat(busy.waiting()).contains("waiting for enqueued-token quota (10 of 100 tokens in flight");
+    }
+
+    @Test
+    void whileSomeOfTheQuotaIsTakenNoBatchStartsIntoASliverOfIt() {
+        ProviderLimits l = limits(100, 1000, 0, 0);
+        BatchDraft sliver = BatchDraft.start(line(1, 5, 10), l, new BatchDraft.Budget(20, NONE, 60, false, 30), file("a"));
+        assertThat(sliver.isEmpty()).isTrue();
+        assertThat(sliver.waiting()).contains("waiting for room for a batch");
+        BatchDraft idle = BatchDraft.start(line(1, 5, 10), l, new BatchDraft.Budget(20, NONE, 60, true, 30), file("b"));
+        assertThat(idle.ids()).containsExactly(1L);
     }
 }
