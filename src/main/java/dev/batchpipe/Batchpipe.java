@@ -44,7 +44,8 @@ import picocli.CommandLine.Command;
                 "130:stopped waiting (process --wait, wait)"})
 public final class Batchpipe implements Runnable {
 
-    private static final java.util.Set<String> READ_ONLY = java.util.Set.of("status", "dead-letters", "db", "alerts");
+    private static final java.util.Set<String> READ_ONLY = java.util.Set.of("status", "dead-letters", "db", "alerts", "batches",
+            "report", "tasks", "results");
     private static final String LOGGER_FACTORY = "log4j2.loggerContextFactory";
 
     @CommandLine.Spec

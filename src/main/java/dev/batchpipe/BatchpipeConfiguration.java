@@ -177,8 +177,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     // --- tasks, providers, prices ------------------------------------------------------------------------------------
 
     @BindToRegistry(lazy = true)
-    public TaskRegistry tasks(CamelContext context, @PropertyInject("batchpipe.tasks.dir") String dir) {
-        return TaskRegistry.load(context, Path.of(dir));
+    public TaskRegistry tasks(@PropertyInject("batchpipe.tasks.dir") String dir) {
+        return TaskRegistry.load(Path.of(dir));
     }
 
     @BindToRegistry(lazy = true, destroyMethod = "stop")

@@ -2,9 +2,11 @@ package dev.batchpipe;
 
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.PropertiesComponent;
 
@@ -15,15 +17,42 @@ import org.apache.camel.spi.PropertiesComponent;
  */
 public final class Config {
 
-    private final PropertiesComponent properties;
+    /**
+     * Where the settings come from: Camel's properties in the service, the properties file alone in the read-only
+     * commands (which start no Camel context).
+     */
+    public interface Source {
+        /** The setting's value with its placeholders resolved, or empty when unset. */
+        Optional<String> get(String key);
+
+        /** The keys set in the file that start with {@code prefix}. */
+        Set<String> keys(String prefix);
+    }
+
+    private final Source source;
 
     public Config(CamelContext context) {
-        this.properties = context.getPropertiesComponent();
+        PropertiesComponent properties = context.getPropertiesComponent();
+        this.source = new Source() {
+            @Override
+            public Optional<String> get(String key) {
+                return properties.resolveProperty(key);
+            }
+
+            @Override
+            public Set<String> keys(String prefix) {
+                return properties.loadProperties(k -> k.startsWith(prefix)).stringPropertyNames();
+            }
+        };
+    }
+
+    public Config(Source source) {
+        this.source = source;
     }
 
     /** A setting that may be empty (an optional key, a per-task override). */
     public Optional<String> optional(String key) {
-        return properties.resolveProperty(key).map(String::trim).filter(v -> !v.isEmpty());
+        return source.get(key).map(String::trim).filter(v -> !v.isEmpty());
     }
 
     /** A setting that application.properties always gives. */
@@ -46,10 +75,11 @@ public final class Config {
     /** Every setting whose key starts with {@code prefix}, keyed by the rest of the key. */
     public Map<String, String> withPrefix(String prefix) {
         Map<String, String> values = new TreeMap<>();
-        Properties props = properties.loadProperties(k -> k.startsWith(prefix));
-        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(prefix))
-                .forEach(k -> props.setProperty(k, System.getProperty(k)));
-        for (String key : props.stringPropertyNames()) {
+        // a -Dkey=value may add a key the file does not have
+        Set<String> keys = Stream.concat(source.keys(prefix).stream(),
+                System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith(prefix)))
+                .collect(Collectors.toSet());
+        for (String key : keys) {
             optional(key).ifPresent(v -> values.put(key.substring(prefix.length()), v));
         }
         return values;

@@ -3,6 +3,7 @@ package dev.batchpipe;
 import dev.batchpipe.api.AlertsApi;
 import dev.batchpipe.api.ApiReads;
 import dev.batchpipe.api.CostReport;
+import dev.batchpipe.api.InvalidRequests;
 import dev.batchpipe.api.ResultsExport;
 import dev.batchpipe.api.ScheduleControl;
 import dev.batchpipe.api.ServiceHealth;
@@ -19,6 +20,7 @@ import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.store.JobReports;
 import dev.batchpipe.store.RecentAlerts;
 import dev.batchpipe.task.TaskRegistry;
+import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
@@ -42,7 +44,7 @@ public class OperatorConfiguration implements CamelConfiguration {
 
     @BindToRegistry(lazy = true)
     public ResultsExport resultsExport(Jdbi jdbi, TaskRegistry tasks, @PropertyInject("batchpipe.data-dir") String dataDir) {
-        return new ResultsExport(jdbi, tasks, Path.of(dataDir).resolve("exports"));
+        return new ResultsExport(jdbi, tasks, Path.of(dataDir));
     }
 
     @BindToRegistry(lazy = true)
@@ -89,5 +91,14 @@ public class OperatorConfiguration implements CamelConfiguration {
     @BindToRegistry(lazy = true)
     public WebAssets webAssets() {
         return new WebAssets();
+    }
+
+    /**
+     * The Vert.x of the HTTP server (camel-platform-http-vertx takes the one in the registry, and then leaves closing it
+     * to us): requests too malformed to reach a route are answered as problems too.
+     */
+    @BindToRegistry(lazy = true, destroyMethod = "close")
+    public Vertx vertx() {
+        return InvalidRequests.vertxAnsweringWith(Vertx.vertx(), new InvalidRequests());
     }
 }

@@ -10,10 +10,11 @@ public final class ApiProblem extends RuntimeException {
 
     public static final String MEDIA_TYPE = "application/problem+json";
 
-    private static final Map<Integer, String> TITLES = Map.of(400, "Bad Request", 401, "Unauthorized",
-            404, "Not Found", 408, "Request Timeout", 409, "Conflict", 413, "Content Too Large",
-            415, "Unsupported Media Type",
-            429, "Too Many Requests", 500, "Internal Server Error");
+    private static final Map<Integer, String> TITLES = Map.ofEntries(Map.entry(400, "Bad Request"),
+            Map.entry(401, "Unauthorized"), Map.entry(404, "Not Found"), Map.entry(408, "Request Timeout"),
+            Map.entry(409, "Conflict"), Map.entry(413, "Content Too Large"), Map.entry(414, "URI Too Long"),
+            Map.entry(415, "Unsupported Media Type"), Map.entry(429, "Too Many Requests"),
+            Map.entry(431, "Request Header Fields Too Large"), Map.entry(500, "Internal Server Error"));
 
     private final int status;
 

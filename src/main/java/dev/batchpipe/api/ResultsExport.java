@@ -62,11 +62,11 @@ public final class ResultsExport {
     private final TaskRegistry tasks;
     private final Path spool;
 
-    /** {@code spool}: where a download is written before it is sent (deleted once sent). */
-    public ResultsExport(Jdbi jdbi, TaskRegistry tasks, Path spool) {
+    /** A download is written under {@code dataDir}/exports before it is sent (and deleted once sent). */
+    public ResultsExport(Jdbi jdbi, TaskRegistry tasks, Path dataDir) {
         this.jdbi = jdbi;
         this.tasks = tasks;
-        this.spool = spool;
+        this.spool = dataDir.resolve("exports");
     }
 
     public static Format format(String format) {

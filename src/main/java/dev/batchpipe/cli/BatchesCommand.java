@@ -1,18 +1,20 @@
 package dev.batchpipe.cli;
 
-import dev.batchpipe.BatchpipeService;
-import dev.batchpipe.api.ApiProblem;
 import dev.batchpipe.api.ApiReads;
+import dev.batchpipe.pipeline.DeadLetters;
+import dev.batchpipe.pipeline.JobCompletion;
+import dev.batchpipe.store.JobReports;
+import dev.batchpipe.task.TaskRegistry;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
+import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "batches", mixinStandardHelpOptions = true,
-        description = "Lists provider batches, newest first: state, provider and model, requests, done and failed, the "
-                + "jobs they carry. The same list as GET /api/batches.")
-public final class BatchesCommand implements Callable<Integer> {
+        description = "Lists provider batches, newest first, 50 unless --limit (at most 500): state, provider and model, "
+                + "requests, done and failed, the jobs they carry. The same list as GET /api/batches.")
+public final class BatchesCommand extends ReadOnlyCommand {
 
     @Option(names = "--job", description = "only batches with requests of this job")
     Long job;
@@ -24,35 +26,31 @@ public final class BatchesCommand implements Callable<Integer> {
     @Option(names = "--provider", description = "only batches of this provider")
     String provider;
 
-    @Option(names = "--limit", defaultValue = "50", description = "how many (default ${DEFAULT-VALUE}, at most 500)")
-    int limit;
-
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Mixin
+    LimitOption limit;
 
     @Override
-    public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        try (BatchpipeService service = new BatchpipeService(BatchpipeService.Mode.COMMAND, BatchpipeService.NO_ROUTES)) {
-            service.start();
-            ApiReads.BatchPage page = service.bean("apiReads", ApiReads.class).batches(state, provider,
-                    job == null ? null : job.toString(), Integer.toString(limit), null);
-            out.printf("%-6s %-10s %-18s %-22s %8s %6s %6s  %s%n", "BATCH", "STATE", "PROVIDER", "MODEL", "REQUESTS",
-                    "DONE", "FAILED", "JOBS");
-            for (ApiReads.Batch b : page.items()) {
-                out.printf("%-6d %-10s %-18s %-22s %8d %6d %6d  %s%s%n", b.id(), b.state(), b.provider(), b.model(),
-                        b.requests(), b.completed(), b.failed(), b.jobs(),
-                        b.cancelRequestedAt() != null ? "  (cancel requested)" : "");
-            }
-            if (page.items().isEmpty()) {
-                out.println("(no batches)");
-            }
-            return ExitCodes.OK;
-        } catch (ApiProblem e) {
-            spec.commandLine().getErr().println("batchpipe: " + e.getMessage());
-            return ExitCodes.STARTUP;
-        } finally {
-            out.flush();
+    void check() {
+        limit.check();
+    }
+
+    @Override
+    int read(ReadOnlyDatabase db, PrintWriter out) {
+        List<ApiReads.Batch> batches = !db.hasSchema() ? List.of()
+                : new ApiReads(db.jdbi(), new JobReports(db.connection()),
+                        new DeadLetters(db.jdbi(), new JobCompletion(new TaskRegistry(List.of()))), db.prices())
+                        .batches(state, provider, job == null ? null : job.toString(),
+                                Integer.toString(limit.orElse(50)), null).items();
+        out.printf("%-6s %-10s %-18s %-22s %8s %6s %6s  %s%n", "BATCH", "STATE", "PROVIDER", "MODEL", "REQUESTS",
+                "DONE", "FAILED", "JOBS");
+        for (ApiReads.Batch b : batches) {
+            out.printf("%-6d %-10s %-18s %-22s %8d %6d %6d  %s%s%n", b.id(), b.state(), b.provider(), b.model(),
+                    b.requests(), b.completed(), b.failed(), b.jobs(),
+                    b.cancelRequestedAt() != null ? "  (cancel requested)" : "");
         }
+        if (batches.isEmpty()) {
+            out.println("(no batches)");
+        }
+        return ExitCodes.OK;
     }
 }

@@ -1,8 +1,11 @@
 package dev.batchpipe.cli;
 
+import dev.batchpipe.Config;
 import dev.batchpipe.StartupException;
+import dev.batchpipe.cost.PriceTable;
 import dev.batchpipe.store.Database;
 import dev.batchpipe.store.EmbeddedPostgresServer;
+import dev.batchpipe.task.TaskRegistry;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -11,20 +14,23 @@ import java.util.Properties;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * The database for commands that only read it ({@code status}, {@code dead-letters}, {@code db}): one JDBC connection
- * to the configured PostgreSQL, or to the embedded one (joined when another batchpipe process runs it), with no pool,
- * no migrations and no routes, so that they answer in a fraction of a second.
+ * The database for commands that only read it ({@code status}, {@code batches}, {@code results}, {@code report} ...):
+ * one JDBC connection to the configured PostgreSQL, or to the embedded one (joined when another batchpipe process runs
+ * it), with the settings and tasks they need, and no Camel context, pool, migrations or routes, so that they answer in
+ * about a second instead of the service's start-up.
  */
 final class ReadOnlyDatabase implements AutoCloseable {
 
+    private final SettingsFile settings;
     private final EmbeddedPostgresServer embedded;
     private final Connection connection;
     private final String url;
     private final String user;
     private final boolean hasSchema;
 
-    private ReadOnlyDatabase(EmbeddedPostgresServer embedded, Connection connection, String url, String user)
-            throws SQLException {
+    private ReadOnlyDatabase(SettingsFile settings, EmbeddedPostgresServer embedded, Connection connection, String url,
+                             String user) throws SQLException {
+        this.settings = settings;
         this.embedded = embedded;
         this.connection = connection;
         this.url = url;
@@ -57,7 +63,7 @@ final class ReadOnlyDatabase implements AutoCloseable {
         props.setProperty("ApplicationName", "batchpipe");
         props.setProperty("connectTimeout", "10");
         try {
-            return new ReadOnlyDatabase(embedded, DriverManager.getConnection(url, props), url, user);
+            return new ReadOnlyDatabase(settings, embedded, DriverManager.getConnection(url, props), url, user);
         } catch (SQLException e) {
             if (embedded != null) {
                 embedded.close();
@@ -79,6 +85,20 @@ final class ReadOnlyDatabase implements AutoCloseable {
 
     Jdbi jdbi() {
         return Jdbi.create(connection);
+    }
+
+    /** The settings, read from application.properties, the environment and -D alone. */
+    Config config() {
+        return new Config(settings);
+    }
+
+    PriceTable prices() {
+        return PriceTable.fromConfig(config());
+    }
+
+    /** The tasks, built in and in batchpipe.tasks.dir, found without a Camel context. */
+    TaskRegistry tasks() {
+        return TaskRegistry.load(Path.of(settings.required("batchpipe.tasks.dir")));
     }
 
     String url() {

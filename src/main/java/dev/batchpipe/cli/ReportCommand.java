@@ -1,20 +1,16 @@
 package dev.batchpipe.cli;
 
-import dev.batchpipe.BatchpipeService;
 import dev.batchpipe.api.ApiJson;
-import dev.batchpipe.api.ApiProblem;
 import dev.batchpipe.api.CostReport;
 import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "report", mixinStandardHelpOptions = true,
         description = "Items, requests, tokens, cost, the realtime-price equivalent, savings, success rate and dead "
                 + "letters per day, task, provider or model, as a Markdown table (default) or JSON. The same report as "
                 + "GET /api/reports.")
-public final class ReportCommand implements Callable<Integer> {
+public final class ReportCommand extends ReadOnlyCommand {
 
     @Option(names = "--group", defaultValue = "day", description = "day, task, provider or model (default ${DEFAULT-VALUE})")
     String group;
@@ -28,24 +24,21 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "md", description = "md or json (default ${DEFAULT-VALUE})")
     String format;
 
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Override
+    void check() {
+        CostReport.checkFormat(format);
+        CostReport.group(group);
+    }
 
     @Override
-    public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        try (BatchpipeService service = new BatchpipeService(BatchpipeService.Mode.COMMAND, BatchpipeService.NO_ROUTES)) {
-            CostReport.checkFormat(format);
-            service.start();
-            CostReport.Report report = service.bean("costReport", CostReport.class).report(group, since, until);
-            out.print(format.equals("json") ? ApiJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report)
-                    + System.lineSeparator() : CostReport.markdown(report));
+    int read(ReadOnlyDatabase db, PrintWriter out) throws Exception {
+        if (!db.hasSchema()) {
+            out.println("Nothing to report: no job has run on this database.");
             return ExitCodes.OK;
-        } catch (ApiProblem e) {
-            spec.commandLine().getErr().println("batchpipe: " + e.getMessage());
-            return ExitCodes.STARTUP;
-        } finally {
-            out.flush();
         }
+        CostReport.Report report = new CostReport(db.jdbi(), db.prices()).report(group, since, until);
+        out.print(format.equals("json") ? ApiJson.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(report)
+                + System.lineSeparator() : CostReport.markdown(report));
+        return ExitCodes.OK;
     }
 }

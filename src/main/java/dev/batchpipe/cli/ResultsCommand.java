@@ -1,23 +1,19 @@
 package dev.batchpipe.cli;
 
-import dev.batchpipe.BatchpipeService;
-import dev.batchpipe.api.ApiProblem;
 import dev.batchpipe.api.ResultsExport;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 @Command(name = "results", mixinStandardHelpOptions = true,
         description = {"Writes the rows JOB wrote into its task's tables, each with its lineage (request, item, batch), "
                 + "as JSON Lines (default), CSV (one table: its columns then lineage_* columns) or one JSON array.",
                 "The same export as GET /api/jobs/{id}/results?format=..."})
-public final class ResultsCommand implements Callable<Integer> {
+public final class ResultsCommand extends ReadOnlyCommand {
 
     @Parameters(paramLabel = "JOB", description = "a job id")
     long job;
@@ -31,33 +27,28 @@ public final class ResultsCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "write to FILE instead of the console")
     Path output;
 
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @Override
+    void check() {
+        ResultsExport.format(format);
+    }
 
     @Override
-    public Integer call() throws Exception {
-        PrintWriter err = spec.commandLine().getErr();
-        try (BatchpipeService service = new BatchpipeService(BatchpipeService.Mode.COMMAND, BatchpipeService.NO_ROUTES)) {
-            service.start();
-            ResultsExport export = service.bean("resultsExport", ResultsExport.class);
-            ResultsExport.Format f = ResultsExport.format(format);
-            long rows;
-            if (output == null) {
-                spec.commandLine().getOut().flush();
-                rows = export.write(job, f, table, System.out);
-                System.out.flush();
-            } else {
-                try (OutputStream out = Files.newOutputStream(output)) {
-                    rows = export.write(job, f, table, out);
-                }
-                spec.commandLine().getOut().printf("%d row(s) of job %d written to %s%n", rows, job, output);
-            }
-            return ExitCodes.OK;
-        } catch (ApiProblem e) {
-            err.println("batchpipe: " + e.getMessage());
-            return ExitCodes.STARTUP;
-        } finally {
-            spec.commandLine().getOut().flush();
+    int read(ReadOnlyDatabase db, PrintWriter out) throws Exception {
+        if (!db.hasSchema()) {
+            return refuse("no job " + job);
         }
+        ResultsExport export = new ResultsExport(db.jdbi(), db.tasks(), Path.of(db.config().required("batchpipe.data-dir")));
+        if (output == null) {
+            out.flush();
+            export.write(job, ResultsExport.format(format), table, System.out);
+            System.out.flush();
+            return ExitCodes.OK;
+        }
+        long rows;
+        try (OutputStream file = Files.newOutputStream(output)) {
+            rows = export.write(job, ResultsExport.format(format), table, file);
+        }
+        out.printf("%d row(s) of job %d written to %s%n", rows, job, output);
+        return ExitCodes.OK;
     }
 }

@@ -1,10 +1,13 @@
 package dev.batchpipe.cli;
 
+import dev.batchpipe.Config;
 import dev.batchpipe.StartupException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -14,7 +17,7 @@ import java.util.regex.Pattern;
  * at once. It knows the two placeholder forms the file uses, {@code {{env:NAME:default}}} and {@code {{other.key}}};
  * a {@code -Dkey=value} wins over the file, as it does in camel-main.
  */
-final class SettingsFile {
+final class SettingsFile implements Config.Source {
 
     private static final Pattern INNERMOST = Pattern.compile("\\{\\{([^{}]*)}}");
 
@@ -37,9 +40,15 @@ final class SettingsFile {
     }
 
     /** The setting's value, placeholders resolved; empty when unset or blank. */
-    Optional<String> get(String key) {
+    @Override
+    public Optional<String> get(String key) {
         String raw = System.getProperty(key, file.getProperty(key));
         return Optional.ofNullable(raw).map(v -> resolve(v, 0).trim()).filter(v -> !v.isEmpty());
+    }
+
+    @Override
+    public Set<String> keys(String prefix) {
+        return file.stringPropertyNames().stream().filter(k -> k.startsWith(prefix)).collect(Collectors.toSet());
     }
 
     /** A setting application.properties always gives: its default lives there, not in the caller. */

@@ -1,20 +1,15 @@
 package dev.batchpipe.cli;
 
 import dev.batchpipe.StartupException;
+import dev.batchpipe.task.TaskFiles;
 import dev.batchpipe.task.TaskRegistry;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.file.FileSystem;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The names of the known tasks (built into the jar, and in BATCHPIPE_TASKS_DIR), read from the task files' top-level
@@ -37,33 +32,18 @@ final class TaskNames {
 
     static Set<String> known() {
         Set<String> names = new TreeSet<>();
-        try {
-            var builtIn = TaskNames.class.getClassLoader().getResource("tasks");
-            if (builtIn != null && builtIn.getProtocol().equals("jar")) {
-                try (FileSystem jar = FileSystems.newFileSystem(URI.create(builtIn.toString().split("!")[0]), Map.of())) {
-                    collect(jar.getPath("/tasks"), names);
-                }
-            } else if (builtIn != null) {
-                collect(Path.of(builtIn.toURI()), names);
+        TaskFiles.Reader name = f -> {
+            Matcher m = NAME.matcher(Files.readString(f));
+            if (m.find()) {
+                names.add(m.group(1));
             }
-            collect(Path.of(SettingsFile.load().required("batchpipe.tasks.dir")), names);
-        } catch (IOException | URISyntaxException e) {
+        };
+        try {
+            TaskFiles.builtIn(name);
+            TaskFiles.inFolder(Path.of(SettingsFile.load().required("batchpipe.tasks.dir")), name);
+        } catch (IOException e) {
             throw new StartupException("Cannot list the tasks: " + e.getMessage(), e);
         }
         return names;
-    }
-
-    private static void collect(Path dir, Set<String> names) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).toList()) {
-                Matcher m = NAME.matcher(Files.readString(f));
-                if (m.find()) {
-                    names.add(m.group(1));
-                }
-            }
-        }
     }
 }

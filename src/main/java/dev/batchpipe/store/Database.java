@@ -178,6 +178,7 @@ public final class Database implements Service, AutoCloseable {
     /**
      * A data source for LISTEN (camel-pgevent), which needs the pgjdbc-ng driver rather than the pool's: the same
      * server, database and credentials, on a connection of its own.
+     * Its listeners learn that their connection closed off pgjdbc-ng's I/O threads ({@link NotificationDataSource}).
      */
     public DataSource notificationDataSource() {
         java.net.URI u = java.net.URI.create(url.substring("jdbc:".length()));
@@ -201,7 +202,7 @@ public final class Database implements Service, AutoCloseable {
         if (p2 != null && !p2.isBlank()) {
             ds.setPassword(p2);
         }
-        return ds;
+        return new NotificationDataSource(ds);
     }
 
     /** Cheap liveness probe for the health check. */

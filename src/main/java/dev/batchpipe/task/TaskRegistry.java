@@ -8,10 +8,6 @@ import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
-import org.apache.camel.CamelContext;
-import org.apache.camel.spi.PackageScanResourceResolver;
-import org.apache.camel.spi.Resource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,40 +25,30 @@ public final class TaskRegistry {
         definitions.forEach(t -> tasks.put(t.name(), t));
     }
 
-    public static TaskRegistry load(CamelContext context, Path diskDir) {
+    /** The built-in tasks and those in {@code diskDir}, which win by name. */
+    public static TaskRegistry load(Path diskDir) {
         Map<String, TaskDefinition> builtIn = new TreeMap<>();
         Map<String, TaskDefinition> onDisk = new TreeMap<>();
-        PackageScanResourceResolver resolver = context.getCamelContextExtension()
-                .getContextPlugin(PackageScanResourceResolver.class);
         try {
-            for (Resource r : resolver.findResources("classpath:tasks/*.yaml")) {
-                try (InputStream in = r.getInputStream()) {
-                    add(builtIn, TaskLoader.load(in, "tasks/" + Path.of(r.getLocation()).getFileName()));
-                }
-            }
+            TaskFiles.builtIn(f -> add(builtIn, read(f, "tasks/" + f.getFileName())));
         } catch (IOException e) {
             throw new StartupException("Cannot read the built-in tasks: " + e.getMessage(), e);
-        } catch (TaskFileException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new StartupException("Cannot list the built-in tasks: " + e.getMessage(), e);
         }
-        if (Files.isDirectory(diskDir)) {
-            try (Stream<Path> files = Files.list(diskDir)) {
-                for (Path f : files.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml"))
-                        .sorted().toList()) {
-                    try (InputStream in = Files.newInputStream(f)) {
-                        add(onDisk, TaskLoader.load(in, f.toString()));
-                    }
-                }
-            } catch (IOException e) {
-                throw new StartupException("Cannot read tasks in " + diskDir + ": " + e.getMessage(), e);
-            }
+        try {
+            TaskFiles.inFolder(diskDir, f -> add(onDisk, read(f, f.toString())));
+        } catch (IOException e) {
+            throw new StartupException("Cannot read tasks in " + diskDir + ": " + e.getMessage(), e);
         }
         onDisk.forEach((name, t) -> LOG.debug("Task {} from {}", name, t.file()));
         builtIn.putAll(onDisk);
         LOG.info("Tasks: {}", String.join(", ", builtIn.keySet()));
         return new TaskRegistry(builtIn.values());
+    }
+
+    private static TaskDefinition read(Path file, String source) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return TaskLoader.load(in, source);
+        }
     }
 
     private static void add(Map<String, TaskDefinition> tasks, TaskDefinition t) {

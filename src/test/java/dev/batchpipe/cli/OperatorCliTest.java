@@ -49,6 +49,68 @@ class OperatorCliTest {
                 .doesNotContain("Submitted");
     }
 
+    /**
+     * The operator's commands over one finished job, each as its own process: an estimate and a cost cap send
+     * nothing; then results (a CSV that round-trips the table's rows), batches, report and tasks read what the job
+     * left, each without booting Camel.
+     */
+    @Test
+    void estimatesSendNothingAndTheReadCommandsShowTheFinishedJob() throws Exception {
+        String url = TestDatabase.freshUrl();
+        Map<String, String> env = Map.of("BATCHPIPE_DB_URL", url, "BATCHPIPE_SANDBOX", "true");
+        Files.copy(Path.of("samples/news.jsonl"), dir.resolve("news.jsonl"));
+        Jdbi db = Jdbi.create(url);
+
+        Run estimate = run(env, "estimate", "news.jsonl", "--task", "news-classification");
+        assertThat(estimate.code).as(estimate.output).isZero();
+        assertThat(estimate.output).contains("Estimate for news-classification: 25 item(s)")
+                .containsPattern("Cost at the batch price: \\$0\\.\\d{4}; at the realtime price: \\$0\\.\\d{4}");
+        Run dryRun = run(env, "process", "news.jsonl", "--task", "news-classification", "--dry-run");
+        assertThat(dryRun.code).as(dryRun.output).isZero();
+        assertThat(dryRun.output).contains("Estimate for news-classification: 25 item(s)").doesNotContain("Job ");
+        Run capped = run(env, "process", "news.jsonl", "--task", "news-classification", "--max-cost", "0.000001");
+        assertThat(capped.code).as(capped.output).isEqualTo(2);
+        assertThat(capped.output).contains("Estimate for news-classification")
+                .containsPattern("the estimated cost \\$\\d+\\.\\d{4} is above --max-cost 0.000001: nothing was taken in");
+        long jobs = db.withHandle(h -> h.createQuery("SELECT count(*) FROM jobs").mapTo(Long.class).one());
+        assertThat(jobs).as("neither the dry run nor the capped run took anything in").isZero();
+
+        Run done = run(env, "process", "news.jsonl", "--task", "news-classification", "--max-cost", "5", "--wait");
+        assertThat(done.code).as(done.output).isZero();
+        assertThat(done.output).contains("25 succeeded");
+
+        Run csv = run(env, "results", "1", "--format", "csv", "-o", "rows.csv");
+        assertThat(csv.code).as(csv.output).isZero();
+        assertThat(csv.output).contains("25 row(s) of job 1 written to rows.csv");
+        try (var parser = org.apache.commons.csv.CSVFormat.DEFAULT.builder().setHeader().build()
+                .parse(Files.newBufferedReader(dir.resolve("rows.csv")))) {
+            var fromCsv = parser.getRecords().stream()
+                    .map(r -> r.get("article_id") + "|" + r.get("sentiment") + "|" + r.get("summary_en") + "|"
+                            + r.get("lineage_batch_id")).toList();
+            var fromTable = db.withHandle(h -> h.createQuery("SELECT c.article_id || '|' || c.sentiment || '|' || c.summary_en "
+                    + "|| '|' || r.batch_id FROM news_classifications c JOIN results r ON r.request_id = c.request_id")
+                    .mapTo(String.class).list());
+            assertThat(fromCsv).as("the CSV's rows are the table's").hasSize(25).containsExactlyInAnyOrderElementsOf(fromTable);
+        }
+        Run jsonl = run(env, "results", "1");
+        assertThat(jsonl.output.lines().filter(l -> l.startsWith("{")).count()).isEqualTo(25);
+
+        Run batches = run(env, "batches", "--job", "1");
+        assertThat(batches.output).containsPattern("\\d+\\s+ingested\\s+openai\\s+gpt-4o-mini\\s+25\\s+25\\s+0\\s+\\[1]");
+        assertThat(run(env, "batches", "--state", "nope").output).startsWith("batchpipe: state must be one of");
+
+        Run report = run(env, "report", "--group", "task", "--format", "json");
+        assertThat(report.code).as(report.output).isZero();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(report.output);
+        assertThat(json.path("rows").get(0).path("key").asText()).isEqualTo("news-classification");
+        assertThat(json.path("total").path("requests").asLong()).isEqualTo(25);
+
+        assertThat(run(env, "tasks").output).containsPattern("news-classification\\s+openai\\s+gpt-4o-mini")
+                .contains("news_classifications");
+        System.out.printf("[figure] read commands' wall time: results %d ms, batches %d ms, report %d ms%n",
+                csv.millis, batches.millis, report.millis);
+    }
+
     /** Operator mistakes are one line each, refused before anything is sent or booted. */
     @Test
     void mistakesAreRefusedInOneLine() throws Exception {
@@ -57,7 +119,7 @@ class OperatorCliTest {
         Files.copy(Path.of("samples/news.jsonl"), dir.resolve("news.jsonl"));
 
         for (String[] args : new String[][] {{"status", "--limit", "0"}, {"status", "--limit", "-1"},
-                {"dead-letters", "--task", "nope"}, {"run", "--task", "no-such-task", "--now"},
+                {"dead-letters", "--task", "nope"}, {"batches", "--limit", "0"}, {"report", "--format", "xml"}, {"run", "--task", "no-such-task", "--now"},
                 {"process", "news.jsonl", "--task", "news-classification", "--model", "gpt-9-typo"}}) {
             Run r = run(env, args);
             assertThat(r.code).as(String.join(" ", args) + ":\n" + r.output).isEqualTo(2);

@@ -70,7 +70,9 @@ class DatabaseOutageTest extends PipelineTest {
 
     @Override
     protected Map<String, String> settings() {
-        return Map.of("batchpipe.openai.max-requests-per-batch", "20", "batchpipe.intake.chunk-size", "10");
+        // source rows are found only through NOTIFY in this test (the safety-net poll would come in an hour)
+        return Map.of("batchpipe.openai.max-requests-per-batch", "20", "batchpipe.intake.chunk-size", "10",
+                "batchpipe.db-source.poll-interval", "1h");
     }
 
     @Test
@@ -107,6 +109,14 @@ class DatabaseOutageTest extends PipelineTest {
         assertThat(count("SELECT count(*) FROM jobs")).as("each file one job").isEqualTo(2);
         assertThat(said).as(said).containsOnlyOnce("The database is unreachable").containsOnlyOnce("The database is back")
                 .doesNotContain("\tat ").doesNotContain("retried on the next tick");
+
+        // pgevent's LISTEN connections came back by themselves, and a row inserted now is taken in at its NOTIFY
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN batchpipe_%'") == 2);
+        db.useHandle(h -> h.execute("INSERT INTO story_groups (id, title, text) VALUES ('after-outage', 'After', "
+                + "'A row inserted once the database was back.')"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> count(
+                "SELECT count(*) FROM story_groups WHERE id = 'after-outage' AND extraction_job_id IS NOT NULL") == 1);
     }
 
     /** Everything logged from now on, whatever the logger. */
