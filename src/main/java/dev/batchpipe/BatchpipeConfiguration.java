@@ -184,8 +184,10 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     @BindToRegistry(lazy = true, destroyMethod = "stop")
     public Sandbox sandbox(@PropertyInject("batchpipe.data-dir") String dataDir,
                            @PropertyInject("batchpipe.sandbox.speed") double speed,
-                           @PropertyInject("batchpipe.sandbox.tokens-per-second") long tokensPerSecond) {
-        return Sandbox.sharedIn(Path.of(dataDir).resolve("sandbox"), speed, tokensPerSecond);
+                           @PropertyInject("batchpipe.sandbox.tokens-per-second") long tokensPerSecond,
+                           @PropertyInject("batchpipe.sandbox.token-factor") double tokenFactor,
+                           @PropertyInject("batchpipe.sandbox.count-as-sent") boolean countAsSent) {
+        return Sandbox.sharedIn(Path.of(dataDir).resolve("sandbox"), speed, tokensPerSecond, tokenFactor, countAsSent);
     }
 
     @BindToRegistry(lazy = true)
@@ -303,9 +305,10 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public PendingRequests pendingRequests(Jdbi jdbi, Providers providers) {
+    public PendingRequests pendingRequests(Jdbi jdbi, Providers providers,
+                                           @PropertyInject("batchpipe.quota.margin") double margin) {
         return new PendingRequests(jdbi, p -> providers.has(p) ? Optional.of(providers.get(p).limits()) : Optional.empty(),
-                providers.holds().keySet());
+                providers.holds().keySet(), margin);
     }
 
     @BindToRegistry(lazy = true)
@@ -314,8 +317,9 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public BatchLimits batchLimits(Providers providers) {
-        return new BatchLimits(p -> providers.get(p).limits());
+    public BatchLimits batchLimits(Providers providers,
+                                   @PropertyInject("batchpipe.quota.max-batch-share") double maxBatchShare) {
+        return new BatchLimits(p -> providers.get(p).limits(), maxBatchShare);
     }
 
     @BindToRegistry(lazy = true)
@@ -355,9 +359,9 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public SubmitRefusals submitRefusals(Jdbi jdbi, RequestStates states, JobCompletion completion,
+    public SubmitRefusals submitRefusals(Jdbi jdbi, RequestStates states, JobCompletion completion, Providers providers,
                                          @PropertyInject("batchpipe.quota.backoff") Duration quotaBackoff) {
-        return new SubmitRefusals(jdbi, states, quotaBackoff, completion);
+        return new SubmitRefusals(jdbi, states, quotaBackoff, completion, p -> providers.get(p).limits());
     }
 
     @BindToRegistry(lazy = true)
@@ -396,9 +400,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
 
     @BindToRegistry(lazy = true)
     public ResultIngester resultIngester(Jdbi jdbi, TaskRegistry tasks, OutputWriter writer, RequestStates states,
-                                         JobCompletion completion, PriceTable prices,
-                                         @PropertyInject("batchpipe.quota.backoff") Duration quotaBackoff) {
-        return new ResultIngester(jdbi, tasks, writer, states, completion, prices, quotaBackoff);
+                                         JobCompletion completion, PriceTable prices, SubmitRefusals refusals) {
+        return new ResultIngester(jdbi, tasks, writer, states, completion, prices, refusals);
     }
 
     /** The db-source-rows routes' parameters, one set per task with an automatic source table. */
@@ -475,9 +478,10 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                                  @PropertyInject("batchpipe.alerts.failure-rate-min-requests") int failureMinRequests,
                                  @PropertyInject("batchpipe.alerts.batch-age") Duration batchAge,
                                  @PropertyInject("batchpipe.alerts.provider-errors") int providerErrors,
-                                 @PropertyInject("batchpipe.alerts.provider-errors-window") Duration providerErrorWindow) {
+                                 @PropertyInject("batchpipe.alerts.provider-errors-window") Duration providerErrorWindow,
+                                 @PropertyInject("batchpipe.alerts.quota-held") Duration quotaHeld) {
         return new AlertRules(jdbi, budgets, registry, new AlertRules.Settings(failureRate, failureWindow,
-                failureMinRequests, batchAge, providerErrors, providerErrorWindow), clock);
+                failureMinRequests, batchAge, providerErrors, providerErrorWindow, quotaHeld), clock);
     }
 
     @BindToRegistry(lazy = true)

@@ -46,6 +46,7 @@ public final class BatchpipeService implements AutoCloseable {
         main.configure().addConfiguration(OperatorConfiguration.class);
         main.configure().addConfiguration(FetchConfiguration.class);
         main.configure().addConfiguration(RealtimeConfiguration.class);
+        main.configure().addConfiguration(QuotaConfiguration.class);
         if (mode.profile != null) {
             main.configure().setProfile(mode.profile);
         }

@@ -92,6 +92,33 @@ final class JobPrinter {
         }
     }
 
+    /**
+     * The enqueued-token quotas batchpipe knows of: the limit (configured, or stated by the provider in a refusal),
+     * how the provider counts against our estimate, and what is held for it, ours beside the provider's numbers.
+     */
+    static void quotas(PrintWriter out, List<JobReports.QuotaState> quotas) {
+        if (quotas.isEmpty()) {
+            return;
+        }
+        out.println("Enqueued-token quotas");
+        for (JobReports.QuotaState q : quotas) {
+            String limit = q.learned() != null ? String.format("limit %,d (learned from the provider's refusal at %s)",
+                    q.learned(), TIME.format(q.learnedAt()))
+                    : q.configured() > 0 ? String.format("limit %,d (configured)", q.configured()) : "no limit known";
+            out.printf("  %s %s: %s; %,d tokens in flight%s%s%n", q.provider(), q.model(), limit, q.inFlightTokens(),
+                    q.providerFactor() == null ? "" : String.format("; the provider counts %.2f× our estimate",
+                            q.providerFactor()),
+                    q.maxBatchTokens() == null ? "" : String.format("; batches of at most %,d tokens after refusals",
+                            q.maxBatchTokens()));
+            if (q.heldSince() != null) {
+                out.printf("    held for quota since %s: %,d request(s), %,d tokens by our count, %,d as the provider "
+                                + "counts them%s%n", TIME.format(q.heldSince()), q.heldRequests(), q.heldOurTokens(),
+                        q.heldProviderTokens(), q.waitingSince() == null ? ""
+                                : "; waiting for a batch in flight to finish");
+            }
+        }
+    }
+
     /** Says so when no service polls this database: unfinished jobs then do not move. */
     static void polling(PrintWriter out, List<JobReports.LiveInstance> instances) {
         if (instances.isEmpty()) {

@@ -46,13 +46,22 @@ public final class SandboxCommand implements Callable<Integer> {
     @Option(names = "--api-key", description = "Accept only this key (default: any non-empty key).")
     String apiKey;
 
+    @Option(names = "--token-factor", defaultValue = "1", description = "A factor on its count of prompt tokens "
+            + "(default: ${DEFAULT-VALUE}).")
+    double tokenFactor;
+
+    @Option(names = "--count-as-sent", description = "Count the whole request as sent (schema, framing), and only "
+            + "prompt tokens against enqueued-token quotas, as a real provider does.")
+    boolean countAsSent;
+
     @Override
     public Integer call() throws InterruptedException {
         Duration window = duration(completionWindow, "--completion-window");
         Duration delay = duration(stageDelay, "--stage-delay");
         Sandbox server;
         try {
-            server = Sandbox.serve(host, port, dataDir, speed, tokensPerSecond, window, delay, apiKey);
+            server = Sandbox.serve(host, port, dataDir, speed, tokensPerSecond, window, delay, apiKey, tokenFactor,
+                    countAsSent);
         } catch (RuntimeException e) { // a setting out of range, or the port taken
             throw new StartupException("sandbox: " + e.getMessage(), e);
         }

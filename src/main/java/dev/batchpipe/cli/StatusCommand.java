@@ -43,6 +43,7 @@ public final class StatusCommand extends ReadOnlyCommand {
             }
             JobPrinter.detail(out, reports, summary.get());
         }
+        JobPrinter.quotas(out, reports.quotas());
         JobPrinter.polling(out, reports.liveInstances());
         return ExitCodes.OK;
     }

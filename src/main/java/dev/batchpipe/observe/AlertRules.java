@@ -25,8 +25,9 @@ public final class AlertRules {
     /** The meter the provider-http route counts provider answers on (tags provider and status). */
     public static final String PROVIDER_RESPONSES = "batchpipe.provider.http.responses";
 
+    /** {@code quotaHeld}: how long work may be held for a model's enqueued-token quota without progress. */
     public record Settings(double failureRate, Duration failureWindow, int failureMinRequests, Duration batchAge,
-                           int providerErrors, Duration providerErrorWindow) {
+                           int providerErrors, Duration providerErrorWindow, Duration quotaHeld) {
     }
 
     /** An event a rule saw; {@code key} names it (the same event gives the same key on every evaluation). */
@@ -60,6 +61,7 @@ public final class AlertRules {
             alerts.addAll(failureRates(h));
             alerts.addAll(newDeadLetters(h));
             alerts.addAll(oldBatches(h));
+            alerts.addAll(quotaHeld(h));
         });
         alerts.addAll(budgets());
         alerts.addAll(providerErrorBursts());
@@ -122,6 +124,35 @@ public final class AlertRules {
                                     rs.getString(2), rs.getString(3), rs.getString(4), human(settings.batchAge())),
                             Map.of("batch_id", id, "provider", rs.getString(2), "state", rs.getString(4),
                                     "since", rs.getTimestamp(5).toInstant().toString()));
+                }).list();
+    }
+
+    /**
+     * Requests held for a model's enqueued-token quota (the {@code quota_waits} view) this long with no batch of the
+     * model finishing meanwhile; once per stall (the key carries the last progress, or the start of the hold).
+     */
+    private List<Alert> quotaHeld(Handle h) {
+        return h.createQuery("""
+                        SELECT provider, model, requests, our_tokens, provider_tokens, quota, quota_learned,
+                               coalesce(greatest(last_progress_at, held_since), held_since) AS since
+                        FROM quota_waits
+                        WHERE held_since < :before AND (last_progress_at IS NULL OR last_progress_at < :before)
+                        ORDER BY provider, model""")
+                .bind("before", clock.instant().minus(settings.quotaHeld()))
+                .map((rs, ctx) -> {
+                    String subject = rs.getString(1) + " " + rs.getString(2);
+                    Instant since = rs.getTimestamp(8).toInstant();
+                    long quota = rs.getLong(6);
+                    return new Alert("quota_held", "quota_held:" + subject.replace(' ', ':') + ":" + since.getEpochSecond(),
+                            "warning", subject, String.format("%s: %,d request(s) held for the enqueued-token quota with no "
+                                    + "batch finishing for more than %s (%,d tokens by our count, %,d as the provider "
+                                    + "counts them; limit %s); see `batchpipe status`", subject, rs.getLong(3),
+                                    human(settings.quotaHeld()), rs.getLong(4), rs.getLong(5),
+                                    quota > 0 ? String.format("%,d%s", quota, rs.getBoolean(7) ? ", stated by the provider" : "")
+                                            : "unknown"),
+                            Map.of("provider", rs.getString(1), "model", rs.getString(2), "requests", rs.getLong(3),
+                                    "our_tokens", rs.getLong(4), "provider_tokens", rs.getLong(5), "quota", quota,
+                                    "since", since.toString()));
                 }).list();
     }
 

@@ -7,18 +7,31 @@ import java.util.List;
 /**
  * A batch being packed: the requests taken so far, their lines already written to the batch's file, and what the
  * provider account may still take. A line is taken while the batch stays within the provider's request count and file
- * size, the model's enqueued-token quota and the room in the account's queue. A draft started when the quota or the
+ * size, the model's enqueued-token quota, the batch size the model's refusals left, and the room in the account's
+ * queue. A draft started when the quota or the
  * queue is already full takes nothing: the group waits for the next packing (requests are taken by priority, so no
  * smaller request jumps the queue).
  */
 public final class BatchDraft {
 
-    /** What the account may still take: enqueued tokens of the model, requests in its queue (MAX_VALUE: no limit). */
-    public record Budget(long tokens, long requests) {
+    /**
+     * What the account may still take: enqueued tokens of the model, requests in its queue, tokens in one batch
+     * (MAX_VALUE: no limit); {@code idle}: none of the model's quota is taken, so a request larger than the whole
+     * quota (one the provider stated: our count may be high, or the quota may have grown) may go alone;
+     * {@code minTokens}: while some of the quota is taken, no batch starts into less room than this (it would be a
+     * sliver; the next finish frees more).
+     */
+    public record Budget(long tokens, long requests, long batchTokens, boolean idle, long minTokens) {
+
+        /** No limit on batch size; some of the quota may be in flight. */
+        public Budget(long tokens, long requests) {
+            this(tokens, requests, Long.MAX_VALUE, false, 0);
+        }
 
         Budget less(long usedTokens, long usedRequests) {
             return new Budget(tokens == Long.MAX_VALUE ? tokens : tokens - usedTokens,
-                    requests == Long.MAX_VALUE ? requests : requests - usedRequests);
+                    requests == Long.MAX_VALUE ? requests : requests - usedRequests, batchTokens,
+                    idle && usedTokens == 0, minTokens);
         }
     }
 
@@ -46,16 +59,20 @@ public final class BatchDraft {
     /** A draft starting with {@code first}, or taking nothing when the budget has no room for it. */
     public static BatchDraft start(PendingLine first, ProviderLimits limits, Budget budget, BatchFiles.Writer file) {
         BatchDraft d = new BatchDraft(first.request(), limits, budget, file);
-        if (d.fits(first)) {
+        if (!budget.idle() && budget.tokens() < budget.minTokens()) {
+            long quota = first.request().quota();
+            d.waiting = d.provider + " " + d.model + ": waiting for room for a batch in the enqueued-token quota ("
+                    + (quota - budget.tokens()) + " of " + quota + " tokens in flight, as the provider counts them)";
+        } else if (d.fits(first)) {
             d.add(first);
         } else if (budget.requests() <= 0) {
             long max = limits.maxQueuedRequests();
             d.waiting = d.provider + ": waiting for room in the batch queue (" + (max - budget.requests()) + " of " + max
                     + " requests queued)";
         } else {
-            long quota = limits.enqueuedTokens(d.model);
+            long quota = first.request().quota();
             d.waiting = d.provider + " " + d.model + ": waiting for enqueued-token quota (" + (quota - budget.tokens())
-                    + " of " + quota + " tokens in flight)";
+                    + " of " + quota + " tokens in flight, as the provider counts them)";
         }
         return d;
     }
@@ -78,9 +95,12 @@ public final class BatchDraft {
     }
 
     private boolean fits(PendingLine l) {
+        long t = tokens + l.request().tokens();
+        // the first request of a batch is taken even when larger than the batch size after refusals
         return ids.size() < Math.min(limits.maxRequests(), budget.requests())
                 && bytes + l.bytes() <= limits.maxBytes()
-                && tokens + l.request().tokens() <= budget.tokens();
+                && (t <= budget.tokens() || ids.isEmpty() && budget.idle())
+                && (t <= budget.batchTokens() || ids.isEmpty());
     }
 
     private void add(PendingLine l) {

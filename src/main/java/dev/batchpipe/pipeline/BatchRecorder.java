@@ -57,9 +57,11 @@ public final class BatchRecorder {
 
     private long insert(Handle h, BatchDraft d) {
         ProviderLimits l = limits.of(d.provider());
-        long quota = l.enqueuedTokens(d.model());
         lock(h, "quota:" + d.provider() + ":" + d.model());
-        if (quota > 0 && used(h, d) + d.tokens() > quota) {
+        long quota = EnqueuedQuotas.limit(h, d.provider(), d.model(), l.enqueuedTokens(d.model()));
+        long used = used(h, d);
+        // a lone request larger than a stated quota goes when nothing else is in flight (BatchDraft)
+        if (quota > 0 && used + d.tokens() > quota && !(used == 0 && d.ids().size() == 1)) {
             throw new Overtaken("the enqueued-token quota filled meanwhile");
         }
         if (l.maxQueuedRequests() > 0) {

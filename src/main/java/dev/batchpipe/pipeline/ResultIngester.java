@@ -9,8 +9,8 @@ import dev.batchpipe.provider.ResultLine;
 import dev.batchpipe.task.TaskDefinition;
 import dev.batchpipe.task.TaskRegistry;
 import java.math.BigDecimal;
-import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -34,17 +34,17 @@ public final class ResultIngester {
     private final RequestStates states;
     private final JobCompletion completion;
     private final PriceTable prices;
-    private final Duration quotaBackoff;
+    private final SubmitRefusals refusals;
 
     public ResultIngester(Jdbi jdbi, TaskRegistry tasks, OutputWriter writer, RequestStates states,
-                          JobCompletion completion, PriceTable prices, Duration quotaBackoff) {
+                          JobCompletion completion, PriceTable prices, SubmitRefusals refusals) {
         this.jdbi = jdbi;
         this.tasks = tasks;
         this.writer = writer;
         this.states = states;
         this.completion = completion;
         this.prices = prices;
-        this.quotaBackoff = quotaBackoff;
+        this.refusals = refusals;
     }
 
     /**
@@ -156,8 +156,9 @@ public final class ResultIngester {
     }
 
     /**
-     * After the last line: requests the provider did not answer go back to wait (a batch refused for quota, or lines
-     * missing from the output), the quota is released, the batch is done, and finished jobs are closed.
+     * After the last line: the quota is released (packing that waited for a batch of the model goes on), requests the
+     * provider did not answer go back to wait (a batch refused for quota, see {@link SubmitRefusals}, or lines missing
+     * from the output), the batch is done, and finished jobs are closed.
      */
     public void finish(long batchId) {
         jdbi.useTransaction(h -> {
@@ -165,9 +166,12 @@ public final class ResultIngester {
                     .bind("id", batchId).mapTo(String.class).one();
             List<Long> unanswered = h.createQuery("SELECT id FROM requests WHERE batch_id = :b AND state = 'batched'")
                     .bind("b", batchId).mapTo(Long.class).list();
+            Batches.releaseQuota(h, batchId);
+            EnqueuedQuotas.finished(h, batchId, h.createQuery("SELECT count(*) > 0 FROM results WHERE batch_id = :b")
+                    .bind("b", batchId).mapTo(Boolean.class).one());
             // the poller records a failed batch's error as "<code>: <message>"
             if (ProviderException.isQuotaCode(error.split(":", 2)[0])) {
-                states.requeueWithoutAttempt(h, unanswered, "provider quota: " + error, quotaBackoff);
+                refusals.quotaRefused(h, batchId, error, Optional.empty(), true);
             } else {
                 for (Long id : unanswered) {
                     states.retryTransient(h, id, error.isEmpty() ? "no result line for this request" : "batch failed: " + error);
@@ -175,7 +179,6 @@ public final class ResultIngester {
             }
             h.createUpdate("UPDATE batches SET state = 'ingested', ingested_at = now(), lease_owner = NULL, "
                     + "lease_until = NULL WHERE id = :id").bind("id", batchId).execute();
-            Batches.releaseQuota(h, batchId);
             completion.complete(h);
             if (!unanswered.isEmpty()) {
                 LOG.info("Batch {}: {} request(s) without a result go back to wait", batchId, unanswered.size());

@@ -29,12 +29,14 @@ final class Answers {
     private Answers() {
     }
 
-    /** The answer to a request; {@code invalid} makes a structured answer violate its schema on purpose. */
-    static Answer answer(ParsedRequest req, boolean invalid) {
+    /**
+     * The answer to a request, reporting {@code inputTokens} as its prompt tokens; {@code invalid} makes a structured
+     * answer violate its schema on purpose.
+     */
+    static Answer answer(ParsedRequest req, int inputTokens, boolean invalid) {
         long seed = seed(req.model(), req.promptText());
         SplittableRandom rnd = new SplittableRandom(seed);
         PromptWords words = PromptWords.of(req.userText().isBlank() ? req.promptText() : req.userText());
-        int inputTokens = Math.max(1, Tokens.of(req.promptText()));
         JsonNode structured = switch (req.kind()) {
             case SCHEMA, TOOL -> invalid ? SchemaInstances.invalid(req.schema(), rnd, words)
                     : SchemaInstances.generate(req.schema(), rnd, words);

@@ -8,8 +8,8 @@ import java.io.IOException;
 /** Anthropic's wire format: Messages API bodies, message batches and their result lines. */
 final class AnthropicFormat extends BatchFormat {
 
-    AnthropicFormat() {
-        super(Provider.ANTHROPIC, "params");
+    AnthropicFormat(TokenCounting counting) {
+        super(Provider.ANTHROPIC, "params", counting);
     }
 
     @Override

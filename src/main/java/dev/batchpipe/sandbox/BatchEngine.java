@@ -379,7 +379,7 @@ final class BatchEngine implements AutoCloseable {
         ParsedRequest req = line.request();
         boolean structured = req.kind() == ParsedRequest.Kind.SCHEMA || req.kind() == ParsedRequest.Kind.TOOL;
         boolean invalid = structured && Answers.lineFraction(b.id, line.id(), "invalid") < b.invalidAnswerFraction;
-        Answers.Answer answer = Answers.answer(req, invalid);
+        Answers.Answer answer = Answers.answer(req, format.promptTokens(req, format.lineBody(line.json())), invalid);
         format.writeSuccess(b, line.json(), format.render(req, answer, b.endpoint, now), cursor.results);
         synchronized (b) {
             b.succeeded++;
@@ -511,7 +511,7 @@ final class BatchEngine implements AutoCloseable {
                 }
                 try {
                     ParsedRequest req = format.parse(format.lineBody(json), b.endpoint, b.model);
-                    pending = new Line(json, id, req, null, req.estimatedTokens());
+                    pending = new Line(json, id, req, null, format.workTokens(req, format.lineBody(json)));
                 } catch (ApiError e) {
                     pending = new Line(json, id, null, e, Math.max(1, bytes.length / 4));
                 }

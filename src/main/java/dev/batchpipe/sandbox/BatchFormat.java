@@ -14,11 +14,26 @@ abstract class BatchFormat {
 
     private final Provider provider;
     private final String bodyField;
+    private final TokenCounting counting;
 
-    /** {@code bodyField}: where a line of the batch's request file carries its request body. */
-    BatchFormat(Provider provider, String bodyField) {
+    /**
+     * {@code bodyField}: where a line of the batch's request file carries its request body; {@code counting}: how its
+     * prompt tokens are counted.
+     */
+    BatchFormat(Provider provider, String bodyField, TokenCounting counting) {
         this.provider = provider;
         this.bodyField = bodyField;
+        this.counting = counting;
+    }
+
+    /** The prompt tokens the provider reports in the usage of a request whose body is {@code body}. */
+    final int promptTokens(ParsedRequest request, JsonNode body) {
+        return counting.promptTokens(request, body);
+    }
+
+    /** What processing a request takes from the provider's throughput. */
+    final long workTokens(ParsedRequest request, JsonNode body) {
+        return counting.workTokens(request, body);
     }
 
     final Provider provider() {
@@ -45,7 +60,7 @@ abstract class BatchFormat {
     /** The tokens a request will take from the quota: a body the provider will reject still takes its bytes / 4. */
     final long estimate(JsonNode body, String endpoint, String batchModel) {
         try {
-            return parse(body, endpoint, batchModel).estimatedTokens();
+            return counting.quotaTokens(parse(body, endpoint, batchModel), body);
         } catch (ApiError e) {
             return Math.max(1, body.toString().length() / 4);
         }

@@ -13,8 +13,8 @@ final class GeminiFormat extends BatchFormat {
 
     static final String TYPE_PREFIX = "type.googleapis.com/google.ai.generativelanguage.v1beta.";
 
-    GeminiFormat() {
-        super(Provider.GEMINI, "request");
+    GeminiFormat(TokenCounting counting) {
+        super(Provider.GEMINI, "request", counting);
     }
 
     @Override

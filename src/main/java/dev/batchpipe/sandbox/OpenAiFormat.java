@@ -32,8 +32,8 @@ final class OpenAiFormat extends BatchFormat {
         return endpoint.startsWith("/v1/") ? endpoint : "/v1" + (endpoint.startsWith("/") ? "" : "/") + endpoint;
     }
 
-    OpenAiFormat() {
-        super(Provider.OPENAI, "body");
+    OpenAiFormat(TokenCounting counting) {
+        super(Provider.OPENAI, "body", counting);
     }
 
     @Override
@@ -325,7 +325,7 @@ final class OpenAiFormat extends BatchFormat {
                 } else {
                     model = lineModel;
                     idList.add(id);
-                    tokens.merge(model, estimate(line, batch.endpoint, bytes.length), Long::sum);
+                    tokens.merge(model, estimate(line.get("body"), batch.endpoint, null), Long::sum);
                 }
             }
         }
@@ -340,14 +340,6 @@ final class OpenAiFormat extends BatchFormat {
         return new Validation(problems, lineNo, tokens, idList);
     }
 
-    private long estimate(JsonNode line, String endpoint, int bytes) {
-        try {
-            return parse(line.get("body"), endpoint, null).estimatedTokens();
-        } catch (ApiError e) {
-            // the line fails when it runs; it still occupies the queue until then
-            return Math.max(1, bytes / 4);
-        }
-    }
 
     private static String lineProblem(JsonNode line, String endpoint) {
         if (!line.isObject()) {

@@ -17,23 +17,28 @@ public interface Sandbox extends Service {
      *
      * @param speed           simulated seconds per real second
      * @param tokensPerSecond simulated batch throughput of each provider
+     * @param tokenFactor     a factor on its count of prompt tokens (1: its own count)
+     * @param countAsSent     count the whole request as sent, as a real provider does ({@link TokenCounting})
      */
-    static Sandbox sharedIn(Path dir, double speed, long tokensPerSecond) {
-        return new SharedSandbox(dir, SandboxConfig.builder().speed(speed).tokensPerSecond(tokensPerSecond).build());
+    static Sandbox sharedIn(Path dir, double speed, long tokensPerSecond, double tokenFactor, boolean countAsSent) {
+        return new SharedSandbox(dir, SandboxConfig.builder().speed(speed).tokensPerSecond(tokensPerSecond)
+                .counting(new TokenCounting(tokenFactor, countAsSent)).build());
     }
 
     /**
      * A sandbox listening now on {@code host:port} (0 = a free port), keeping its state in {@code dataDir} (null = a
-     * temporary directory deleted on stop); {@code apiKey} null accepts any key.
+     * temporary directory deleted on stop); {@code apiKey} null accepts any key; {@code tokenFactor} and
+     * {@code countAsSent} say how it counts prompt tokens ({@link TokenCounting}).
      *
      * @throws IllegalArgumentException for a setting out of range
      * @throws IllegalStateException    when it cannot listen
      */
     static Sandbox serve(String host, int port, Path dataDir, double speed, long tokensPerSecond,
-                         Duration completionWindow, Duration stageDelay, String apiKey) {
+                         Duration completionWindow, Duration stageDelay, String apiKey, double tokenFactor,
+                         boolean countAsSent) {
         return SandboxServer.start(SandboxConfig.builder().host(host).port(port).dataDir(dataDir).speed(speed)
                 .tokensPerSecond(tokensPerSecond).completionWindow(completionWindow).stageDelay(stageDelay)
-                .apiKey(apiKey).build());
+                .apiKey(apiKey).counting(new TokenCounting(tokenFactor, countAsSent)).build());
     }
 
     /**

@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param openAiMaxRequests  most lines in one OpenAI batch input file
  * @param anthropicMaxRequests most requests in one Anthropic batch
  * @param anthropicMaxBytes  largest Anthropic batch create body
+ * @param counting          how the sandbox counts a request's prompt tokens (usage, quota, throughput): by default
+ *                          its prompt text only; tests make it count the way a real provider does
  */
 public record SandboxConfig(
         String host,
@@ -36,7 +38,8 @@ public record SandboxConfig(
         long openAiMaxFileBytes,
         int openAiMaxRequests,
         int anthropicMaxRequests,
-        long anthropicMaxBytes) {
+        long anthropicMaxBytes,
+        TokenCounting counting) {
 
     public static final long MB = 1024L * 1024L;
 
@@ -45,6 +48,7 @@ public record SandboxConfig(
         Objects.requireNonNull(completionWindow, "completionWindow");
         Objects.requireNonNull(stageDelay, "stageDelay");
         Objects.requireNonNull(tickInterval, "tickInterval");
+        Objects.requireNonNull(counting, "counting");
         require(port >= 0 && port <= 65535, "port must be 0..65535");
         require(speed > 0 && Double.isFinite(speed), "speed must be a positive number");
         require(tokensPerSecond > 0, "tokensPerSecond must be positive");
@@ -78,7 +82,7 @@ public record SandboxConfig(
         return new Builder().host(host).port(port).dataDir(dataDir).speed(speed).tokensPerSecond(tokensPerSecond)
                 .completionWindow(completionWindow).stageDelay(stageDelay).tickInterval(tickInterval).apiKey(apiKey)
                 .openAiMaxFileBytes(openAiMaxFileBytes).openAiMaxRequests(openAiMaxRequests)
-                .anthropicMaxRequests(anthropicMaxRequests).anthropicMaxBytes(anthropicMaxBytes);
+                .anthropicMaxRequests(anthropicMaxRequests).anthropicMaxBytes(anthropicMaxBytes).counting(counting);
     }
 
     /** Real milliseconds that the given simulated duration lasts at this speed. */
@@ -100,6 +104,7 @@ public record SandboxConfig(
         private int openAiMaxRequests = 50_000;
         private int anthropicMaxRequests = 100_000;
         private long anthropicMaxBytes = 256 * MB;
+        private TokenCounting counting = TokenCounting.PROMPT_TEXT;
 
         public Builder host(String host) {
             this.host = host;
@@ -166,10 +171,15 @@ public record SandboxConfig(
             return this;
         }
 
+        public Builder counting(TokenCounting counting) {
+            this.counting = counting;
+            return this;
+        }
+
         public SandboxConfig build() {
             return new SandboxConfig(host, port, dataDir, speed, tokensPerSecond, completionWindow, stageDelay,
                     tickInterval, apiKey, openAiMaxFileBytes, openAiMaxRequests, anthropicMaxRequests,
-                    anthropicMaxBytes);
+                    anthropicMaxBytes, counting);
         }
     }
 }

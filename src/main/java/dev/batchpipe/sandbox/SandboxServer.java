@@ -50,9 +50,9 @@ public final class SandboxServer implements Sandbox {
         this.config = config;
         this.data = new DataDirectory(config.dataDir());
         Map<Provider, BatchFormat> formats = new EnumMap<>(Provider.class);
-        formats.put(Provider.OPENAI, new OpenAiFormat());
-        formats.put(Provider.ANTHROPIC, new AnthropicFormat());
-        formats.put(Provider.GEMINI, new GeminiFormat());
+        formats.put(Provider.OPENAI, new OpenAiFormat(config.counting()));
+        formats.put(Provider.ANTHROPIC, new AnthropicFormat(config.counting()));
+        formats.put(Provider.GEMINI, new GeminiFormat(config.counting()));
         this.engine = new BatchEngine(config, data, counters, faults, formats);
         // a Vert.x of our own, so the sandbox never competes with (or depends on) Camel's
         this.vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(8));

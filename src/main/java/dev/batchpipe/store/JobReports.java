@@ -104,6 +104,23 @@ public final class JobReports {
     public record Problem(long line, String reason) {
     }
 
+    /**
+     * What is known of a model's enqueued-token quota (issue #17): the configured quota (0: none) and the limit a
+     * refusal stated (null: none), how many prompt tokens the provider counts per token of our estimate (null: no usage
+     * seen yet), the batch size refusals left (null: none), and the requests held for it with their tokens by our
+     * count and by the provider's, beside the tokens in flight.
+     */
+    public record QuotaState(String provider, String model, long configured, Long learned, Instant learnedAt,
+                             Double providerFactor, Long maxBatchTokens, Instant waitingSince, Instant heldSince,
+                             long heldRequests, long heldOurTokens, long heldProviderTokens, long inFlightTokens,
+                             Instant lastProgressAt) {
+
+        /** The quota packing obeys: the stated limit, else the configured one (0: none). */
+        public long quota() {
+            return learned != null ? learned : configured;
+        }
+    }
+
     /** Rows a job wrote into one of the task tables. */
     public record OutputRows(String table, long rows) {
     }
@@ -185,9 +202,49 @@ public final class JobReports {
         return query("SELECT p.provider, p.reason, p.since, count(*) FROM requests r "
                         + "JOIN provider_holds p ON p.provider = r.provider WHERE r.job_id = ? AND r.state = 'pending' "
                         + "GROUP BY p.provider, p.reason, p.since "
-                        + "UNION ALL " + BUDGET_HOLDS + " ORDER BY 1",
-                rs -> new Hold(rs.getString(1), rs.getString(2), instant(rs.getTimestamp(3)), rs.getLong(4)), jobId, jobId);
+                        + "UNION ALL " + BUDGET_HOLDS + " UNION ALL " + QUOTA_HOLDS + " ORDER BY 1",
+                rs -> new Hold(rs.getString(1), rs.getString(2), instant(rs.getTimestamp(3)), rs.getLong(4)), jobId, jobId,
+                jobId);
     }
+
+    /** The models batchpipe knows something of beyond having no quota: configured, stated, calibrated or held. */
+    public List<QuotaState> quotas() {
+        return query("""
+                        SELECT e.provider, e.model, e.configured, e.learned, e.learned_at,
+                               c.provider_tokens / nullif(c.our_tokens, 0), e.max_batch_tokens, e.waiting_since,
+                               e.held_since, coalesce(w.requests, 0), coalesce(w.our_tokens, 0),
+                               coalesce(w.provider_tokens, 0),
+                               (SELECT coalesce(sum(l.tokens), 0) FROM quota_ledger l WHERE l.provider = e.provider
+                                  AND l.model = e.model AND l.released_at IS NULL),
+                               e.last_progress_at
+                        FROM enqueued_quotas e
+                        LEFT JOIN token_calibration c ON c.provider = e.provider AND c.model = e.model
+                        LEFT JOIN quota_waits w ON w.provider = e.provider AND w.model = e.model
+                        WHERE e.configured > 0 OR e.learned IS NOT NULL OR c.lines > 0 OR e.held_since IS NOT NULL
+                        ORDER BY e.provider, e.model""",
+                rs -> new QuotaState(rs.getString(1), rs.getString(2), rs.getLong(3), (Long) rs.getObject(4),
+                        instant(rs.getTimestamp(5)), (Double) rs.getObject(6), (Long) rs.getObject(7),
+                        instant(rs.getTimestamp(8)), instant(rs.getTimestamp(9)), rs.getLong(10), rs.getLong(11),
+                        rs.getLong(12), rs.getLong(13), instant(rs.getTimestamp(14))));
+    }
+
+    // requests held for their model's enqueued-token quota (enqueued_quotas.held_since, set by packing), with the
+    // numbers: ours, the provider's (ours times the learned factor), the limit
+    private static final String QUOTA_HOLDS = """
+            SELECT r.provider, 'the enqueued-token quota of ' || r.model || ': '
+                       || to_char(sum(r.estimated_tokens), 'FM999,999,999,990') || ' tokens by our count, '
+                       || to_char(ceil(sum(r.estimated_tokens) * greatest(1.0,
+                            coalesce(c.provider_tokens / nullif(c.our_tokens, 0), 1.0))), 'FM999,999,999,990')
+                       || ' as the provider counts them; limit '
+                       || coalesce(to_char(e.learned, 'FM999,999,999,990') || ' (stated by the provider in a refusal)',
+                                   to_char(nullif(e.configured, 0), 'FM999,999,999,990'), 'not known')
+                       || CASE WHEN e.waiting_since IS NOT NULL THEN '; waiting for a batch in flight to finish' ELSE '' END,
+                   e.held_since, count(*)
+            FROM requests r JOIN enqueued_quotas e ON e.provider = r.provider AND e.model = r.model
+            LEFT JOIN token_calibration c ON c.provider = r.provider AND c.model = r.model
+            WHERE r.job_id = ? AND r.state = 'pending' AND e.held_since IS NOT NULL
+            GROUP BY r.provider, r.model, e.learned, e.configured, e.waiting_since, e.held_since, c.provider_tokens,
+                     c.our_tokens""";
 
     private static final String BUDGET_HOLDS = """
             SELECT r.provider, 'the day''s budget of $' || trim_scale(h.budget_usd)

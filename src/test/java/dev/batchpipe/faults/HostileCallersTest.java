@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.batchpipe.BatchpipeConfiguration;
 import dev.batchpipe.FetchConfiguration;
 import dev.batchpipe.OperatorConfiguration;
+import dev.batchpipe.QuotaConfiguration;
 import dev.batchpipe.RealtimeConfiguration;
 import dev.batchpipe.support.BatchpipeProcess;
 import dev.batchpipe.support.DatabaseTest;
@@ -39,7 +40,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * RFC 9457 problem, and nothing is written (no job, no upload left behind).
  */
 @CamelMainTest(configurationClasses = {BatchpipeConfiguration.class, OperatorConfiguration.class,
-        FetchConfiguration.class, RealtimeConfiguration.class}, properties = {
+        FetchConfiguration.class, RealtimeConfiguration.class,
+        QuotaConfiguration.class}, properties = {
         "batchpipe.sandbox=true",
         "batchpipe.pack.interval-ms=3600000",
         "batchpipe.api.token=hostile-test-token",

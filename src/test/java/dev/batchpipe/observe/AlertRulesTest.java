@@ -25,7 +25,8 @@ class AlertRulesTest extends DatabaseTest {
             new PriceTable.Price(BigDecimal.ONE, BigDecimal.ONE, BigDecimal.ONE))), new BigDecimal("0.5"));
     private final AlertRules rules = new AlertRules(db,
             new DayBudgets(db, new TaskRegistry(List.of()), prices, BigDecimal.ONE, clock), meters,
-            new AlertRules.Settings(0.5, Duration.ofHours(1), 4, Duration.ofHours(26), 3, Duration.ofMinutes(10)),
+            new AlertRules.Settings(0.5, Duration.ofHours(1), 4, Duration.ofHours(26), 3, Duration.ofMinutes(10),
+                    Duration.ofMinutes(30)),
             clock);
 
     @Test
@@ -84,5 +85,41 @@ class AlertRulesTest extends DatabaseTest {
         // a new day starts with nothing committed
         clock.advance(Duration.ofDays(1));
         assertThat(rules.evaluate()).extracting(AlertRules.Alert::rule).doesNotContain("budget_80");
+    }
+
+    @Test
+    void workHeldForQuotaWithoutProgressIsAlertedOncePerStall() {
+        long job = db.withHandle(h -> h.createQuery("INSERT INTO jobs (task, source_kind, source, status) "
+                + "VALUES ('q', 'api', 'quota', 'active') RETURNING id").mapTo(Long.class).one());
+        db.useHandle(h -> {
+            long item = h.createQuery("INSERT INTO items (task, source_key, content_hash, job_id, payload) "
+                    + "VALUES ('q', 'q1', 'h', :j, '{}') RETURNING id").bind("j", job).mapTo(Long.class).one();
+            h.execute("INSERT INTO requests (item_id, job_id, task, template, provider, model, endpoint, estimated_tokens, "
+                    + "max_output_tokens) VALUES (?, ?, 'q', 'r', 'openai', 'mini', '/v1/chat/completions', 400, 0)", item, job);
+            h.execute("INSERT INTO token_calibration (provider, model, our_tokens, provider_tokens, lines) "
+                    + "VALUES ('openai', 'mini', 100, 200, 1)");
+            h.execute("INSERT INTO enqueued_quotas (provider, model, learned, held_since, last_progress_at) "
+                    + "VALUES ('openai', 'mini', 500, now() - interval '20 minutes', now() - interval '25 minutes')");
+        });
+        assertThat(rules.evaluate()).extracting(AlertRules.Alert::rule).doesNotContain("quota_held");
+
+        clock.advance(Duration.ofMinutes(15));
+        List<AlertRules.Alert> held = rules.evaluate().stream().filter(a -> a.rule().equals("quota_held")).toList();
+        assertThat(held).singleElement().satisfies(a -> assertThat(a.message()).isEqualTo("openai mini: 1 request(s) "
+                + "held for the enqueued-token quota with no batch finishing for more than 30m (400 tokens by our count, "
+                + "800 as the provider counts them; limit 500, stated by the provider); see `batchpipe status`"));
+        RaisedAlerts raised = new RaisedAlerts(db);
+        assertThat(raised.raise(held)).hasSize(1);
+        clock.advance(Duration.ofMinutes(15));
+        assertThat(raised.raise(rules.evaluate())).as("the same stall: raised once").isEmpty();
+
+        // a batch finished, then nothing for another 30 minutes: a new stall
+        db.useHandle(h -> h.execute("UPDATE enqueued_quotas SET last_progress_at = ?",
+                java.sql.Timestamp.from(clock.instant())));
+        assertThat(rules.evaluate()).extracting(AlertRules.Alert::rule).doesNotContain("quota_held");
+        clock.advance(Duration.ofMinutes(31));
+        assertThat(raised.raise(rules.evaluate())).as("a new stall").hasSize(1);
+        db.useHandle(h -> h.execute("UPDATE enqueued_quotas SET held_since = NULL"));
+        assertThat(rules.evaluate()).extracting(AlertRules.Alert::rule).doesNotContain("quota_held");
     }
 }

@@ -22,10 +22,10 @@ class BatchDraftTest {
         return new ProviderLimits(maxRequests, maxBytes, Map.of(), quota, maxQueued);
     }
 
-    /** A pending request of {@code tokens} whose line is {@code bytes - 1} bytes (plus its newline). */
+    /** A pending request of {@code tokens} whose line is {@code bytes - 1} bytes (plus its newline); quota 100. */
     private static PendingLine line(long id, int tokens, int bytes) {
         return new PendingLine(new PendingRequest(id, "t", "main", "openai", "m", "/v1/chat/completions", tokens, 0, "{}",
-                0, 0), "x".repeat(bytes - 1).getBytes());
+                0, 0, 100, 0), "x".repeat(bytes - 1).getBytes());
     }
 
     private BatchFiles.Writer file(String name) {
@@ -62,7 +62,7 @@ class BatchDraftTest {
 
         BatchDraft next = BatchDraft.start(line(3, 1, 10), l, first.remaining(), file("b"));
         assertThat(next.isEmpty()).isTrue();
-        assertThat(next.waiting()).isEqualTo("openai m: waiting for enqueued-token quota (100 of 100 tokens in flight)");
+        assertThat(next.waiting()).isEqualTo("openai m: waiting for enqueued-token quota (100 of 100 tokens in flight, as the provider counts them)");
         // a waiting batch takes nothing more, even what would fit: requests go by priority
         assertThat(next.fullFor(line(4, 0, 10))).isFalse();
         next.offer(line(4, 0, 10));
@@ -92,5 +92,41 @@ class BatchDraftTest {
         assertThat(d.bytes()).isEqualTo(Files.size(w.path()));
         assertThat(d.submissions()).containsExactly(0, 0);
         assertThat(d.tokens()).isEqualTo(2);
+    }
+
+    @Test
+    void afterRefusalsABatchTakesAtMostTheHalvedSizeButItsFirstRequestAlways() {
+        ProviderLimits l = limits(100, 1000, 0, 0);
+        BatchDraft d = BatchDraft.start(line(1, 40, 10), l, new BatchDraft.Budget(NONE, NONE, 50, true, 0), file("a"));
+        assertThat(d.ids()).containsExactly(1L);
+        assertThat(d.fullFor(line(2, 10, 10))).isFalse();
+        d.offer(line(2, 10, 10));
+        assertThat(d.fullFor(line(3, 1, 10))).as("50 of 50").isTrue();
+
+        BatchDraft big = BatchDraft.start(line(4, 80, 10), l, new BatchDraft.Budget(NONE, NONE, 50, true, 0), file("b"));
+        assertThat(big.ids()).as("a request larger than the batch size goes alone").containsExactly(4L);
+        assertThat(big.fullFor(line(5, 1, 10))).isTrue();
+    }
+
+    @Test
+    void aRequestLargerThanAStatedQuotaGoesAloneOnlyWhenNothingIsInFlight() {
+        ProviderLimits l = limits(100, 1000, 0, 0);
+        BatchDraft idle = BatchDraft.start(line(1, 150, 10), l, new BatchDraft.Budget(100, NONE, NONE, true, 0), file("a"));
+        assertThat(idle.ids()).containsExactly(1L);
+        assertThat(idle.fullFor(line(2, 1, 10))).as("nothing joins it").isTrue();
+
+        BatchDraft busy = BatchDraft.start(line(1, 150, 10), l, new BatchDraft.Budget(90, NONE, NONE, false, 0), file("b"));
+        assertThat(busy.isEmpty()).isTrue();
+        assertThat(busy.waiting()).contains("waiting for enqueued-token quota (10 of 100 tokens in flight");
+    }
+
+    @Test
+    void whileSomeOfTheQuotaIsTakenNoBatchStartsIntoASliverOfIt() {
+        ProviderLimits l = limits(100, 1000, 0, 0);
+        BatchDraft sliver = BatchDraft.start(line(1, 5, 10), l, new BatchDraft.Budget(20, NONE, 60, false, 30), file("a"));
+        assertThat(sliver.isEmpty()).isTrue();
+        assertThat(sliver.waiting()).contains("waiting for room for a batch");
+        BatchDraft idle = BatchDraft.start(line(1, 5, 10), l, new BatchDraft.Budget(20, NONE, 60, true, 30), file("b"));
+        assertThat(idle.ids()).containsExactly(1L);
     }
 }

@@ -59,8 +59,8 @@ class AnswersTest {
     void structuredAnswersValidateAgainstTheirSchemaForManyPrompts() {
         for (int i = 0; i < 200; i++) {
             String prompt = ARTICLE + " Story " + i + ".";
-            assertValid(ENTITIES, Answers.answer(request(prompt, ENTITIES), false).structured());
-            assertValid(KITCHEN_SINK, Answers.answer(request(prompt, KITCHEN_SINK), false).structured());
+            assertValid(ENTITIES, Answers.answer(request(prompt, ENTITIES), 1, false).structured());
+            assertValid(KITCHEN_SINK, Answers.answer(request(prompt, KITCHEN_SINK), 1, false).structured());
         }
     }
 
@@ -73,7 +73,7 @@ class AnswersTest {
                    "label":{"type":"STRING","format":"enum","enum":["good","bad"]},
                    "comment":{"type":"STRING","nullable":true}}}""");
         for (int i = 0; i < 50; i++) {
-            JsonNode answer = Answers.answer(request(ARTICLE + i, gemini), false).structured();
+            JsonNode answer = Answers.answer(request(ARTICLE + i, gemini), 1, false).structured();
             assertValid(asJsonSchema(gemini), answer);
             assertThat(answer.get("topics")).hasSize(2);
         }
@@ -81,18 +81,18 @@ class AnswersTest {
 
     @Test
     void sameModelAndPromptGiveTheSameAnswerAndOtherPromptsAnother() {
-        Answers.Answer a = Answers.answer(request(ARTICLE, ENTITIES), false);
-        Answers.Answer b = Answers.answer(request(ARTICLE, ENTITIES), false);
+        Answers.Answer a = Answers.answer(request(ARTICLE, ENTITIES), 1, false);
+        Answers.Answer b = Answers.answer(request(ARTICLE, ENTITIES), 1, false);
         assertThat(a.text()).isEqualTo(b.text());
         assertThat(a.structured()).isEqualTo(b.structured());
         Set<String> answers = new HashSet<>();
         for (int i = 0; i < 20; i++) {
-            answers.add(Answers.answer(request(ARTICLE + " Update " + i, ENTITIES), false).text());
+            answers.add(Answers.answer(request(ARTICLE + " Update " + i, ENTITIES), 1, false).text());
         }
         assertThat(answers).hasSizeGreaterThan(15);
         ParsedRequest otherModel = new ParsedRequest("gpt-4.1", "You extract facts.\n" + ARTICLE, ARTICLE,
                 ParsedRequest.Kind.SCHEMA, ENTITIES, null, 256, 0, 0);
-        assertThat(Answers.answer(otherModel, false).text()).isNotEqualTo(a.text());
+        assertThat(Answers.answer(otherModel, 1, false).text()).isNotEqualTo(a.text());
     }
 
     @Test
@@ -100,7 +100,7 @@ class AnswersTest {
         Set<String> names = new HashSet<>();
         for (int i = 0; i < 30; i++) {
             String prompt = ARTICLE + " Part " + i;
-            JsonNode answer = Answers.answer(request(prompt, ENTITIES), false).structured();
+            JsonNode answer = Answers.answer(request(prompt, ENTITIES), 1, false).structured();
             answer.get("entities").forEach(e -> names.add(e.get("name").asText()));
             answer.get("topics").forEach(t -> assertThat(prompt.toLowerCase()).contains(t.asText()));
         }
@@ -114,7 +114,7 @@ class AnswersTest {
     void invalidAnswersFailValidation() {
         for (JsonNode schema : new JsonNode[] {ENTITIES, KITCHEN_SINK, parse("{\"type\":\"string\"}"),
                 parse("{\"type\":\"array\",\"items\":{\"type\":\"integer\"}}")}) {
-            JsonNode invalid = Answers.answer(request(ARTICLE, schema), true).structured();
+            JsonNode invalid = Answers.answer(request(ARTICLE, schema), 1, true).structured();
             assertThat(violations(schema, invalid)).as("%s should not validate", invalid).isNotEmpty();
         }
     }
@@ -122,10 +122,11 @@ class AnswersTest {
     @Test
     void textAnswersStayWithinTheOutputBudgetAndCountTokensAsBytesOverFour() {
         ParsedRequest req = ParsedRequest.text("claude-x", "Summarise: " + ARTICLE, ARTICLE, 5);
-        Answers.Answer answer = Answers.answer(req, false);
+        int prompt = TokenCounting.PROMPT_TEXT.promptTokens(req, Json.object());
+        Answers.Answer answer = Answers.answer(req, prompt, false);
         assertThat(answer.text().length()).isLessThanOrEqualTo(20);
         assertThat(answer.outputTokens()).isEqualTo((answer.text().getBytes().length + 3) / 4);
-        assertThat(answer.inputTokens()).isEqualTo((("Summarise: " + ARTICLE).getBytes().length + 3) / 4);
+        assertThat(answer.inputTokens()).isEqualTo(prompt).isEqualTo((("Summarise: " + ARTICLE).getBytes().length + 3) / 4);
         assertThat(Tokens.of("héllo")).isEqualTo(2);
     }
 

@@ -26,7 +26,7 @@ class SharedSandboxTest {
 
     /** The child: owns the shared sandbox of {@code args[0]}, prints its URL, serves until stdin closes. */
     public static void main(String[] args) throws IOException {
-        Sandbox sandbox = Sandbox.sharedIn(Path.of(args[0]), 1000, 100_000_000);
+        Sandbox sandbox = Sandbox.sharedIn(Path.of(args[0]), 1000, 100_000_000, 1, false);
         System.out.println(sandbox.baseUrl());
         System.out.flush();
         System.in.read();
@@ -36,7 +36,7 @@ class SharedSandboxTest {
     @Test
     void startsOnFirstUseOnlyAndWithdrawsItsUrlOnStop() {
         Path sandboxDir = dir.resolve("sandbox");
-        try (Sandbox sandbox = Sandbox.sharedIn(sandboxDir, 1000, 100_000_000)) {
+        try (Sandbox sandbox = Sandbox.sharedIn(sandboxDir, 1000, 100_000_000, 1, false)) {
             assertThat(sandboxDir).doesNotExist();
             String url = sandbox.baseUrl();
             assertThat(sandboxDir.resolve("sandbox.url")).hasContent(url);
@@ -48,7 +48,7 @@ class SharedSandboxTest {
     @Test
     void aSecondProcessUsesTheRunningSandboxAndTakesItOverWithItsBatchesWhenTheOwnerDies() throws Exception {
         Process owner = startOwner();
-        try (Sandbox here = Sandbox.sharedIn(dir, 1000, 100_000_000)) {
+        try (Sandbox here = Sandbox.sharedIn(dir, 1000, 100_000_000, 1, false)) {
             String ownerUrl = new BufferedReader(new InputStreamReader(owner.getInputStream(), StandardCharsets.UTF_8))
                     .readLine();
             assertThat(ownerUrl).as("the owner's URL").startsWith("http://");

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.batchpipe.BatchpipeConfiguration;
 import dev.batchpipe.FetchConfiguration;
 import dev.batchpipe.OperatorConfiguration;
+import dev.batchpipe.QuotaConfiguration;
 import dev.batchpipe.RealtimeConfiguration;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.JobOptions;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.TestInstance;
  * which trigger {@code direct:pack}, drop files in the inbox or {@link #process} them with a provider of their choice.
  */
 @CamelMainTest(configurationClasses = {BatchpipeConfiguration.class, OperatorConfiguration.class,
-        FetchConfiguration.class, RealtimeConfiguration.class}, properties = {
+        FetchConfiguration.class, RealtimeConfiguration.class,
+        QuotaConfiguration.class}, properties = {
         "camel.server.enabled=false",
         "camel.management.enabled=false",
         "camel.main.routes-exclude-pattern=**/api*.camel.yaml,**/alerts.camel.yaml,**/metrics.camel.yaml",

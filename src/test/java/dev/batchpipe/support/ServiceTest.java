@@ -3,6 +3,7 @@ package dev.batchpipe.support;
 import dev.batchpipe.BatchpipeConfiguration;
 import dev.batchpipe.FetchConfiguration;
 import dev.batchpipe.OperatorConfiguration;
+import dev.batchpipe.QuotaConfiguration;
 import dev.batchpipe.RealtimeConfiguration;
 import java.io.IOException;
 import java.net.URI;
@@ -19,7 +20,8 @@ import org.apache.camel.test.main.junit5.CamelMainTest;
  * PipelineTest's, but for those (this annotation replaces its one).
  */
 @CamelMainTest(configurationClasses = {BatchpipeConfiguration.class, OperatorConfiguration.class,
-        FetchConfiguration.class, RealtimeConfiguration.class}, properties = {
+        FetchConfiguration.class, RealtimeConfiguration.class,
+        QuotaConfiguration.class}, properties = {
         "batchpipe.poll.tick=100ms",
         "batchpipe.poll.first-interval=100ms",
         "batchpipe.poll.max-interval=300ms",

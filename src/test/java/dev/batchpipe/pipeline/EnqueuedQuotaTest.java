@@ -1,0 +1,97 @@
+package dev.batchpipe.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.batchpipe.sandbox.SandboxConfig;
+import dev.batchpipe.sandbox.TokenCounting;
+import dev.batchpipe.support.PipelineTest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The enqueued-token quota as the provider counts it (issue #17): the sandbox counts the whole request as sent, twice
+ * over, and enforces a quota of about a quarter of the job; batchpipe has no quota configured. It learns the limit from
+ * the first refusal, never sends a refused batch again unchanged, learns the provider's count from the usage, and the
+ * job completes with every row written once.
+ */
+class EnqueuedQuotaTest extends PipelineTest {
+
+    private static final String MODEL = "gpt-4o-mini";
+
+    @Override
+    protected SandboxConfig sandboxConfig() {
+        return super.sandboxConfig().toBuilder().counting(new TokenCounting(2.0, true)).build();
+    }
+
+    @Test
+    void aJobTheProviderCountsTwiceAsLargeCompletesUnderTheQuotaItLearnsFromTheRefusal() throws Exception {
+        Path file = drop("news-classification", "twice.jsonl", articles("twice", 40));
+        long job = awaitJobFor(file);
+        long ours = count("SELECT sum(estimated_tokens) FROM requests WHERE job_id = ?", job);
+        long limit = ours / 2; // the provider counts about twice ours: a quarter of the job
+        sandbox.faults().openAi().enqueuedTokenLimit(MODEL, limit);
+        template.sendBody("direct:pack", null);
+        awaitFinished(job);
+
+        assertThat(status(job)).isEqualTo("succeeded");
+        assertExactlyOneOutcomePerItem(job, "twice-%");
+        assertThat(count("SELECT count(*) FROM news_classifications WHERE article_id LIKE 'twice-%'")).isEqualTo(40);
+        assertThat(sandbox.stats().openai().duplicateCustomIds()).isZero();
+        assertThat(count("SELECT count(*) FROM requests WHERE job_id = ? AND (attempts > 0 OR transient_failures > 0)",
+                job)).as("quota refusals consume no attempts").isZero();
+        // learned from the refusal's message, once
+        assertThat(count("SELECT learned FROM enqueued_quotas WHERE provider = 'openai' AND model = ?", MODEL))
+                .isEqualTo(limit);
+        assertThat(text("SELECT learned_from FROM enqueued_quotas WHERE model = ?", MODEL))
+                .contains("Enqueued token limit reached");
+        long refused = count("SELECT count(*) FROM batches WHERE error LIKE 'token_limit_exceeded%'");
+        assertThat(refused).as("the first, unaware of the quota, was refused").isPositive();
+        // no batch was refused twice with the same requests
+        assertThat(count("""
+                SELECT count(*) FROM (
+                    SELECT ids FROM (
+                        SELECT array_agg(s.request_id ORDER BY s.request_id) AS ids
+                        FROM batches b JOIN request_submissions s ON s.batch_id = b.id
+                        WHERE b.error LIKE 'token_limit_exceeded%' GROUP BY b.id) r
+                    GROUP BY ids HAVING count(*) > 1) twice""")).as("refused twice unchanged").isZero();
+        // the provider's count of every accepted batch stayed within the limit
+        assertThat(count("SELECT count(*) FROM batches WHERE provider_tokens > ?", limit)).isZero();
+        assertThat(factor()).isBetween(1.5, 3.0);
+        assertThat(count("SELECT count(*) FROM quota_ledger WHERE released_at IS NULL")).isZero();
+    }
+
+    @Test
+    void theLearnedFactorIsInPostgresSoAnInstanceStartedLaterPacksWithIt() throws Exception {
+        if (count("SELECT count(*) FROM token_calibration") == 0) {
+            aJobTheProviderCountsTwiceAsLargeCompletesUnderTheQuotaItLearnsFromTheRefusal();
+        }
+        double factor = factor();
+        // a packing of an instance that knows nothing in memory: a new bean on the same database
+        Path file = drop("news-classification", "later.jsonl", articles("later", 10));
+        long job = awaitJobFor(file);
+        PendingRequests fresh = new PendingRequests(db, p -> Optional.of(new dev.batchpipe.provider.ProviderLimits(
+                50_000, 200_000_000, Map.of(), 0, 0)), List.of(), 1.05);
+        try (PendingRequests.Stream due = fresh.open()) {
+            PendingRequest r = due.next();
+            int ours = (int) count("SELECT estimated_tokens FROM requests WHERE id = ?", r.id());
+            assertThat(r.tokens()).isEqualTo((int) Math.ceil(ours * factor * 1.05));
+        }
+        long refusedBefore = count("SELECT count(*) FROM batches WHERE error LIKE 'token_limit_exceeded%'");
+        template.sendBody("direct:pack", null);
+        awaitFinished(job);
+        assertThat(status(job)).isEqualTo("succeeded");
+        assertThat(count("SELECT count(*) FROM batches WHERE error LIKE 'token_limit_exceeded%'"))
+                .as("packed with the factor and the learned limit from the start: nothing refused")
+                .isEqualTo(refusedBefore);
+    }
+
+    private static double factor() {
+        return Double.parseDouble(text("SELECT (provider_tokens / our_tokens)::text FROM token_calibration "
+                + "WHERE provider = 'openai' AND model = ?", MODEL));
+    }
+}
