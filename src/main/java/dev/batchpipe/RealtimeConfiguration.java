@@ -1,17 +1,20 @@
 package dev.batchpipe;
 
+import dev.batchpipe.api.TaskEstimate;
 import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
 import dev.batchpipe.pipeline.ResultIngester;
 import dev.batchpipe.provider.ProviderHttp;
 import dev.batchpipe.provider.Providers;
+import dev.batchpipe.realtime.AutoModeChooser;
 import dev.batchpipe.realtime.ConfiguredLimits;
 import dev.batchpipe.realtime.RateLimiter;
 import dev.batchpipe.realtime.RealtimeCaller;
 import dev.batchpipe.realtime.RealtimeClaims;
 import dev.batchpipe.realtime.RealtimeWriter;
 import dev.batchpipe.store.Instance;
+import dev.batchpipe.task.TaskRegistry;
 import java.time.Duration;
 import javax.sql.DataSource;
 import org.apache.camel.BeanInject;
@@ -32,6 +35,12 @@ public class RealtimeConfiguration implements CamelConfiguration {
                                          @PropertyInject("batchpipe.realtime.lease") Duration lease,
                                          @PropertyInject("batchpipe.realtime.concurrency") int concurrency) {
         return new RealtimeClaims(jdbi, instance, lease, concurrency, providers.holds().keySet());
+    }
+
+    @BindToRegistry(lazy = true)
+    public AutoModeChooser autoModeChooser(Jdbi jdbi, TaskRegistry tasks, TaskEstimate estimates,
+                                           @PropertyInject("batchpipe.auto.realtime-below") long realtimeBelow) {
+        return new AutoModeChooser(jdbi, tasks, estimates, realtimeBelow);
     }
 
     @BindToRegistry(lazy = true)

@@ -85,7 +85,8 @@ public final class JobReports {
                              long itemsAccepted, long itemsDuplicate, long linesRejected, long requests, long succeeded,
                              long dead, long waiting, long inBatches, long batches, long inputTokens, long outputTokens,
                              BigDecimal costUsd, String error, Instant createdAt, Instant finishedAt,
-                             long syntheticAnswers, String mode, long cancelled, Instant cancelledAt) {
+                             long syntheticAnswers, String mode, long cancelled, Instant cancelledAt,
+                             String modeReason, Instant deadlineAt) {
 
         public boolean finished() {
             return !status.equals("receiving") && !status.equals("active");
@@ -123,6 +124,7 @@ public final class JobReports {
                    count(r.id) FILTER (WHERE r.state = 'pending') AS waiting,
                    count(r.id) FILTER (WHERE r.state = 'batched') AS in_batches,
                    count(r.id) FILTER (WHERE r.state = 'cancelled') AS cancelled, j.mode, j.cancelled_at,
+                   j.mode_reason, j.deadline_at,
                    coalesce(sum(r.input_tokens), 0) AS input_tokens,
                    coalesce(sum(r.output_tokens), 0) AS output_tokens,
                    coalesce(sum(r.cost_usd), 0) AS cost,
@@ -269,7 +271,8 @@ public final class JobReports {
                 rs.getLong("batches"), rs.getLong("input_tokens"), rs.getLong("output_tokens"), rs.getBigDecimal("cost"),
                 rs.getString("error"), instant(rs.getTimestamp("created_at")), instant(rs.getTimestamp("finished_at")),
                 rs.getLong("synthetic_answers"), rs.getString("mode"), rs.getLong("cancelled"),
-                instant(rs.getTimestamp("cancelled_at")));
+                instant(rs.getTimestamp("cancelled_at")), rs.getString("mode_reason"),
+                instant(rs.getTimestamp("deadline_at")));
     }
 
     /**

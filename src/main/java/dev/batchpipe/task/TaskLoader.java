@@ -84,8 +84,8 @@ public final class TaskLoader {
 
     private static String mode(JsonNode root, String source) {
         String mode = orElse(text(root, "mode", source, false), "batch");
-        if (!mode.equals("batch") && !mode.equals("realtime")) {
-            throw new TaskFileException(source + ": mode must be batch or realtime, not '" + mode + "'");
+        if (!mode.equals("batch") && !mode.equals("realtime") && !mode.equals("auto")) {
+            throw new TaskFileException(source + ": mode must be batch, realtime or auto, not '" + mode + "'");
         }
         return mode;
     }
