@@ -20,5 +20,7 @@ CREATE TABLE daily_requests (
     day       date NOT NULL,
     requests  integer NOT NULL,
     cap       integer NOT NULL CHECK (cap > 0),
+    -- the last request counted: for a paused scope, when its cap was reached
+    counted_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (scope, day)
 );

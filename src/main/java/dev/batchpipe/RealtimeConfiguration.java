@@ -9,12 +9,14 @@ import dev.batchpipe.provider.ProviderHttp;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.realtime.AutoModeChooser;
 import dev.batchpipe.realtime.ConfiguredLimits;
+import dev.batchpipe.realtime.DailyCaps;
 import dev.batchpipe.realtime.RateLimiter;
 import dev.batchpipe.realtime.RealtimeCaller;
 import dev.batchpipe.realtime.RealtimeClaims;
 import dev.batchpipe.realtime.RealtimeWriter;
 import dev.batchpipe.store.Instance;
 import dev.batchpipe.task.TaskRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import javax.sql.DataSource;
 import org.apache.camel.BeanInject;
@@ -31,10 +33,16 @@ import org.jdbi.v3.core.Jdbi;
 public class RealtimeConfiguration implements CamelConfiguration {
 
     @BindToRegistry(lazy = true)
-    public RealtimeClaims realtimeClaims(Jdbi jdbi, Instance instance, Providers providers,
+    public RealtimeClaims realtimeClaims(Jdbi jdbi, Instance instance, Providers providers, DailyCaps caps,
                                          @PropertyInject("batchpipe.realtime.lease") Duration lease,
                                          @PropertyInject("batchpipe.realtime.concurrency") int concurrency) {
-        return new RealtimeClaims(jdbi, instance, lease, concurrency, providers.holds().keySet());
+        return new RealtimeClaims(jdbi, instance, lease, concurrency, providers.holds().keySet(), caps);
+    }
+
+    /** The daily request caps, counted in the day of the {@code clock} (a bean, so a test can move it). */
+    @BindToRegistry(lazy = true)
+    public DailyCaps dailyCaps(CamelContext context, TaskRegistry tasks, Clock clock) {
+        return new DailyCaps(new ConfiguredLimits(new Config(context)), tasks, clock);
     }
 
     @BindToRegistry(lazy = true)

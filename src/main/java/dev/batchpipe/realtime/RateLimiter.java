@@ -27,7 +27,7 @@ import javax.sql.DataSource;
  */
 public final class RateLimiter {
 
-    /** The configured limit of a provider and model, by kind ("rpm" or "tpm"); 0 = none configured. */
+    /** The configured limit of a provider and model, by kind ("rpm", "tpm", "daily-requests"); 0 = none configured. */
     public interface Configured {
         long limit(String provider, String model, String kind);
     }

@@ -98,7 +98,7 @@ public final class JobReports {
                                String error, Instant createdAt, Instant finishedAt, boolean synthetic) {
     }
 
-    /** Requests of a job that wait because their provider is held (see provider_holds), with the reason. */
+    /** Requests of a job that wait because their provider is held (provider_holds), a day's budget or a daily cap. */
     public record Hold(String provider, String reason, Instant since, long requests) {
     }
 
@@ -187,8 +187,9 @@ public final class JobReports {
         return query("SELECT p.provider, p.reason, p.since, count(*) FROM requests r "
                         + "JOIN provider_holds p ON p.provider = r.provider WHERE r.job_id = ? AND r.state = 'pending' "
                         + "GROUP BY p.provider, p.reason, p.since "
-                        + "UNION ALL " + BUDGET_HOLDS + " ORDER BY 1",
-                rs -> new Hold(rs.getString(1), rs.getString(2), instant(rs.getTimestamp(3)), rs.getLong(4)), jobId, jobId);
+                        + "UNION ALL " + BUDGET_HOLDS + " UNION ALL " + DAILY_CAP_PAUSES + " ORDER BY 1",
+                rs -> new Hold(rs.getString(1), rs.getString(2), instant(rs.getTimestamp(3)), rs.getLong(4)), jobId, jobId,
+                jobId);
     }
 
     private static final String BUDGET_HOLDS = """
@@ -200,6 +201,18 @@ public final class JobReports {
             FROM requests r JOIN budget_holds h ON (h.scope = r.task OR h.scope = '*') AND h.until > now()
             WHERE r.job_id = ? AND r.state = 'pending'
             GROUP BY r.provider, h.scope, h.budget_usd, h.committed_usd, h.until, h.held_at""";
+
+    /** Realtime requests paused by a daily cap reached (daily_requests, V16), until the next UTC day. */
+    private static final String DAILY_CAP_PAUSES = """
+            SELECT r.provider, 'the daily cap of ' || d.cap || ' realtime requests '
+                       || CASE WHEN d.scope LIKE 'task:%' THEN 'of task ' || substr(d.scope, 6) ELSE 'for ' || d.scope END
+                       || ' is reached; they go on from ' || to_char(d.day + 1, 'YYYY-MM-DD') || ' 00:00 UTC',
+                   max(d.counted_at), count(*)
+            FROM requests r JOIN jobs j ON j.id = r.job_id AND j.mode = 'realtime'
+            JOIN daily_requests d ON d.scope IN (r.provider || '/' || r.model, 'task:' || r.task) AND d.requests >= d.cap
+                 AND (d.day + 1) > (now() AT TIME ZONE 'UTC')::date
+            WHERE r.job_id = ? AND r.state = 'pending'
+            GROUP BY r.provider, d.scope, d.cap, d.day""";
 
     /** The first rejected lines of a job's input. */
     public List<Problem> inputErrors(long jobId, int limit) {

@@ -22,7 +22,9 @@ public record TaskDefinition(
         // budget_usd_per_day: packing holds the task's requests that would pass it (null: no budget of its own)
         java.math.BigDecimal budgetUsdPerDay,
         // batch, realtime or auto: how its jobs are sent unless a run asks otherwise
-        String mode) {
+        String mode,
+        // daily_limit: realtime requests a day of this task, beyond which its realtime work pauses (null: none)
+        Integer dailyLimit) {
 
     public RequestTemplate request(String name) {
         return requests.stream().filter(r -> r.name().equals(name)).findFirst()

@@ -69,7 +69,18 @@ public final class TaskLoader {
         }
         return new TaskDefinition(name, text(root, "description", source, false), source, keyField, inputSchema,
                 provider, model, List.copyOf(requests), dbSource(root.get("source"), source + ": source"),
-                budget(root.get("budget_usd_per_day"), source + ": budget_usd_per_day"), mode(root, source));
+                budget(root.get("budget_usd_per_day"), source + ": budget_usd_per_day"), mode(root, source),
+                dailyLimit(root.get("daily_limit"), source + ": daily_limit"));
+    }
+
+    private static Integer dailyLimit(JsonNode node, String where) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.canConvertToInt() || !node.isIntegralNumber() || node.intValue() < 1) {
+            throw new TaskFileException(where + " must be a positive whole number of requests a day");
+        }
+        return node.intValue();
     }
 
     private static java.math.BigDecimal budget(JsonNode node, String where) {
