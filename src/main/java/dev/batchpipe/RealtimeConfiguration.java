@@ -52,9 +52,15 @@ public class RealtimeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public RateLimiter rateLimiter(CamelContext context, @BeanInject("dataSource") DataSource dataSource,
-                                   @PropertyInject("batchpipe.realtime.limit-period") Duration period) {
-        return new RateLimiter(dataSource, new ConfiguredLimits(new Config(context)), period);
+    public RateLimiter rateLimiter(CamelContext context, @BeanInject("dataSource") DataSource dataSource, Clock clock,
+                                   @PropertyInject("batchpipe.realtime.limit-period") Duration period,
+                                   @PropertyInject("batchpipe.realtime.aimd.decrease") double decrease,
+                                   @PropertyInject("batchpipe.realtime.aimd.increase") double increase,
+                                   @PropertyInject("batchpipe.realtime.aimd.floor") double floor,
+                                   @PropertyInject("batchpipe.realtime.aimd.cooldown") Duration cooldown,
+                                   @PropertyInject("batchpipe.realtime.rate-limited-wait") Duration wait) {
+        return new RateLimiter(dataSource, new ConfiguredLimits(new Config(context)), period,
+                new RateLimiter.Backoff(decrease, increase, floor, cooldown, wait), clock);
     }
 
     @BindToRegistry(lazy = true)
