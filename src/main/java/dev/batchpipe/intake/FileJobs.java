@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * The steps of the intake-file route (routes/intake-files.camel.yaml): open the job of a file, stream its records,
  * validate each, commit each chunk, finish. The job is keyed by the file's fingerprint, so a file read again after a
  * crash resumes after the last line committed, and one read again after it was taken in completely is recognised
- * and not processed twice. A file that cannot be read at all is rejected at once, with the reason, as its job.
+ * and not processed twice. A file that cannot be read at all is rejected at once, with the reason, as its job (the
+ * inbox checks permissions first, and leaves such a file in place: InboxIntake.checkReadable).
  */
 public final class FileJobs {
 

@@ -2,9 +2,12 @@ package dev.batchpipe.intake;
 
 import dev.batchpipe.task.TaskRegistry;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,40 @@ public final class InboxIntake {
     public JobOptions options(String relativePath) {
         return JobOptions.file(Path.of(relativePath).getName(0).toString())
                 .withFetch(relativePath.toLowerCase(java.util.Locale.ROOT).endsWith(".urls"));
+    }
+
+    /**
+     * Fails when the file cannot be opened for reading (its permissions, say), so that the route leaves it where it is,
+     * unread, to be taken in once it can be. A FIFO, device or socket is not opened here: reading it is FileJobs' to
+     * refuse (it is rejected).
+     */
+    public void checkReadable(String absolutePath) throws IOException {
+        Path file = Path.of(absolutePath);
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            // opening is the check
+        } catch (IOException e) {
+            throw new FileSystemException(file.toString(), null, "cannot be read (" + InboxFaults.why(e) + ")");
+        }
+    }
+
+    /**
+     * Fails when the folders a file moves to ({@code done/}, {@code rejected/}) cannot be written, before the file is
+     * read: its work would be committed but the file left in the inbox. Writing is tried, as only the file system
+     * knows (a read-only mount, an ACL, root's rights). The file then waits where it is, unread.
+     */
+    public void checkWritable(String absolutePath) throws IOException {
+        Path file = Path.of(absolutePath);
+        for (String folder : List.of("done", "rejected")) {
+            Path dir = file.resolveSibling(folder);
+            try {
+                Files.delete(Files.createTempFile(Files.createDirectories(dir), ".writable-", ""));
+            } catch (IOException e) {
+                throw new FileSystemException(dir.toString(), null, "cannot be written (" + InboxFaults.why(e) + ")");
+            }
+        }
     }
 
     /**

@@ -41,23 +41,22 @@ public final class DatabaseGauges {
     public DatabaseGauges(Jdbi jdbi, PriceTable prices, MeterRegistry registry) {
         this.jdbi = jdbi;
         this.prices = prices;
-        requests = MultiGauge.builder("batchpipe.requests")
-                .description("Requests by state, task, provider and model").register(registry);
-        inputTokens = MultiGauge.builder("batchpipe.input.tokens")
-                .description("Input tokens the providers billed, by task, provider and model").register(registry);
-        outputTokens = MultiGauge.builder("batchpipe.output.tokens")
-                .description("Output tokens the providers billed, by task, provider and model").register(registry);
-        cost = MultiGauge.builder("batchpipe.cost.usd")
-                .description("Cost in USD at the batch price, by task, provider and model").register(registry);
-        realtimeCost = MultiGauge.builder("batchpipe.realtime.cost.usd")
-                .description("What the same calls would have cost at the realtime price, in USD").register(registry);
-        pending = MultiGauge.builder("batchpipe.pending.requests")
-                .description("Requests waiting to be packed (the pending queue), by provider and model").register(registry);
-        batches = MultiGauge.builder("batchpipe.batches")
-                .description("Provider batches by state and provider").register(registry);
-        enqueuedTokens = MultiGauge.builder("batchpipe.enqueued.tokens")
-                .description("Enqueued-token quota in use (reserved by unfinished batches), by provider and model")
-                .register(registry);
+        requests = gauge(registry, "batchpipe.requests",
+                "Requests by state, task, provider and model");
+        inputTokens = gauge(registry, "batchpipe.input.tokens",
+                "Input tokens the providers billed, by task, provider and model");
+        outputTokens = gauge(registry, "batchpipe.output.tokens",
+                "Output tokens the providers billed, by task, provider and model");
+        cost = gauge(registry, "batchpipe.cost.usd",
+                "Cost in USD at the batch price, by task, provider and model");
+        realtimeCost = gauge(registry, "batchpipe.realtime.cost.usd",
+                "What the same calls would have cost at the realtime price, in USD");
+        pending = gauge(registry, "batchpipe.pending.requests",
+                "Requests waiting to be packed (the pending queue), by provider and model");
+        batches = gauge(registry, "batchpipe.batches",
+                "Provider batches by state and provider");
+        enqueuedTokens = gauge(registry, "batchpipe.enqueued.tokens",
+                "Enqueued-token quota in use (reserved by unfinished batches), by provider and model");
         FunctionTimer.builder("batchpipe.ingest.lag", this, g -> g.lag.batches(), g -> g.lag.seconds(), TimeUnit.SECONDS)
                 .description("From a batch finishing at its provider to its results being ingested").register(registry);
     }
@@ -105,6 +104,10 @@ public final class DatabaseGauges {
                             WHERE ingested_at IS NOT NULL AND finished_at IS NOT NULL""")
                     .map((rs, ctx) -> new IngestLag(rs.getLong(1), rs.getDouble(2))).one();
         });
+    }
+
+    private static MultiGauge gauge(MeterRegistry registry, String name, String description) {
+        return MultiGauge.builder(name).description(description).register(registry);
     }
 
     private static <T> List<MultiGauge.Row<?>> rows(Map<Tags, T> values, java.util.function.Function<T, Number> value) {

@@ -65,6 +65,14 @@ public final class BatchClaims {
                 .bind("me", instance.id()).mapTo(Long.class).list());
     }
 
+    /**
+     * Finished batches nobody holds, claimed for this instance now: a stopped instance's batches move here at once, even
+     * while this instance's ingest consumers are busy with slow downloads. Their ingest claims them again, as its own.
+     */
+    public List<Long> takeOverIngests() {
+        return toIngest().stream().map(this::claimForIngest).filter(java.util.Objects::nonNull).toList();
+    }
+
     /** The batch id, leased to this instance for ingesting; null when it is held elsewhere or already ingested. */
     public Long claimForIngest(long batchId) {
         return jdbi.withHandle(h -> INGEST.query(h, instance.id(), lease).bind("id", batchId)

@@ -139,7 +139,7 @@ public final class BatchFiles {
                 out.write(line);
                 out.write('\n');
             } catch (IOException e) {
-                throw new UncheckedIOException(path + ": " + e.getMessage(), e);
+                throw failed(e);
             }
         }
 
@@ -151,10 +151,32 @@ public final class BatchFiles {
             try {
                 out.close();
             } catch (IOException e) {
-                throw new UncheckedIOException(path + ": " + e.getMessage(), e);
+                throw failed(e);
             } finally {
                 out = null;
             }
+        }
+
+        /**
+         * A file that could not be written (the data disk full, say) is removed at once: half a file must not hold
+         * the space the next attempt needs. Its requests were not batched; the next pack tick takes them again.
+         */
+        private UncheckedIOException failed(IOException e) {
+            try {
+                if (out != null) {
+                    out.close();
+                }
+            } catch (IOException ignored) {
+                // the failure being reported is the first one
+            }
+            out = null;
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException ignored) {
+                // what is left is deleted with the next discard, or is an orphan packing-*.tmp
+            }
+            String reason = e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
+            return new UncheckedIOException(path + " cannot be written (" + reason.replace(path + ": ", "") + ")", e);
         }
 
         public Path path() {

@@ -38,6 +38,10 @@ public final class JobCompletion {
     }
 
     public void complete(Handle h) {
+        // one completion at a time on the database, to the end of its transaction: two batches of one job settling at
+        // once (two ingest consumers, two instances) would otherwise each see the other's requests still batched, and
+        // neither close the job. Under READ COMMITTED the one that waited then sees what the first committed.
+        h.execute("SELECT pg_advisory_xact_lock(hashtext('batchpipe.job-completion'))");
         h.createUpdate("""
                 UPDATE jobs j SET finished_at = now(),
                   status = CASE WHEN j.cancelled_at IS NOT NULL

@@ -35,6 +35,11 @@ public final class DatabaseOutage {
                     && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P"))) {
                 return true;
             }
+            // HikariCP's stand-in for a pooled connection it closed under a running step (the server went away): no
+            // SQLState, only these words
+            if (t instanceof SQLException sql && sql.getSQLState() == null && "Connection is closed".equals(sql.getMessage())) {
+                return true;
+            }
         }
         return false;
     }

@@ -7,6 +7,8 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
@@ -19,10 +21,19 @@ import javax.sql.DataSource;
  * the wait blocks a loop, and every later connection registered on a blocked loop never finishes connecting: after a
  * database outage pgevent never came back (its own reconnect landed on a blocked loop, and waited for ever), and any
  * pgevent consumer started later in the same JVM hung at start. Off the I/O thread the wait blocks nothing.
+ *
+ * <p>And a second change, for a camel-pgevent 4.17.0 bug (CAMEL-23646, apache/camel#23639, fixed upstream after 4.17.0,
+ * the latest release here): its reconnect task does not stop once connected, and opens a new LISTEN connection every
+ * reconnect delay (5 s) for ever, leaving the previous one open and listening. So when a listener is added to a new
+ * connection, the connection it listened on before is closed, and only the loss of a listener's current connection
+ * is passed on to it. What remains of the bug is a connection replaced every 5 s per consumer after an outage; drop
+ * this half when Camel is upgraded past the fix.
  */
 final class NotificationDataSource implements DataSource {
 
     private final DataSource pgjdbcNg;
+    /** The connection each of pgevent's listeners listens on now. */
+    private final Map<PGNotificationListener, PGConnection> listeningOn = new ConcurrentHashMap<>();
 
     NotificationDataSource(DataSource pgjdbcNg) {
         this.pgjdbcNg = pgjdbcNg;
@@ -39,23 +50,46 @@ final class NotificationDataSource implements DataSource {
     }
 
     /** The connection as it is, but for the listeners added to it. */
-    private static PGConnection closedOffTheIoThread(PGConnection connection) {
+    private PGConnection closedOffTheIoThread(PGConnection connection) {
         return (PGConnection) Proxy.newProxyInstance(NotificationDataSource.class.getClassLoader(),
                 new Class<?>[] {PGConnection.class}, (proxy, method, args) -> {
+                    PGNotificationListener added = null;
                     if (method.getName().equals("addNotificationListener")) {
                         int last = args.length - 1;
-                        args[last] = new ClosedOnItsOwnThread((PGNotificationListener) args[last]);
+                        added = (PGNotificationListener) args[last];
+                        args[last] = new ClosedOnItsOwnThread(added, connection, listeningOn);
                     }
+                    Object result;
                     try {
-                        return method.invoke(connection, args);
+                        result = method.invoke(connection, args);
                     } catch (InvocationTargetException e) {
                         throw e.getCause();
                     }
+                    if (added != null) {
+                        PGConnection before = listeningOn.put(added, connection);
+                        if (before != null && before != connection) {
+                            closeQuietly(before);
+                        }
+                    }
+                    return result;
                 });
     }
 
-    /** Notifications as they come (pgevent hands them to its own workers); the closing on a new daemon thread. */
-    private record ClosedOnItsOwnThread(PGNotificationListener listener) implements PGNotificationListener {
+    private static void closeQuietly(PGConnection replaced) {
+        try {
+            replaced.close();
+        } catch (SQLException | RuntimeException e) {
+            // a connection that cannot even be closed is gone already
+        }
+    }
+
+    /**
+     * Notifications as they come (pgevent hands them to its own workers); the loss of the listener's current connection
+     * on a new daemon thread, and that of a connection it no longer listens on not at all.
+     */
+    private record ClosedOnItsOwnThread(PGNotificationListener listener, PGConnection connection,
+                                        Map<PGNotificationListener, PGConnection> listeningOn)
+            implements PGNotificationListener {
 
         @Override
         public void notification(int processId, String channelName, String payload) {
@@ -64,6 +98,9 @@ final class NotificationDataSource implements DataSource {
 
         @Override
         public void closed() {
+            if (listeningOn.get(listener) != connection) {
+                return;
+            }
             Thread thread = new Thread(listener::closed, "pgevent-reconnect");
             thread.setDaemon(true);
             thread.start();

@@ -5,20 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.batchpipe.BatchpipeConfiguration;
-import dev.batchpipe.FetchConfiguration;
-import dev.batchpipe.OperatorConfiguration;
-import dev.batchpipe.RealtimeConfiguration;
-import dev.batchpipe.support.BatchpipeProcess;
-import dev.batchpipe.support.PipelineTest;
+import dev.batchpipe.support.ServiceTest;
 import io.swagger.parser.OpenAPIParser;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.PathItem;
 import io.swagger.v3.parser.core.models.SwaggerParseResult;
 import java.io.StringReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +21,6 @@ import java.util.Map;
 import org.apache.camel.model.Model;
 import org.apache.camel.model.rest.RestDefinition;
 import org.apache.camel.model.rest.VerbDefinition;
-import org.apache.camel.test.main.junit5.CamelMainTest;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
 import org.junit.jupiter.api.Test;
@@ -38,30 +29,10 @@ import org.junit.jupiter.api.Test;
  * Every call of the API over real HTTP, against the service's own routes (API included) on a real PostgreSQL and the
  * sandbox, with one finished job shared by the tests (taken in through the API itself).
  */
-@CamelMainTest(configurationClasses = {BatchpipeConfiguration.class, OperatorConfiguration.class,
-        FetchConfiguration.class, RealtimeConfiguration.class}, properties = {
-        "camel.management.enabled=false",
-        "batchpipe.poll.tick=100ms",
-        "batchpipe.poll.first-interval=100ms",
-        "batchpipe.poll.max-interval=300ms",
-        "batchpipe.pack.interval-ms=3600000",
-        "batchpipe.inbox.settle-time=100ms",
-        "batchpipe.http-retry.base-delay=10ms",
-        "batchpipe.http-retry.max-delay=200ms",
-        "batchpipe.lease=10s",
-        "batchpipe.quota.backoff=500ms"})
-class ApiEndpointsTest extends PipelineTest {
+class ApiEndpointsTest extends ServiceTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int PORT = BatchpipeProcess.freePort();
-
-    private final HttpClient http = HttpClient.newHttpClient();
     private Long finished;
-
-    @Override
-    protected Map<String, String> settings() {
-        return Map.of("batchpipe.http.port", Integer.toString(PORT));
-    }
 
     /** The shared job: five articles and one bad line, taken in over the API and finished. */
     private long finishedJob() throws Exception {
@@ -80,7 +51,7 @@ class ApiEndpointsTest extends PipelineTest {
     @Test
     void jobsArePagedFilteredAndPricedAtBothPrices() throws Exception {
         long job = finishedJob();
-        JsonNode list = get("/api/jobs?task=news-classification&status=succeeded&mode=batch&since=2020-01-01");
+        JsonNode list = json("/api/jobs?task=news-classification&status=succeeded&mode=batch&since=2020-01-01");
         JsonNode first = list.at("/items/0");
         assertThat(first.get("id").asLong()).isEqualTo(job);
         assertThat(first.get("items").asLong()).isEqualTo(5);
@@ -92,8 +63,8 @@ class ApiEndpointsTest extends PipelineTest {
         assertThat(cost).isPositive();
         assertThat(first.get("realtime_cost_usd").asDouble()).isEqualTo(cost * 2, org.assertj.core.data.Offset.offset(1e-7));
         assertThat(first.get("savings_usd").asDouble()).isEqualTo(cost, org.assertj.core.data.Offset.offset(1e-7));
-        assertThat(get("/api/jobs?status=cancelled").get("items")).isEmpty();
-        assertThat(get("/api/jobs?task=knowledge-extraction").get("items")).isEmpty();
+        assertThat(json("/api/jobs?status=cancelled").get("items")).isEmpty();
+        assertThat(json("/api/jobs?task=knowledge-extraction").get("items")).isEmpty();
 
         // a second job, so there are two pages of one
         HttpResponse<String> other = send("POST", "/api/jobs/news-classification", "application/json",
@@ -103,13 +74,13 @@ class ApiEndpointsTest extends PipelineTest {
         JsonNode envelope = JSON.readTree(other.body()).get("job");
         assertThat(envelope.get("items").asLong()).isEqualTo(1);
         assertThat(envelope.get("source").asText()).contains("evening_run-");
-        JsonNode page1 = get("/api/jobs?limit=1");
+        JsonNode page1 = json("/api/jobs?limit=1");
         assertThat(page1.get("items")).hasSize(1);
         assertThat(page1.at("/items/0/id").asLong()).isEqualTo(envelope.get("id").asLong());
-        JsonNode page2 = get("/api/jobs?limit=1&cursor=" + page1.get("next_cursor").asText());
+        JsonNode page2 = json("/api/jobs?limit=1&cursor=" + page1.get("next_cursor").asText());
         assertThat(page2.at("/items/0/id").asLong()).isEqualTo(job);
 
-        JsonNode detail = get("/api/jobs/" + job);
+        JsonNode detail = json("/api/jobs/" + job);
         assertThat(detail.get("status").asText()).isEqualTo("succeeded");
         assertThat(detail.get("mode").asText()).isEqualTo("batch");
         assertThat(detail.get("finished_at").asText()).isNotEmpty();
@@ -126,12 +97,12 @@ class ApiEndpointsTest extends PipelineTest {
     @Test
     void resultsComeAsPagesJsonLinesAndACsvThatRoundTrips() throws Exception {
         long job = finishedJob();
-        JsonNode page = get("/api/jobs/" + job + "/results?limit=2");
+        JsonNode page = json("/api/jobs/" + job + "/results?limit=2");
         assertThat(page.get("items")).hasSize(2);
         assertThat(page.at("/items/0/table").asText()).isEqualTo("news_classifications");
         assertThat(page.at("/items/0/lineage/item_key").asText()).startsWith("api-");
         assertThat(page.at("/items/0/lineage/batch_id").asLong()).isPositive();
-        JsonNode rest = get("/api/jobs/" + job + "/results?limit=10&cursor=" + page.get("next_cursor").asText());
+        JsonNode rest = json("/api/jobs/" + job + "/results?limit=10&cursor=" + page.get("next_cursor").asText());
         assertThat(rest.get("items")).hasSize(3);
         assertThat(rest.get("next_cursor").isNull()).isTrue();
 
@@ -171,18 +142,18 @@ class ApiEndpointsTest extends PipelineTest {
     @Test
     void rejectedLinesBatchesAndDeadLetters() throws Exception {
         long job = finishedJob();
-        JsonNode rejected = get("/api/jobs/" + job + "/rejected");
+        JsonNode rejected = json("/api/jobs/" + job + "/rejected");
         assertThat(rejected.get("items")).hasSize(1);
         assertThat(rejected.at("/items/0/line").asLong()).isEqualTo(6);
         assertThat(rejected.at("/items/0/reason").asText()).isNotEmpty();
 
-        JsonNode batches = get("/api/batches?job=" + job + "&state=ingested&provider=openai");
+        JsonNode batches = json("/api/batches?job=" + job + "&state=ingested&provider=openai");
         assertThat(batches.get("items")).isNotEmpty();
         JsonNode batch = batches.at("/items/0");
         assertThat(batch.get("jobs").get(0).asLong()).isEqualTo(job);
         assertThat(batch.get("completed").asInt()).isEqualTo(5);
-        assertThat(get("/api/batches/" + batch.get("id").asLong()).get("state").asText()).isEqualTo("ingested");
-        assertThat(get("/api/batches?provider=gemini").get("items")).isEmpty();
+        assertThat(json("/api/batches/" + batch.get("id").asLong()).get("state").asText()).isEqualTo("ingested");
+        assertThat(json("/api/batches?provider=gemini").get("items")).isEmpty();
         assertThat(send("GET", "/api/batches/99999", null, null).statusCode()).isEqualTo(404);
         HttpResponse<String> done = send("POST", "/api/batches/" + batch.get("id").asLong() + "/cancel", null, null);
         assertThat(done.statusCode()).isEqualTo(409);
@@ -193,17 +164,17 @@ class ApiEndpointsTest extends PipelineTest {
                 .mapTo(Long.class).one());
         db.useTransaction(h -> new dev.batchpipe.pipeline.RequestStates(new dev.batchpipe.pipeline.RequestStates.Limits(
                 3, 10, Duration.ZERO)).deadLetter(h, request, "answer does not match the schema", null));
-        JsonNode dead = get("/api/dead-letters?job=" + job);
+        JsonNode dead = json("/api/dead-letters?job=" + job);
         assertThat(dead.get("items")).hasSize(1);
         assertThat(dead.at("/items/0/reason").asText()).isEqualTo("answer does not match the schema");
         assertThat(dead.at("/items/0/item").asText()).startsWith("api-");
-        assertThat(get("/api/dead-letters?task=knowledge-extraction").get("items")).isEmpty();
-        JsonNode report = get("/api/reports?group=task");
+        assertThat(json("/api/dead-letters?task=knowledge-extraction").get("items")).isEmpty();
+        JsonNode report = json("/api/reports?group=task");
         assertThat(report.at("/total/dead_letters").asLong()).isEqualTo(1);
         HttpResponse<String> replay = send("POST", "/api/dead-letters/replay?job=" + job, null, null);
         assertThat(replay.body()).isEqualTo("{\"replayed\":1}");
         awaitFinished(job);
-        assertThat(get("/api/dead-letters?job=" + job).get("items")).isEmpty();
+        assertThat(json("/api/dead-letters?job=" + job).get("items")).isEmpty();
     }
 
     @Test
@@ -215,9 +186,9 @@ class ApiEndpointsTest extends PipelineTest {
         assertThat(run.get("task").asText()).isEqualTo("knowledge-extraction");
         assertThat(run.get("requested_by").asText()).isEqualTo("api");
         long id = run.get("id").asLong();
-        assertThat(get("/api/runs/" + id).get("ids").get(0).asText()).isEqualTo("g-none");
-        assertThat(get("/api/runs?task=knowledge-extraction").at("/items/0/id").asLong()).isEqualTo(id);
-        await().atMost(Duration.ofSeconds(30)).until(() -> !get("/api/runs/" + id).get("status").asText()
+        assertThat(json("/api/runs/" + id).get("ids").get(0).asText()).isEqualTo("g-none");
+        assertThat(json("/api/runs?task=knowledge-extraction").at("/items/0/id").asLong()).isEqualTo(id);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !json("/api/runs/" + id).get("status").asText()
                 .equals("requested"));
         assertThat(send("POST", "/api/runs", "application/json", "{\"task\":\"news-classification\"}").statusCode())
                 .isEqualTo(400);
@@ -228,10 +199,10 @@ class ApiEndpointsTest extends PipelineTest {
     @Test
     void tasksAndEstimates() throws Exception {
         finishedJob();
-        JsonNode tasks = get("/api/tasks");
+        JsonNode tasks = json("/api/tasks");
         assertThat(tasks.get("items")).extracting(t -> t.get("name").asText())
                 .contains("news-classification", "knowledge-extraction");
-        JsonNode task = get("/api/tasks/news-classification");
+        JsonNode task = json("/api/tasks/news-classification");
         assertThat(task.get("version").asText()).hasSize(12);
         assertThat(task.at("/requests/0/user").asText()).contains("{{title}}");
         assertThat(task.at("/requests/0/answer_schema/required")).isNotEmpty();
@@ -275,7 +246,7 @@ class ApiEndpointsTest extends PipelineTest {
 
     @Test
     void schedulesPauseResumeAndTrigger() throws Exception {
-        JsonNode list = get("/api/schedules");
+        JsonNode list = json("/api/schedules");
         assertThat(list.get("items")).extracting(s -> s.get("id").asText()).contains("news-classification");
         JsonNode paused = JSON.readTree(send("POST", "/api/schedules/news-classification/pause", null, null).body());
         assertThat(paused.get("state").asText()).isEqualTo("paused");
@@ -298,22 +269,22 @@ class ApiEndpointsTest extends PipelineTest {
     @Test
     void reportsAndSavings() throws Exception {
         long job = finishedJob();
-        JsonNode byDay = get("/api/reports");
+        JsonNode byDay = json("/api/reports");
         assertThat(byDay.get("group").asText()).isEqualTo("day");
         assertThat(byDay.at("/rows/0/key").asText()).matches("\\d{4}-\\d{2}-\\d{2}");
-        JsonNode byModel = get("/api/reports?group=model&since=2020-01-01");
+        JsonNode byModel = json("/api/reports?group=model&since=2020-01-01");
         assertThat(byModel.at("/rows/0/key").asText()).isEqualTo("openai/gpt-4o-mini");
         double cost = db.withHandle(h -> h.createQuery("SELECT sum(cost_usd) FROM requests").mapTo(Double.class).one());
         assertThat(byModel.at("/total/cost_usd").asDouble()).isEqualTo(cost, org.assertj.core.data.Offset.offset(1e-7));
         assertThat(byModel.at("/total/savings_usd").asDouble()).isEqualTo(cost, org.assertj.core.data.Offset.offset(1e-7));
-        assertThat(get("/api/reports?until=2020-01-01").get("rows")).isEmpty();
+        assertThat(json("/api/reports?until=2020-01-01").get("rows")).isEmpty();
 
         HttpResponse<String> md = send("GET", "/api/reports?group=provider&format=md", null, null);
         assertThat(md.headers().firstValue("Content-Type").orElse("")).startsWith("text/markdown");
         assertThat(md.body()).contains("| provider | items |").contains("| openai |").contains("| **total** |");
         assertThat(send("GET", "/api/reports?group=week", null, null).statusCode()).isEqualTo(400);
 
-        JsonNode savings = get("/api/reports/savings");
+        JsonNode savings = json("/api/reports/savings");
         assertThat(savings.get("savings_percent").asDouble()).isEqualTo(50.0);
         assertThat(savings.at("/by_provider/0/key").asText()).isEqualTo("openai");
         assertThat(job).isPositive();
@@ -366,18 +337,9 @@ class ApiEndpointsTest extends PipelineTest {
         assertThat(outside.body()).doesNotContain("camel.main");
     }
 
-    private JsonNode get(String path) throws Exception {
+    private JsonNode json(String path) throws Exception {
         HttpResponse<String> r = send("GET", path, null, null);
         assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
         return JSON.readTree(r.body());
-    }
-
-    private HttpResponse<String> send(String method, String path, String contentType, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + PORT + path)).method(method,
-                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        if (contentType != null) {
-            b.header("Content-Type", contentType);
-        }
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

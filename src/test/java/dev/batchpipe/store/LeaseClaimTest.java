@@ -2,6 +2,7 @@ package dev.batchpipe.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.batchpipe.pipeline.BatchClaims;
 import dev.batchpipe.support.DatabaseTest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -117,6 +118,29 @@ class LeaseClaimTest extends DatabaseTest {
         assertThat(b.stopped()).singleElement().asString().startsWith("a (last heartbeat ");
         assertThat(c.stopped()).isEmpty();
         assertThat(b.stopped()).isEmpty();
+    }
+
+    @Test
+    void aStoppedInstancesFinishedBatchesAreClaimedAtOnceForIngestAndALiveOnesAreNot() {
+        beating("a");
+        beating("live");
+        beating("b");
+        steady("b");
+        List<Long> held = claimOnly("a");
+        List<Long> ofLive = db.withHandle(h -> h.createQuery("UPDATE batches SET lease_owner = 'live' WHERE id IN "
+                + "(SELECT id FROM batches ORDER BY id LIMIT 2) RETURNING id").mapTo(Long.class).list());
+        db.useHandle(h -> h.execute("UPDATE batches SET state = 'finished', finished_at = now(), "
+                + "lease_until = now() + interval '10 minutes'"));
+        BatchClaims b = new BatchClaims(db, new Instance("b", "host", "installation"), Duration.ofMinutes(2));
+        assertThat(b.takeOverIngests()).as("a still beats").isEmpty();
+
+        stop("a");
+        List<Long> takenOver = b.takeOverIngests();
+        assertThat(takenOver).as("a's batches, not the live instance's").containsExactlyInAnyOrderElementsOf(
+                held.stream().filter(id -> !ofLive.contains(id)).toList());
+        assertThat(count("SELECT count(*) FROM batches WHERE lease_owner = 'b' AND lease_until > now()"))
+                .isEqualTo(takenOver.size());
+        assertThat(b.claimForIngest(takenOver.get(0))).as("its ingest claims it again, as its own").isEqualTo(takenOver.get(0));
     }
 
     /** Five batches claimed for ten minutes by {@code owner}, the only ones left. */

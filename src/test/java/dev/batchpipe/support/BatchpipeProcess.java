@@ -36,7 +36,14 @@ public final class BatchpipeProcess implements AutoCloseable {
 
     public static BatchpipeProcess start(Path workDir, List<String> jvmOptions, Map<String, String> env, String... args)
             throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        return start(List.of(), workDir, jvmOptions, env, args);
+    }
+
+    /** Run through {@code launcher} first (e.g. setpriv, to take rights away from a root test run). */
+    public static BatchpipeProcess start(List<String> launcher, Path workDir, List<String> jvmOptions,
+                                         Map<String, String> env, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(launcher);
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.batchpipe.Batchpipe"));
         cmd.addAll(List.of(args));
