@@ -1,17 +1,22 @@
 package dev.batchpipe;
 
+import dev.batchpipe.api.TaskEstimate;
 import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
 import dev.batchpipe.pipeline.ResultIngester;
 import dev.batchpipe.provider.ProviderHttp;
 import dev.batchpipe.provider.Providers;
+import dev.batchpipe.realtime.AutoModeChooser;
 import dev.batchpipe.realtime.ConfiguredLimits;
+import dev.batchpipe.realtime.DailyCaps;
 import dev.batchpipe.realtime.RateLimiter;
 import dev.batchpipe.realtime.RealtimeCaller;
 import dev.batchpipe.realtime.RealtimeClaims;
 import dev.batchpipe.realtime.RealtimeWriter;
 import dev.batchpipe.store.Instance;
+import dev.batchpipe.task.TaskRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import javax.sql.DataSource;
 import org.apache.camel.BeanInject;
@@ -28,16 +33,34 @@ import org.jdbi.v3.core.Jdbi;
 public class RealtimeConfiguration implements CamelConfiguration {
 
     @BindToRegistry(lazy = true)
-    public RealtimeClaims realtimeClaims(Jdbi jdbi, Instance instance, Providers providers,
+    public RealtimeClaims realtimeClaims(Jdbi jdbi, Instance instance, Providers providers, DailyCaps caps,
                                          @PropertyInject("batchpipe.realtime.lease") Duration lease,
                                          @PropertyInject("batchpipe.realtime.concurrency") int concurrency) {
-        return new RealtimeClaims(jdbi, instance, lease, concurrency, providers.holds().keySet());
+        return new RealtimeClaims(jdbi, instance, lease, concurrency, providers.holds().keySet(), caps);
+    }
+
+    /** The daily request caps, counted in the day of the {@code clock} (a bean, so a test can move it). */
+    @BindToRegistry(lazy = true)
+    public DailyCaps dailyCaps(CamelContext context, TaskRegistry tasks, Clock clock) {
+        return new DailyCaps(new ConfiguredLimits(new Config(context)), tasks, clock);
     }
 
     @BindToRegistry(lazy = true)
-    public RateLimiter rateLimiter(CamelContext context, @BeanInject("dataSource") DataSource dataSource,
-                                   @PropertyInject("batchpipe.realtime.limit-period") Duration period) {
-        return new RateLimiter(dataSource, new ConfiguredLimits(new Config(context)), period);
+    public AutoModeChooser autoModeChooser(Jdbi jdbi, TaskRegistry tasks, TaskEstimate estimates,
+                                           @PropertyInject("batchpipe.auto.realtime-below") long realtimeBelow) {
+        return new AutoModeChooser(jdbi, tasks, estimates, realtimeBelow);
+    }
+
+    @BindToRegistry(lazy = true)
+    public RateLimiter rateLimiter(CamelContext context, @BeanInject("dataSource") DataSource dataSource, Clock clock,
+                                   @PropertyInject("batchpipe.realtime.limit-period") Duration period,
+                                   @PropertyInject("batchpipe.realtime.aimd.decrease") double decrease,
+                                   @PropertyInject("batchpipe.realtime.aimd.increase") double increase,
+                                   @PropertyInject("batchpipe.realtime.aimd.floor") double floor,
+                                   @PropertyInject("batchpipe.realtime.aimd.cooldown") Duration cooldown,
+                                   @PropertyInject("batchpipe.realtime.rate-limited-wait") Duration wait) {
+        return new RateLimiter(dataSource, new ConfiguredLimits(new Config(context)), period,
+                new RateLimiter.Backoff(decrease, increase, floor, cooldown, wait), clock);
     }
 
     @BindToRegistry(lazy = true)

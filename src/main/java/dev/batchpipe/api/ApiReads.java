@@ -26,7 +26,7 @@ public final class ApiReads {
 
     static final Set<String> JOB_STATUSES = Set.of("receiving", "active", "succeeded", "partial", "failed", "rejected",
             "cancelled");
-    static final Set<String> MODES = Set.of("batch", "realtime");
+    static final Set<String> MODES = Set.copyOf(dev.batchpipe.intake.JobOptions.MODES);
     static final Set<String> BATCH_STATES = Set.of("packed", "uploaded", "creating", "submitted", "finished", "ingested",
             "abandoned");
 
@@ -45,13 +45,17 @@ public final class ApiReads {
     /**
      * A job. {@code failed}: requests that will not be tried again without a replay (dead + cancelled);
      * {@code pending}: requests not final yet (waiting + in batches); {@code progress}: the share of requests final.
+     * {@code modeReason}: why mode auto chose the mode (null when it was asked for); {@code batchCostUsd}: the work at
+     * the batch price (a realtime job: what it would have cost as a batch); {@code realtimeCostUsd}: at the realtime
+     * price; {@code savingsUsd}: what the batch price saved against realtime (0 for a realtime job).
      */
-    public record Job(long id, String task, String status, String mode, String source, String schedule, int priority,
+    public record Job(long id, String task, String status, String mode, String modeReason, Instant deadlineAt,
+                      String source, String schedule, int priority,
                       Instant createdAt, Instant finishedAt, Instant cancelledAt, long items, long itemsDuplicate,
                       long linesRejected, long requests, long succeeded, long failed, long dead, long cancelled,
                       long pending, long waiting, long inBatches, double progress, long batches, long inputTokens,
-                      long outputTokens, BigDecimal costUsd, BigDecimal realtimeCostUsd, BigDecimal savingsUsd,
-                      long syntheticAnswers, String error) {
+                      long outputTokens, BigDecimal costUsd, BigDecimal batchCostUsd, BigDecimal realtimeCostUsd,
+                      BigDecimal savingsUsd, long syntheticAnswers, String error) {
     }
 
     public record JobPage(List<Job> items, String nextCursor) {
@@ -98,7 +102,7 @@ public final class ApiReads {
             throw new ApiProblem(400, "status must be one of " + String.join(", ", JOB_STATUSES.stream().sorted().toList()));
         }
         if (mode != null && !MODES.contains(mode)) {
-            throw new ApiProblem(400, "mode must be batch or realtime");
+            throw new ApiProblem(400, "mode must be batch, realtime or auto");
         }
         int n = Page.limit(limit);
         var rows = reports.jobs(new JobReports.JobFilter(task, status, instant("since", since), mode,
@@ -117,12 +121,15 @@ public final class ApiReads {
     /** The job, priced at the realtime price too (a realtime job's cost is its realtime cost: it saved nothing). */
     public Job job(JobReports.JobSummary j) {
         long finals = j.succeeded() + j.dead() + j.cancelled();
-        BigDecimal realtime = "realtime".equals(j.mode()) ? j.costUsd() : prices.realtimeEquivalent(j.costUsd());
-        return new Job(j.id(), j.task(), j.status(), j.mode(), j.source(), j.schedule(), j.priority(), j.createdAt(),
+        boolean realtimeMode = "realtime".equals(j.mode());
+        BigDecimal realtime = realtimeMode ? j.costUsd() : prices.realtimeEquivalent(j.costUsd());
+        BigDecimal batch = realtimeMode ? prices.batchEquivalent(j.costUsd()) : j.costUsd();
+        return new Job(j.id(), j.task(), j.status(), j.mode(), j.modeReason(), j.deadlineAt(), j.source(), j.schedule(),
+                j.priority(), j.createdAt(),
                 j.finishedAt(), j.cancelledAt(), j.itemsAccepted(), j.itemsDuplicate(), j.linesRejected(), j.requests(),
                 j.succeeded(), j.dead() + j.cancelled(), j.dead(), j.cancelled(), j.waiting() + j.inBatches(), j.waiting(),
                 j.inBatches(), j.requests() == 0 ? (j.finished() ? 1.0 : 0.0) : (double) finals / j.requests(),
-                j.batches(), j.inputTokens(), j.outputTokens(), j.costUsd(), realtime, realtime.subtract(j.costUsd()),
+                j.batches(), j.inputTokens(), j.outputTokens(), j.costUsd(), batch, realtime, realtime.subtract(j.costUsd()),
                 j.syntheticAnswers(), j.error());
     }
 

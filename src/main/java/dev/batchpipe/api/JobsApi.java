@@ -125,18 +125,25 @@ public final class JobsApi {
      * URLs whose pages are fetched and taken in as articles.
      */
     public Submitted submit(String authorization, String task, InputStream body, String format, String force,
-                            String fetch, String mode) throws IOException {
+                            String fetch, String mode, String deadline) throws IOException {
         allow(authorization);
         known(task);
         Path file = spool(body, format);
         if (format.equals("json") && envelope(file)) {
             file = contents(file);
         }
-        if (mode != null && !mode.equals("batch") && !mode.equals("realtime")) {
-            throw new ApiProblem(400, "mode must be batch or realtime, not '" + mode + "'");
+        if (mode != null && !JobOptions.MODES.contains(mode)) {
+            throw new ApiProblem(400, "mode must be batch, realtime or auto, not '" + mode + "'");
+        }
+        java.time.Duration within;
+        try {
+            within = JobOptions.parseDeadline(deadline);
+        } catch (IllegalArgumentException e) {
+            throw new ApiProblem(400, e.getMessage());
         }
         IntakeResult r = intake.accept(file, new JobOptions(task, "api", null, null, 5, "asap")
-                .withForce(Boolean.parseBoolean(force)).withFetch(Boolean.parseBoolean(fetch)).withMode(mode));
+                .withForce(Boolean.parseBoolean(force)).withFetch(Boolean.parseBoolean(fetch)).withMode(mode)
+                .withDeadline(within));
         return new Submitted(reads.job(reports.job(r.jobId()).orElseThrow()), reports.inputErrors(r.jobId(), 100));
     }
 
@@ -289,7 +296,7 @@ public final class JobsApi {
         }
         java.time.Instant since = ApiReads.instant("since", run.since());
         long id = runs.requestRun(run.task(), since == null ? null : OffsetDateTime.ofInstant(since, ZoneOffset.UTC),
-                run.ids(), run.limit(), priority, schedule, "api");
+                run.ids(), run.limit(), priority, schedule, null, null, "api");
         return reads.run(Long.toString(id));
     }
 

@@ -1,5 +1,6 @@
 package dev.batchpipe.cli;
 
+import dev.batchpipe.cost.PriceTable;
 import dev.batchpipe.store.JobReports;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -65,9 +66,9 @@ final class JobFollower {
     }
 
     /** The exit code of a finished job, printed in full. */
-    static int report(PrintWriter out, JobReports reports, JobReports.JobSummary done) {
+    static int report(PrintWriter out, JobReports reports, PriceTable prices, JobReports.JobSummary done) {
         out.println();
-        JobPrinter.detail(out, reports, done);
+        JobPrinter.detail(out, reports, prices, done);
         if (done.dead() > 0) {
             return ExitCodes.DEAD_LETTERED;
         }

@@ -1,5 +1,6 @@
 package dev.batchpipe.cli;
 
+import dev.batchpipe.cost.PriceTable;
 import dev.batchpipe.store.JobReports;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -30,17 +31,26 @@ final class JobPrinter {
         }
     }
 
-    static void detail(PrintWriter out, JobReports reports, JobReports.JobSummary j) {
+    static void detail(PrintWriter out, JobReports reports, PriceTable prices, JobReports.JobSummary j) {
         out.printf("Job %d  %s  %s%n", j.id(), j.task(), j.status() + (j.error() == null ? "" : ": " + j.error()));
         out.printf("  source     %s%n", j.source());
         out.printf("  items      %d taken in, %d already known, %d line(s) rejected%n", j.itemsAccepted(),
                 j.itemsDuplicate(), j.linesRejected());
         out.printf("  requests   %d succeeded, %d dead-lettered, %d in batches, %d waiting (of %d)%n", j.succeeded(),
                 j.dead(), j.inBatches(), j.waiting(), j.requests());
-        out.printf("  mode       %s%n", j.mode().equals("realtime")
-                ? "realtime (synchronous calls at the rate limits)" : "batch (the providers' batch APIs)");
-        out.printf("  tokens     %,d in, %,d out   cost %s (%s price)%n", j.inputTokens(), j.outputTokens(), usd(j),
-                j.mode());
+        out.printf("  mode       %s%s%n", switch (j.mode()) {
+            case "realtime" -> "realtime (synchronous calls at the rate limits)";
+            case "auto" -> "auto (chosen once all items are in)";
+            default -> "batch (the providers' batch APIs)";
+        }, j.modeReason() == null ? "" : ", chosen by mode auto: " + j.modeReason());
+        if (j.deadlineAt() != null) {
+            out.printf("  deadline   %s%n", TIME.format(j.deadlineAt()));
+        }
+        out.printf("  tokens     %,d in, %,d out   cost %s (%s price), %s%n", j.inputTokens(), j.outputTokens(), usd(j),
+                j.mode().equals("realtime") ? "realtime" : "batch", j.mode().equals("realtime")
+                        ? String.format("$%.4f as a batch", prices.batchEquivalent(j.costUsd()))
+                        : String.format("saved $%.4f against realtime",
+                                prices.realtimeEquivalent(j.costUsd()).subtract(j.costUsd())));
         out.printf("  created    %s%s%n", TIME.format(j.createdAt()), j.finishedAt() == null ? ""
                 : ", finished after " + human(Duration.between(j.createdAt(), j.finishedAt())));
         List<JobReports.OutputRows> rows = reports.outputRows(j.id());

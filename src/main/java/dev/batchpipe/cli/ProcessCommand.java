@@ -13,6 +13,7 @@ import dev.batchpipe.task.TaskRegistry;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -64,9 +65,14 @@ public final class ProcessCommand implements Callable<Integer> {
     @Option(names = "--priority", defaultValue = "5", description = "1-10, higher goes first (default ${DEFAULT-VALUE})")
     int priority;
 
-    @Option(names = "--mode", description = "batch (the providers' batch APIs, half price) or realtime (their "
-            + "synchronous endpoints, at the rate limits); default: the task's mode")
+    @Option(names = "--mode", description = "batch (the providers' batch APIs, half price), realtime (their "
+            + "synchronous endpoints, at the rate limits) or auto (realtime for a small job or when a batch could miss "
+            + "--deadline, else batch; the reason shows in `batchpipe status JOB`); default: the task's mode")
     String mode;
+
+    @Option(names = "--deadline", paramLabel = "DURATION", description = "the job is wanted within DURATION (2h, 90m, "
+            + "1h30m): with mode auto, it goes realtime when a batch is expected to take longer")
+    String deadline;
 
     @Option(names = "--allow-unpriced", description = "accept a --model batchpipe has no price for (its cost shows as 0)")
     boolean allowUnpriced;
@@ -93,8 +99,15 @@ public final class ProcessCommand implements Callable<Integer> {
             err.println("batchpipe: --priority must be between 1 and 10");
             return ExitCodes.STARTUP;
         }
-        if (mode != null && !mode.equals("batch") && !mode.equals("realtime")) {
-            err.println("batchpipe: --mode must be batch or realtime");
+        if (mode != null && !JobOptions.MODES.contains(mode)) {
+            err.println("batchpipe: --mode must be batch, realtime or auto");
+            return ExitCodes.STARTUP;
+        }
+        Duration within;
+        try {
+            within = JobOptions.parseDeadline(deadline);
+        } catch (IllegalArgumentException e) {
+            err.println("batchpipe: --" + e.getMessage());
             return ExitCodes.STARTUP;
         }
         TaskNames.require(task);
@@ -123,7 +136,7 @@ public final class ProcessCommand implements Callable<Integer> {
                 }
             }
             JobOptions options = new JobOptions(task, "file", null, null, priority, "asap").withOverrides(provider, model)
-                    .withForce(force).withFetch(fetch).withMode(mode);
+                    .withForce(force).withFetch(fetch).withMode(mode).withDeadline(within);
             IntakeResult intake = service.bean("fileIntake", FileIntake.class).accept(file, options);
             printIntake(out, intake);
             if (intake.rejected()) {
@@ -145,7 +158,7 @@ public final class ProcessCommand implements Callable<Integer> {
                         JobFollower.whoCarriesOn(intake.jobId(), reports.liveInstances()));
                 return ExitCodes.INTERRUPTED;
             }
-            return JobFollower.report(out, reports, done);
+            return JobFollower.report(out, reports, service.bean("priceTable", PriceTable.class), done);
         } finally {
             out.flush();
         }

@@ -2,7 +2,9 @@ package dev.batchpipe.cli;
 
 import dev.batchpipe.BatchpipeService;
 import dev.batchpipe.intake.DbIntake;
+import dev.batchpipe.intake.JobOptions;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
@@ -39,6 +41,14 @@ public final class RunCommand implements Callable<Integer> {
             + "is short (default ${DEFAULT-VALUE})")
     int priority;
 
+    @Option(names = "--mode", description = "with --task: batch, realtime or auto for the run's job (default: the "
+            + "task's mode); see `batchpipe process --help`")
+    String mode;
+
+    @Option(names = "--deadline", paramLabel = "DURATION", description = "with --task: the run is wanted within "
+            + "DURATION (2h, 90m): with mode auto, it goes realtime when a batch is expected to take longer")
+    String deadline;
+
     @Option(names = "--now", description = "with --task: submit at the next pack tick instead of in the overnight window")
     boolean now;
 
@@ -48,8 +58,9 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (task == null) {
-            if (limit != null || since != null || ids != null || now) {
-                spec.commandLine().getErr().println("batchpipe: --limit, --since, --ids and --now go with --task");
+            if (limit != null || since != null || ids != null || now || mode != null || deadline != null) {
+                spec.commandLine().getErr().println("batchpipe: --limit, --since, --ids, --mode, --deadline and --now go "
+                        + "with --task");
                 return ExitCodes.STARTUP;
             }
             BatchpipeService service = new BatchpipeService(BatchpipeService.Mode.SERVICE, Map.of());
@@ -59,6 +70,17 @@ public final class RunCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (priority < 1 || priority > 10 || (limit != null && limit < 1)) {
             spec.commandLine().getErr().println("batchpipe: --priority must be 1-10 and --limit positive");
+            return ExitCodes.STARTUP;
+        }
+        if (mode != null && !JobOptions.MODES.contains(mode)) {
+            spec.commandLine().getErr().println("batchpipe: --mode must be batch, realtime or auto");
+            return ExitCodes.STARTUP;
+        }
+        Duration within;
+        try {
+            within = JobOptions.parseDeadline(deadline);
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("batchpipe: --" + e.getMessage());
             return ExitCodes.STARTUP;
         }
         OffsetDateTime from;
@@ -73,7 +95,7 @@ public final class RunCommand implements Callable<Integer> {
         try (BatchpipeService service = new BatchpipeService(BatchpipeService.Mode.COMMAND, BatchpipeService.NO_ROUTES)) {
             service.start();
             long id = service.bean("dbIntake", DbIntake.class).requestRun(task, from, ids, limit, priority,
-                    now ? "asap" : "overnight", System.getProperty("user.name", "cli"));
+                    now ? "asap" : "overnight", mode, within, System.getProperty("user.name", "cli"));
             out.printf("Extraction run %d of %s requested (%s). A running `batchpipe run` service takes it up; follow it "
                     + "in the extraction_runs table or with `batchpipe status`.%n", id, task,
                     now ? "submitted at the next pack tick" : "submitted in the overnight window");

@@ -41,7 +41,7 @@ public final class StatusCommand extends ReadOnlyCommand {
             if (summary.isEmpty()) {
                 return refuse("no job " + job);
             }
-            JobPrinter.detail(out, reports, summary.get());
+            JobPrinter.detail(out, reports, db.prices(), summary.get());
         }
         JobPrinter.quotas(out, reports.quotas());
         JobPrinter.polling(out, reports.liveInstances());

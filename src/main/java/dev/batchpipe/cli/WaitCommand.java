@@ -1,6 +1,7 @@
 package dev.batchpipe.cli;
 
 import dev.batchpipe.BatchpipeService;
+import dev.batchpipe.cost.PriceTable;
 import dev.batchpipe.store.JobReports;
 import java.io.PrintWriter;
 import java.util.Map;
@@ -46,7 +47,7 @@ public final class WaitCommand implements Callable<Integer> {
                 out.printf("Stopped waiting for job %d. %s%n", job, JobFollower.whoCarriesOn(job, reports.liveInstances()));
                 return ExitCodes.INTERRUPTED;
             }
-            return JobFollower.report(out, reports, done);
+            return JobFollower.report(out, reports, service.bean("priceTable", PriceTable.class), done);
         } finally {
             out.flush();
         }

@@ -89,6 +89,11 @@ public final class PriceTable {
         return batchCost.divide(batchDiscount, 8, RoundingMode.HALF_UP);
     }
 
+    /** What a cost at the realtime (list) price would have been at the batch price. */
+    public BigDecimal batchEquivalent(BigDecimal realtimeCost) {
+        return realtimeCost.multiply(batchDiscount).setScale(8, RoundingMode.HALF_UP);
+    }
+
     /** True when the model has a price (its own, or its longest listed prefix's). */
     public boolean priced(String provider, String model) {
         return find(provider, model) != null;

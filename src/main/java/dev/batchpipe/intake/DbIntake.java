@@ -76,18 +76,21 @@ public final class DbIntake {
 
     /**
      * Requests an extraction run (what an operator's INSERT into extraction_runs does); a service picks it up at
-     * once through NOTIFY. Returns the run's id.
+     * once through NOTIFY. {@code mode} and {@code deadline} are its job's (null: the task's mode, no deadline).
+     * Returns the run's id.
      */
     public long requestRun(String task, java.time.OffsetDateTime since, List<String> ids, Integer limit, int priority,
-                           String schedule, String requestedBy) {
+                           String schedule, String mode, java.time.Duration deadline, String requestedBy) {
         TaskDefinition t = tasks.get(task);
         if (t.source() == null) {
             throw new dev.batchpipe.StartupException("Task " + task + " has no source table (add a source: block to "
                     + t.file() + ")");
         }
         return jdbi.withHandle(h -> h.createQuery("INSERT INTO extraction_runs (task, since, ids, row_limit, priority, "
-                        + "schedule, requested_by) VALUES (:task, :since, :ids, :limit, :priority, :schedule, :by) RETURNING id")
-                .bind("task", task).bind("since", since)
+                        + "schedule, mode, deadline_seconds, requested_by) VALUES (:task, :since, :ids, :limit, :priority, "
+                        + ":schedule, :mode, :deadline, :by) RETURNING id")
+                .bind("task", task).bind("since", since).bind("mode", mode)
+                .bind("deadline", deadline == null ? null : Math.max(1, deadline.toSeconds()))
                 .bindArray("ids", String.class, ids == null ? null : ids.toArray())
                 .bind("limit", limit).bind("priority", priority).bind("schedule", schedule).bind("by", requestedBy)
                 .mapTo(Long.class).one());
@@ -100,7 +103,8 @@ public final class DbIntake {
                 r.hasNonNull("since") ? Timestamp.from(OffsetDateTime.parse(r.get("since").asText()).toInstant()) : null,
                 r.hasNonNull("ids") ? JSON.convertValue(r.get("ids"), String[].class) : null,
                 r.hasNonNull("row_limit") ? r.get("row_limit").asInt() : null, r.get("priority").asInt(),
-                r.get("schedule").asText()));
+                r.get("schedule").asText(), r.hasNonNull("mode") ? r.get("mode").asText() : null,
+                r.hasNonNull("deadline_seconds") ? java.time.Duration.ofSeconds(r.get("deadline_seconds").asLong()) : null));
         jdbi.useTransaction(completion::complete);
     }
 
@@ -115,7 +119,7 @@ public final class DbIntake {
             return;
         }
         JobOptions options = new JobOptions(task.name(), "run", null, null, run.priority(), run.schedule())
-                .withMode(task.mode());
+                .withMode(run.mode() == null ? task.mode() : run.mode()).withDeadline(run.deadline());
         // keyed by the run: a run taken over after a crash resumes its own job
         JobWriter.Job job = writer.open(options, "extraction_runs/" + run.id(), "run-" + run.id());
         long selected = job.linesRead();
@@ -219,6 +223,6 @@ public final class DbIntake {
     }
 
     private record Run(long id, String task, Timestamp since, String[] ids, Integer limit, int priority,
-                       String schedule) {
+                       String schedule, String mode, java.time.Duration deadline) {
     }
 }

@@ -97,15 +97,16 @@ public final class JobWriter {
 
     private static Job insert(Handle h, JobOptions o, String source, String fingerprint, String status, String error) {
         long id = h.createQuery("INSERT INTO jobs (task, source_kind, source, source_fingerprint, schedule, priority, "
-                        + "provider, model, status, error, received_at, finished_at, mode) VALUES (:task, :kind, :source, "
-                        + ":fp, :schedule, :priority, :provider, :model, :status, :error, "
+                        + "provider, model, status, error, received_at, finished_at, mode, deadline_at) VALUES (:task, "
+                        + ":kind, :source, :fp, :schedule, :priority, :provider, :model, :status, :error, "
                         + "CASE WHEN :status = 'rejected' THEN now() END, CASE WHEN :status = 'rejected' THEN now() END, "
-                        + ":mode) "
+                        + ":mode, now() + make_interval(secs => CAST(:deadline AS double precision))) "
                         + "RETURNING id")
                 .bind("task", o.task()).bind("kind", o.sourceKind()).bind("source", source).bind("fp", fingerprint)
                 .bind("schedule", o.schedule()).bind("priority", o.priority()).bind("provider", o.provider())
                 .bind("model", o.model()).bind("status", status).bind("error", error)
-                .bind("mode", o.mode() == null ? "batch" : o.mode()).mapTo(Long.class).one();
+                .bind("mode", o.mode() == null ? "batch" : o.mode())
+                .bind("deadline", o.deadline() == null ? null : o.deadline().toMillis() / 1000.0).mapTo(Long.class).one();
         return new Job(id, status, 0);
     }
 

@@ -39,7 +39,7 @@ public class ProviderException extends RuntimeException {
     }
 
     /** The same failure, with the wait the provider announced (Retry-After). */
-    ProviderException withRetryAfter(Duration wait) {
+    public ProviderException withRetryAfter(Duration wait) {
         return new ProviderException(status, code, getMessage(), retryable, getCause(), wait);
     }
 

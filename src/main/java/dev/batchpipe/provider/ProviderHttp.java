@@ -27,6 +27,11 @@ public final class ProviderHttp {
     public enum Retry {
         /** 408, 429, 5xx and dropped connections. */
         TRANSIENT,
+        /**
+         * 408, 5xx and dropped connections, not 429: a realtime call's 429 goes back to its rate limiter, which makes
+         * every call wait and slows down (a redelivery here would pass the shared budget by).
+         */
+        SERVER_ERRORS,
         /** 429 only: the provider did not act on the request (creating a batch, which must not happen twice). */
         RATE_LIMITS,
         /** Nothing: a repeat would be refused (a resumable upload's one transfer). */

@@ -30,7 +30,8 @@ public record ProviderRequest(String provider, String method, String url, Map<St
         return new ProviderRequest(provider, method, url, headers, entity, retry, errors);
     }
 
-    ProviderRequest retry(ProviderHttp.Retry policy) {
+    /** The same request with another choice of which failures are redelivered. */
+    public ProviderRequest retry(ProviderHttp.Retry policy) {
         return new ProviderRequest(provider, method, url, headers, body, policy, errors);
     }
 

@@ -59,13 +59,14 @@ public final class ProviderRetries {
             }
             return switch (retry) {
                 case TRANSIENT -> e.retryable();
+                case SERVER_ERRORS -> e.retryable() && e.status() != 429;
                 case RATE_LIMITS -> e.status() == 429;
                 case NONE -> false;
             };
         }
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof IOException) {
-                return retry == ProviderHttp.Retry.TRANSIENT;
+                return retry == ProviderHttp.Retry.TRANSIENT || retry == ProviderHttp.Retry.SERVER_ERRORS;
             }
         }
         return false;

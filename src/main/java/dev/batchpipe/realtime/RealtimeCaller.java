@@ -36,7 +36,9 @@ public final class RealtimeCaller {
 
     public RealtimeAnswer call(RealtimeCall c) {
         var request = providers.get(c.provider()).realtime(renderer.render(c.requestId(), c.submission(), c.task(),
-                c.template(), c.model(), c.endpoint(), parse(c.payload())));
+                c.template(), c.model(), c.endpoint(), parse(c.payload())))
+                // a 429 is not redelivered there: it comes back to the route, to slow the shared budget down
+                .retry(ProviderHttp.Retry.SERVER_ERRORS);
         ProviderHttp.Reply reply = http.call(request);
         jdbi.useHandle(h -> h.createUpdate("INSERT INTO realtime_answers (request_id, submission, provider, synthetic, "
                         + "response) VALUES (:id, :s, :p, :synthetic, CAST(:response AS jsonb)) ON CONFLICT DO NOTHING")

@@ -85,7 +85,8 @@ public final class JobReports {
                              long itemsAccepted, long itemsDuplicate, long linesRejected, long requests, long succeeded,
                              long dead, long waiting, long inBatches, long batches, long inputTokens, long outputTokens,
                              BigDecimal costUsd, String error, Instant createdAt, Instant finishedAt,
-                             long syntheticAnswers, String mode, long cancelled, Instant cancelledAt) {
+                             long syntheticAnswers, String mode, long cancelled, Instant cancelledAt,
+                             String modeReason, Instant deadlineAt) {
 
         public boolean finished() {
             return !status.equals("receiving") && !status.equals("active");
@@ -97,7 +98,7 @@ public final class JobReports {
                                String error, Instant createdAt, Instant finishedAt, boolean synthetic) {
     }
 
-    /** Requests of a job that wait because their provider is held (see provider_holds), with the reason. */
+    /** Requests of a job that wait because their provider is held (provider_holds), a day's budget or a daily cap. */
     public record Hold(String provider, String reason, Instant since, long requests) {
     }
 
@@ -140,6 +141,7 @@ public final class JobReports {
                    count(r.id) FILTER (WHERE r.state = 'pending') AS waiting,
                    count(r.id) FILTER (WHERE r.state = 'batched') AS in_batches,
                    count(r.id) FILTER (WHERE r.state = 'cancelled') AS cancelled, j.mode, j.cancelled_at,
+                   j.mode_reason, j.deadline_at,
                    coalesce(sum(r.input_tokens), 0) AS input_tokens,
                    coalesce(sum(r.output_tokens), 0) AS output_tokens,
                    coalesce(sum(r.cost_usd), 0) AS cost,
@@ -195,16 +197,18 @@ public final class JobReports {
     }
 
     /**
-     * The job's pending requests whose provider a service holds, per provider; and those a day's budget holds
-     * (budget_holds, written by packing), per provider and budget.
+     * The job's pending requests whose provider a service holds, per provider; those a day's budget holds
+     * (budget_holds, written by packing), per provider and budget; those the enqueued-token quota holds; and the
+     * realtime ones a daily cap pauses.
      */
     public List<Hold> holds(long jobId) {
         return query("SELECT p.provider, p.reason, p.since, count(*) FROM requests r "
                         + "JOIN provider_holds p ON p.provider = r.provider WHERE r.job_id = ? AND r.state = 'pending' "
                         + "GROUP BY p.provider, p.reason, p.since "
-                        + "UNION ALL " + BUDGET_HOLDS + " UNION ALL " + QUOTA_HOLDS + " ORDER BY 1",
+                        + "UNION ALL " + BUDGET_HOLDS + " UNION ALL " + QUOTA_HOLDS + " UNION ALL " + DAILY_CAP_PAUSES
+                        + " ORDER BY 1",
                 rs -> new Hold(rs.getString(1), rs.getString(2), instant(rs.getTimestamp(3)), rs.getLong(4)), jobId, jobId,
-                jobId);
+                jobId, jobId);
     }
 
     /** The models batchpipe knows something of beyond having no quota: configured, stated, calibrated or held. */
@@ -255,6 +259,18 @@ public final class JobReports {
             FROM requests r JOIN budget_holds h ON (h.scope = r.task OR h.scope = '*') AND h.until > now()
             WHERE r.job_id = ? AND r.state = 'pending'
             GROUP BY r.provider, h.scope, h.budget_usd, h.committed_usd, h.until, h.held_at""";
+
+    /** Realtime requests paused by a daily cap reached (daily_requests, V16), until the next UTC day. */
+    private static final String DAILY_CAP_PAUSES = """
+            SELECT r.provider, 'the daily cap of ' || d.cap || ' realtime requests '
+                       || CASE WHEN d.scope LIKE 'task:%' THEN 'of task ' || substr(d.scope, 6) ELSE 'for ' || d.scope END
+                       || ' is reached; they go on from ' || to_char(d.day + 1, 'YYYY-MM-DD') || ' 00:00 UTC',
+                   max(d.counted_at), count(*)
+            FROM requests r JOIN jobs j ON j.id = r.job_id AND j.mode = 'realtime'
+            JOIN daily_requests d ON d.scope IN (r.provider || '/' || r.model, 'task:' || r.task) AND d.requests >= d.cap
+                 AND (d.day + 1) > (now() AT TIME ZONE 'UTC')::date
+            WHERE r.job_id = ? AND r.state = 'pending'
+            GROUP BY r.provider, d.scope, d.cap, d.day""";
 
     /** The first rejected lines of a job's input. */
     public List<Problem> inputErrors(long jobId, int limit) {
@@ -326,7 +342,8 @@ public final class JobReports {
                 rs.getLong("batches"), rs.getLong("input_tokens"), rs.getLong("output_tokens"), rs.getBigDecimal("cost"),
                 rs.getString("error"), instant(rs.getTimestamp("created_at")), instant(rs.getTimestamp("finished_at")),
                 rs.getLong("synthetic_answers"), rs.getString("mode"), rs.getLong("cancelled"),
-                instant(rs.getTimestamp("cancelled_at")));
+                instant(rs.getTimestamp("cancelled_at")), rs.getString("mode_reason"),
+                instant(rs.getTimestamp("deadline_at")));
     }
 
     /**

@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * A task as declared in {@code tasks/<name>.yaml}: what an input item looks like, the LLM requests made for each
  * item, the schema each answer must satisfy and how answers become table rows. No Java is needed for a new task.
- * {@code mode}: how its jobs reach the provider unless a run says otherwise, {@code batch} or {@code realtime}.
+ * {@code mode}: how its jobs reach the provider unless a run says otherwise, {@code batch}, {@code realtime} or
+ * {@code auto} (chosen per job).
  */
 public record TaskDefinition(
         String name,
@@ -20,8 +21,10 @@ public record TaskDefinition(
         Source source,
         // budget_usd_per_day: packing holds the task's requests that would pass it (null: no budget of its own)
         java.math.BigDecimal budgetUsdPerDay,
-        // batch or realtime: how its jobs are sent unless a run asks otherwise
-        String mode) {
+        // batch, realtime or auto: how its jobs are sent unless a run asks otherwise
+        String mode,
+        // daily_limit: realtime requests a day of this task, beyond which its realtime work pauses (null: none)
+        Integer dailyLimit) {
 
     public RequestTemplate request(String name) {
         return requests.stream().filter(r -> r.name().equals(name)).findFirst()

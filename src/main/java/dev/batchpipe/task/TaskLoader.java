@@ -69,7 +69,18 @@ public final class TaskLoader {
         }
         return new TaskDefinition(name, text(root, "description", source, false), source, keyField, inputSchema,
                 provider, model, List.copyOf(requests), dbSource(root.get("source"), source + ": source"),
-                budget(root.get("budget_usd_per_day"), source + ": budget_usd_per_day"), mode(root, source));
+                budget(root.get("budget_usd_per_day"), source + ": budget_usd_per_day"), mode(root, source),
+                dailyLimit(root.get("daily_limit"), source + ": daily_limit"));
+    }
+
+    private static Integer dailyLimit(JsonNode node, String where) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.canConvertToInt() || !node.isIntegralNumber() || node.intValue() < 1) {
+            throw new TaskFileException(where + " must be a positive whole number of requests a day");
+        }
+        return node.intValue();
     }
 
     private static java.math.BigDecimal budget(JsonNode node, String where) {
@@ -84,8 +95,8 @@ public final class TaskLoader {
 
     private static String mode(JsonNode root, String source) {
         String mode = orElse(text(root, "mode", source, false), "batch");
-        if (!mode.equals("batch") && !mode.equals("realtime")) {
-            throw new TaskFileException(source + ": mode must be batch or realtime, not '" + mode + "'");
+        if (!mode.equals("batch") && !mode.equals("realtime") && !mode.equals("auto")) {
+            throw new TaskFileException(source + ": mode must be batch, realtime or auto, not '" + mode + "'");
         }
         return mode;
     }

@@ -58,6 +58,9 @@ class ProviderHttpTest {
         assertThat(retries.redeliverable(ProviderHttp.Retry.RATE_LIMITS, unavailable)).isFalse();
         assertThat(retries.redeliverable(ProviderHttp.Retry.RATE_LIMITS, dropped)).isFalse();
         assertThat(retries.redeliverable(ProviderHttp.Retry.NONE, rateLimited)).isFalse();
+        assertThat(retries.redeliverable(ProviderHttp.Retry.SERVER_ERRORS, unavailable)).isTrue();
+        assertThat(retries.redeliverable(ProviderHttp.Retry.SERVER_ERRORS, dropped)).isTrue();
+        assertThat(retries.redeliverable(ProviderHttp.Retry.SERVER_ERRORS, rateLimited)).isFalse();
         assertThat(retries.redeliverable(ProviderHttp.Retry.TRANSIENT, rateLimited.withRetryAfter(Duration.ofSeconds(60))))
                 .isTrue();
         assertThat(retries.redeliverable(ProviderHttp.Retry.TRANSIENT, rateLimited.withRetryAfter(Duration.ofSeconds(61))))

@@ -2,8 +2,10 @@ package dev.batchpipe.realtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.batchpipe.provider.ProviderException;
 import dev.batchpipe.provider.ResultLine;
 import dev.batchpipe.support.DatabaseTest;
+import dev.batchpipe.support.MovableClock;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -16,10 +18,16 @@ import org.postgresql.ds.PGSimpleDataSource;
  */
 class RateLimiterTest extends DatabaseTest {
 
+    /** Moved by the AIMD test only; the buckets keep their own time. */
+    private static final MovableClock CLOCK = new MovableClock();
+    private static final RateLimiter.Backoff BACKOFF = new RateLimiter.Backoff(0.5, 0.1, 0.05, Duration.ofSeconds(2),
+            Duration.ofSeconds(5));
+
     private static RateLimiter limiter(long rpm, long tpm) {
         PGSimpleDataSource ds = new PGSimpleDataSource();
         ds.setURL(dbUrl);
-        return new RateLimiter(ds, (provider, model, kind) -> kind.equals("rpm") ? rpm : tpm, Duration.ofMinutes(1));
+        return new RateLimiter(ds, (provider, model, kind) -> kind.equals("rpm") ? rpm : tpm, Duration.ofMinutes(1),
+                BACKOFF, CLOCK);
     }
 
     private static RealtimeCall call(String model, int input, int maxOutput) {
@@ -61,5 +69,28 @@ class RateLimiterTest extends DatabaseTest {
         assertThat(limiter.limit("openai", "learned", "tpm")).isEqualTo(150000);
         limiter.settle(c, ResultLine.Usage.NONE, Map.of("anthropic-ratelimit-requests-limit", "90"));
         assertThat(limiter.limit("openai", "learned", "rpm")).isEqualTo(60);
+    }
+
+    @Test
+    void a429HalvesTheRateOnceAndTheRateGrowsBackByATenthAPeriod() {
+        RateLimiter limiter = limiter(600, 0);
+        RealtimeCall c = call("aimd", 1, 1);
+        ProviderException refusal = ProviderException.ofResponse(429, "rate_limit_exceeded", "slow down")
+                .withRetryAfter(Duration.ofSeconds(6));
+        limiter.throttled(c, refusal);
+        limiter.throttled(c, refusal); // a call of the same burst: counted once
+        assertThat(limiter.limit("openai", "aimd", "rpm")).isEqualTo(300);
+        // every caller waits the Retry-After: 6 s at 300 a minute, 30 requests owed to the bucket (burst 5)
+        assertThat(Duration.ofMillis(limiter.reserve(c))).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(7));
+
+        CLOCK.advance(Duration.ofMinutes(1));
+        assertThat(limiter.limit("openai", "aimd", "rpm")).isEqualTo(360);
+        limiter.throttled(c, refusal);
+        assertThat(limiter.limit("openai", "aimd", "rpm")).isEqualTo(180);
+        // another model of the provider is not slowed down
+        assertThat(limiter.limit("openai", "other", "rpm")).isEqualTo(600);
+
+        CLOCK.advance(Duration.ofMinutes(7));
+        assertThat(limiter.limit("openai", "aimd", "rpm")).isEqualTo(600);
     }
 }

@@ -71,6 +71,15 @@ class TaskLoaderTest {
     }
 
     @Test
+    void aTaskMayCapItsRealtimeRequestsADayAndChooseItsModeByJob() {
+        assertThat(load(MINIMAL + "daily_limit: 400\nmode: auto\n"))
+                .extracting(TaskDefinition::dailyLimit, TaskDefinition::mode).containsExactly(400, "auto");
+        assertThat(load(MINIMAL).dailyLimit()).isNull();
+        assertThatThrownBy(() -> load(MINIMAL + "daily_limit: 2.5\n"))
+                .hasMessage("t.yaml: daily_limit must be a positive whole number of requests a day");
+    }
+
+    @Test
     void mistakesNameTheFileAndTheKey() {
         assertThatThrownBy(() -> load(MINIMAL.replace("Read {{body}}", "Read {{bogus}}")))
                 .hasMessage("t.yaml: requests[0]: prompt uses {{bogus}} which input.schema does not define");
