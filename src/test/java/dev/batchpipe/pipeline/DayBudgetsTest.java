@@ -7,12 +7,9 @@ import dev.batchpipe.store.JobReports;
 import dev.batchpipe.support.MovableClock;
 import dev.batchpipe.support.PipelineTest;
 import java.math.BigDecimal;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.camel.BeanInject;
-import org.apache.camel.CamelConfiguration;
-import org.apache.camel.CamelContext;
 import org.apache.camel.main.MainConfigurationProperties;
 import org.apache.camel.test.main.junit5.Configure;
 import org.junit.jupiter.api.Test;
@@ -27,16 +24,10 @@ class DayBudgetsTest extends PipelineTest {
 
     private final MovableClock clock = new MovableClock();
 
-    /** The service's clock is this test's (bound after the configuration's own). */
+    /** The service's clock is this test's. */
     @Configure
     protected void moveTheClock(MainConfigurationProperties configuration) {
-        configuration.addConfiguration(new CamelConfiguration() {
-            @Override
-            public void configure(CamelContext context) {
-                // a supplier, as the configuration binds its own: the registry looks those up first
-                context.getRegistry().bind("clock", Clock.class, () -> clock);
-            }
-        });
+        clock.bindAsServiceClock(configuration);
     }
 
     @BeanInject("dayBudgets")

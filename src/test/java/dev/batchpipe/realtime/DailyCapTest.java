@@ -11,13 +11,10 @@ import dev.batchpipe.support.MovableClock;
 import dev.batchpipe.support.PipelineTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Map;
-import org.apache.camel.CamelConfiguration;
-import org.apache.camel.CamelContext;
 import org.apache.camel.main.MainConfigurationProperties;
 import org.apache.camel.test.main.junit5.Configure;
 import org.junit.jupiter.api.Test;
@@ -31,15 +28,10 @@ class DailyCapTest extends PipelineTest {
 
     private final MovableClock clock = new MovableClock();
 
-    /** The service's clock is this test's (bound after the configuration's own). */
+    /** The service's clock is this test's. */
     @Configure
     protected void moveTheClock(MainConfigurationProperties configuration) {
-        configuration.addConfiguration(new CamelConfiguration() {
-            @Override
-            public void configure(CamelContext context) {
-                context.getRegistry().bind("clock", Clock.class, () -> clock);
-            }
-        });
+        clock.bindAsServiceClock(configuration);
     }
 
     @Override
