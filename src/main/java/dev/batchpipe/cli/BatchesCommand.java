@@ -1,10 +1,7 @@
 package dev.batchpipe.cli;
 
 import dev.batchpipe.api.ApiReads;
-import dev.batchpipe.pipeline.DeadLetters;
-import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.store.JobReports;
-import dev.batchpipe.task.TaskRegistry;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -37,8 +34,7 @@ public final class BatchesCommand extends ReadOnlyCommand {
     @Override
     int read(ReadOnlyDatabase db, PrintWriter out) {
         List<ApiReads.Batch> batches = !db.hasSchema() ? List.of()
-                : new ApiReads(db.jdbi(), new JobReports(db.connection()),
-                        new DeadLetters(db.jdbi(), new JobCompletion(new TaskRegistry(List.of()))), db.prices())
+                : new ApiReads(db.jdbi(), new JobReports(db.connection()), db.deadLetters(), db.prices())
                         .batches(state, provider, job == null ? null : job.toString(),
                                 Integer.toString(limit.orElse(50)), null).items();
         out.printf("%-6s %-10s %-18s %-22s %8s %6s %6s  %s%n", "BATCH", "STATE", "PROVIDER", "MODEL", "REQUESTS",

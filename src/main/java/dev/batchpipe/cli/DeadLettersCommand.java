@@ -1,8 +1,6 @@
 package dev.batchpipe.cli;
 
 import dev.batchpipe.pipeline.DeadLetters;
-import dev.batchpipe.pipeline.JobCompletion;
-import dev.batchpipe.task.TaskRegistry;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -33,10 +31,8 @@ public final class DeadLettersCommand extends ReadOnlyCommand {
 
     @Override
     int read(ReadOnlyDatabase db, PrintWriter out) {
-        // listing needs no task definitions (only replay's job completion does, for source tables)
         List<DeadLetters.Entry> entries = !db.hasSchema() ? List.of()
-                : new DeadLetters(db.jdbi(), new JobCompletion(new TaskRegistry(List.of())))
-                        .list(new DeadLetters.Selection(task, job, null), limit.orElse(100));
+                : db.deadLetters().list(new DeadLetters.Selection(task, job, null), limit.orElse(100));
         if (entries.isEmpty()) {
             out.println("No dead letters.");
             return ExitCodes.OK;

@@ -3,6 +3,8 @@ package dev.batchpipe.cli;
 import dev.batchpipe.Config;
 import dev.batchpipe.StartupException;
 import dev.batchpipe.cost.PriceTable;
+import dev.batchpipe.pipeline.DeadLetters;
+import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.store.Database;
 import dev.batchpipe.store.EmbeddedPostgresServer;
 import dev.batchpipe.task.TaskRegistry;
@@ -85,6 +87,11 @@ final class ReadOnlyDatabase implements AutoCloseable {
 
     Jdbi jdbi() {
         return Jdbi.create(connection);
+    }
+
+    /** Dead letters to list: listing needs no task definitions (only a replay's job completion does). */
+    DeadLetters deadLetters() {
+        return new DeadLetters(jdbi(), new JobCompletion(new TaskRegistry(java.util.List.of())));
     }
 
     /** The settings, read from application.properties, the environment and -D alone. */
