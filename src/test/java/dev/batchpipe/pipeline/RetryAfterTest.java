@@ -3,6 +3,7 @@ package dev.batchpipe.pipeline;
 import static org.awaitility.Awaitility.await;
 
 import dev.batchpipe.sandbox.Provider;
+import dev.batchpipe.sandbox.SandboxConfig;
 import dev.batchpipe.support.PipelineTest;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -10,6 +11,15 @@ import org.junit.jupiter.api.Test;
 
 /** A provider's long Retry-After parks no thread: it becomes the batch's next attempt time in PostgreSQL. */
 class RetryAfterTest extends PipelineTest {
+
+    /**
+     * A batch that stays in progress for minutes: at full speed it can finish between the test seeing it submitted and
+     * installing the fault, and the 429 then lands on the ingest's download instead of a status check (seen in CI).
+     */
+    @Override
+    protected SandboxConfig sandboxConfig() {
+        return SandboxConfig.builder().tokensPerSecond(1).build();
+    }
 
     @AfterEach
     void noMoreFaults() {
