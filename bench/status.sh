@@ -5,7 +5,7 @@
 # creates the schema and a first finished job. Then N requests are written with SQL in ten jobs of N/10, with the
 # lineage a real run leaves (a batch per 50,000 requests, a submission for each request sent, a result for each one
 # answered): nine jobs finished, the newest still active with half its requests pending, one in ~1,000 dead.
-# `status` then runs RUNS times while the service is idle; prints the median and the slowest wall time, and
+# `status` then runs RUNS times while the service is idle (the pending requests wait for tomorrow); prints the median and the slowest wall time, and
 # appends them to bench/results.tsv.
 #
 #   bench/status.sh                # 1,000,000 requests
@@ -42,9 +42,11 @@ INSERT INTO items (task, source_key, content_hash, job_id, line, payload)
 SELECT 'news-classification', 'status-' || g, md5(g::text), 101 + g / :per, g % :per + 1,
        jsonb_build_object('id', 'status-' || g, 'title', 'Article ' || g, 'contents', 'Text of article ' || g)
 FROM generate_series(0, :n - 1) g;
-INSERT INTO requests (item_id, job_id, task, template, provider, model, endpoint, estimated_tokens, state)
+-- the pending half waits until tomorrow (not_before), so the idle service does not send it while status is timed
+INSERT INTO requests (item_id, job_id, task, template, provider, model, endpoint, estimated_tokens, state, not_before)
 SELECT i.id, i.job_id, i.task, 'classify', 'openai', 'gpt-4o-mini', '/v1/chat/completions', 450,
-       CASE WHEN i.job_id = 110 AND i.id % 2 = 0 THEN 'pending' WHEN i.id % 997 = 0 THEN 'dead' ELSE 'succeeded' END
+       CASE WHEN i.job_id = 110 AND i.id % 2 = 0 THEN 'pending' WHEN i.id % 997 = 0 THEN 'dead' ELSE 'succeeded' END,
+       now() + interval '1 day'
 FROM items i WHERE i.job_id > 100;
 INSERT INTO batches (id, provider, model, endpoint, state, provider_batch_id, request_count, estimated_tokens,
                      synthetic, submitted_at, finished_at, ingested_at)
@@ -59,6 +61,8 @@ SELECT id, batch_id, 1 FROM requests WHERE job_id > 100 AND state <> 'pending';
 INSERT INTO results (request_id, batch_id, response, answer, input_tokens, output_tokens, cost_usd)
 SELECT id, batch_id, '{"status_code": 200}', '{"sentiment": "neutral"}', 900, 120, 0.0001
 FROM requests WHERE job_id > 100 AND state = 'succeeded';
+-- the nine finished jobs closed as JobCompletion closes a job
+INSERT INTO job_totals SELECT j.id, c.* FROM jobs j, job_counts(j.id) c WHERE j.id BETWEEN 101 AND 109;
 VACUUM ANALYZE;
 EOF
 

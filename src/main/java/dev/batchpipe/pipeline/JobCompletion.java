@@ -26,6 +26,7 @@ public final class JobCompletion {
     public void reopen(Handle h, Collection<Long> jobs, List<String> sourceStates) {
         h.createUpdate("UPDATE jobs SET status = 'active', finished_at = NULL WHERE id IN (<jobs>) "
                 + "AND status IN ('succeeded', 'partial')").bindList("jobs", jobs).execute();
+        h.createUpdate("DELETE FROM job_totals WHERE job_id IN (<jobs>)").bindList("jobs", jobs).execute();
         h.createUpdate("UPDATE extraction_runs SET status = 'running', finished_at = NULL WHERE job_id IN (<jobs>) "
                 + "AND status IN ('succeeded', 'partial')").bindList("jobs", jobs).execute();
         for (TaskDefinition task : tasks.all()) {
@@ -50,6 +51,14 @@ public final class JobCompletion {
                                 WHEN EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state = 'dead')
                                 THEN 'partial' ELSE 'succeeded' END
                 WHERE j.status = 'active'
+                  AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state IN ('pending', 'batched'))
+                """).execute();
+        // a closed job's counts no longer change until it reopens: frozen here, so listing jobs reads one row
+        h.createUpdate("""
+                INSERT INTO job_totals
+                SELECT j.id, c.* FROM jobs j, job_counts(j.id) c
+                WHERE j.status IN ('succeeded', 'partial', 'cancelled')
+                  AND NOT EXISTS (SELECT 1 FROM job_totals t WHERE t.job_id = j.id)
                   AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state IN ('pending', 'batched'))
                 """).execute();
         for (TaskDefinition task : tasks.all()) {

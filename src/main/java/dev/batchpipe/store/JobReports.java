@@ -130,33 +130,27 @@ public final class JobReports {
     public record LiveInstance(String name, Instant lastCheckIn) {
     }
 
+    // a closed job's counts as JobCompletion froze them (job_totals), an open job's counted now (job_counts, V22)
     private static final String JOB_SQL = """
             SELECT j.id, j.task, j.source, j.source_kind, j.schedule, j.mode,
-                   CASE WHEN j.status = 'partial' AND NOT EXISTS (SELECT 1 FROM requests s WHERE s.job_id = j.id
-                        AND s.state = 'succeeded') THEN 'failed' ELSE j.status END AS status, j.priority, j.items_accepted, j.items_duplicate,
-                   j.lines_rejected, j.error, j.created_at, j.finished_at,
-                   count(r.id) AS requests,
-                   count(r.id) FILTER (WHERE r.state = 'succeeded') AS succeeded,
-                   count(r.id) FILTER (WHERE r.state = 'dead') AS dead,
-                   count(r.id) FILTER (WHERE r.state = 'pending') AS waiting,
-                   count(r.id) FILTER (WHERE r.state = 'batched') AS in_batches,
-                   count(r.id) FILTER (WHERE r.state = 'cancelled') AS cancelled, j.mode, j.cancelled_at,
-                   j.mode_reason, j.deadline_at,
-                   coalesce(sum(r.input_tokens), 0) AS input_tokens,
-                   coalesce(sum(r.output_tokens), 0) AS output_tokens,
-                   coalesce(sum(r.cost_usd), 0) AS cost,
-                   (SELECT count(DISTINCT s.batch_id) FROM request_submissions s JOIN requests q ON q.id = s.request_id
-                    WHERE q.job_id = j.id) AS batches,
-                   (SELECT count(*) FROM synthetic_answers a WHERE a.job_id = j.id) AS synthetic_answers
-            FROM jobs j LEFT JOIN requests r ON r.job_id = j.id
+                   CASE WHEN j.status = 'partial' AND n.succeeded = 0 THEN 'failed' ELSE j.status END AS status,
+                   j.priority, j.items_accepted, j.items_duplicate, j.lines_rejected, j.error, j.created_at,
+                   j.finished_at, j.cancelled_at, j.mode_reason, j.deadline_at, n.*
+            FROM jobs j,
+                 LATERAL (SELECT t.requests, t.succeeded, t.dead, t.waiting, t.in_batches, t.cancelled,
+                                 t.input_tokens, t.output_tokens, t.cost, t.batches, t.synthetic_answers
+                          FROM job_totals t WHERE t.job_id = j.id
+                          UNION ALL
+                          SELECT c.* FROM job_counts(j.id) c
+                          WHERE NOT EXISTS (SELECT 1 FROM job_totals t WHERE t.job_id = j.id)) n
             """;
 
     public Optional<JobSummary> job(long id) {
-        return query(JOB_SQL + " WHERE j.id = ? GROUP BY j.id", JobReports::summary, id).stream().findFirst();
+        return query(JOB_SQL + " WHERE j.id = ?", JobReports::summary, id).stream().findFirst();
     }
 
     public List<JobSummary> recentJobs(int limit) {
-        return query(JOB_SQL + " GROUP BY j.id ORDER BY j.id DESC LIMIT ?", JobReports::summary, limit);
+        return query(JOB_SQL + " ORDER BY j.id DESC LIMIT ?", JobReports::summary, limit);
     }
 
     /** Which jobs to list; a null field does not filter. {@code before}: only jobs older than this id (a page). */
@@ -168,7 +162,7 @@ public final class JobReports {
         return query("SELECT * FROM (" + JOB_SQL + " WHERE (CAST(? AS text) IS NULL OR j.task = ?)"
                         + " AND (CAST(? AS timestamptz) IS NULL OR j.created_at >= ?)"
                         + " AND (CAST(? AS text) IS NULL OR j.mode = ?) AND (CAST(? AS bigint) IS NULL OR j.id < ?)"
-                        + " GROUP BY j.id) s WHERE (CAST(? AS text) IS NULL OR s.status = ?) ORDER BY s.id DESC LIMIT ?",
+                        + ") s WHERE (CAST(? AS text) IS NULL OR s.status = ?) ORDER BY s.id DESC LIMIT ?",
                 JobReports::summary, f.task(), f.task(), timestamp(f.since()), timestamp(f.since()), f.mode(), f.mode(),
                 f.before(), f.before(), f.status(), f.status(), limit);
     }

@@ -2,6 +2,7 @@ package dev.batchpipe.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.batchpipe.store.JobReports;
 import dev.batchpipe.support.PipelineTest;
 import java.nio.file.Path;
 import org.apache.camel.BeanInject;
@@ -13,6 +14,9 @@ class DeadLetterReplayTest extends PipelineTest {
     @BeanInject("deadLetters")
     DeadLetters deadLetters;
 
+    @BeanInject("jobReports")
+    JobReports reports;
+
     @Test
     void deadLettersAreListedAndAReplayAfterTheFixSucceeds() throws Exception {
         sandbox.faults().openAi().invalidAnswerFraction(1.0);
@@ -21,6 +25,12 @@ class DeadLetterReplayTest extends PipelineTest {
         template.sendBody("direct:pack", null);
         awaitFinished(job);
         assertThat(status(job)).isEqualTo("partial");
+        assertThat(reports.job(job).orElseThrow()).satisfies(j -> {
+            assertThat(j.dead()).isEqualTo(3);
+            assertThat(j.succeeded()).isZero();
+        });
+        assertThat(count("SELECT count(*) FROM job_totals WHERE job_id = ? AND dead = 3", job))
+                .as("a closed job's counts are frozen as it closes").isEqualTo(1);
 
         var listed = deadLetters.list(new DeadLetters.Selection("news-classification", job, null), 10);
         assertThat(listed).hasSize(3).allSatisfy(e -> {
@@ -33,10 +43,21 @@ class DeadLetterReplayTest extends PipelineTest {
         sandbox.faults().reset();
         assertThat(deadLetters.replay(new DeadLetters.Selection(null, job, null))).isEqualTo(3);
         assertThat(status(job)).isEqualTo("active");
+        assertThat(count("SELECT count(*) FROM job_totals WHERE job_id = ?", job)).as("reopened: counted live").isZero();
+        assertThat(reports.job(job).orElseThrow()).satisfies(j -> {
+            assertThat(j.waiting()).isEqualTo(3);
+            assertThat(j.dead()).isZero();
+        });
         template.sendBody("direct:pack", null);
         awaitFinished(job);
 
         assertThat(status(job)).isEqualTo("succeeded");
+        assertThat(reports.job(job).orElseThrow()).satisfies(j -> {
+            assertThat(j.succeeded()).isEqualTo(3);
+            assertThat(j.dead()).isZero();
+            assertThat(j.requests()).isEqualTo(3);
+        });
+        assertThat(count("SELECT count(*) FROM job_totals WHERE job_id = ? AND succeeded = 3", job)).isEqualTo(1);
         assertThat(count("SELECT count(*) FROM news_classifications WHERE article_id LIKE 'rp-%'")).isEqualTo(3);
         assertThat(count("SELECT count(*) FROM dead_letters WHERE job_id = ? AND replayed_at IS NOT NULL", job)).isEqualTo(3);
         assertThat(deadLetters.list(new DeadLetters.Selection(null, job, null), 10)).isEmpty();
