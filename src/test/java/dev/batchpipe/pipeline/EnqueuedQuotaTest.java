@@ -11,7 +11,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The enqueued-token quota as the provider counts it (issue #17): the sandbox counts the whole request as sent, twice
@@ -19,6 +22,7 @@ import org.junit.jupiter.api.Test;
  * the first refusal, never sends a refused batch again unchanged, learns the provider's count from the usage, and the
  * job completes with every row written once.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EnqueuedQuotaTest extends PipelineTest {
 
     private static final String MODEL = "gpt-4o-mini";
@@ -29,6 +33,7 @@ class EnqueuedQuotaTest extends PipelineTest {
     }
 
     @Test
+    @Order(1)
     void aJobTheProviderCountsTwiceAsLargeCompletesUnderTheQuotaItLearnsFromTheRefusal() throws Exception {
         Path file = drop("news-classification", "twice.jsonl", articles("twice", 40));
         long job = awaitJobFor(file);
@@ -65,11 +70,10 @@ class EnqueuedQuotaTest extends PipelineTest {
         assertThat(count("SELECT count(*) FROM quota_ledger WHERE released_at IS NULL")).isZero();
     }
 
+    /** Reads what the first test's job left in PostgreSQL: the factor it learned. */
     @Test
+    @Order(2)
     void theLearnedFactorIsInPostgresSoAnInstanceStartedLaterPacksWithIt() throws Exception {
-        if (count("SELECT count(*) FROM token_calibration") == 0) {
-            aJobTheProviderCountsTwiceAsLargeCompletesUnderTheQuotaItLearnsFromTheRefusal();
-        }
         double factor = factor();
         // a packing of an instance that knows nothing in memory: a new bean on the same database
         Path file = drop("news-classification", "later.jsonl", articles("later", 10));
