@@ -86,7 +86,7 @@ public final class JobsApi {
      * rows {@code ids}, at most {@code limit}; {@code schedule} asap or overnight (default).
      */
     public record RunRequest(String task, String since, List<String> ids, Integer limit, Integer priority,
-                             String schedule) {
+                             String schedule, String mode, String deadline) {
     }
 
     /**
@@ -132,19 +132,23 @@ public final class JobsApi {
         if (format.equals("json") && envelope(file)) {
             file = contents(file);
         }
-        if (mode != null && !JobOptions.MODES.contains(mode)) {
-            throw new ApiProblem(400, "mode must be batch, realtime or auto, not '" + mode + "'");
-        }
-        java.time.Duration within;
-        try {
-            within = JobOptions.parseDeadline(deadline);
-        } catch (IllegalArgumentException e) {
-            throw new ApiProblem(400, e.getMessage());
-        }
+        java.time.Duration within = deadline(mode, deadline);
         IntakeResult r = intake.accept(file, new JobOptions(task, "api", null, null, 5, "asap")
                 .withForce(Boolean.parseBoolean(force)).withFetch(Boolean.parseBoolean(fetch)).withMode(mode)
                 .withDeadline(within));
         return new Submitted(reads.job(reports.job(r.jobId()).orElseThrow()), reports.inputErrors(r.jobId(), 100));
+    }
+
+    /** A submit's or run's mode and deadline checked as the CLI checks them: a 400 names what is wrong. */
+    private static java.time.Duration deadline(String mode, String deadline) {
+        if (mode != null && !JobOptions.MODES.contains(mode)) {
+            throw new ApiProblem(400, "mode must be batch, realtime or auto, not '" + mode + "'");
+        }
+        try {
+            return JobOptions.parseDeadline(deadline);
+        } catch (IllegalArgumentException e) {
+            throw new ApiProblem(400, e.getMessage());
+        }
     }
 
     /** The body in a file under the data dir, so its size does not weigh on the heap. */
@@ -277,7 +281,7 @@ public final class JobsApi {
     public ApiReads.Run createRun(String authorization, RunRequest run) {
         allow(authorization);
         if (run == null || run.task() == null) {
-            throw new ApiProblem(400, "the body needs task (and optionally since, ids, limit, priority, schedule)");
+            throw new ApiProblem(400, "the body needs task (and optionally since, ids, limit, priority, schedule, mode, deadline)");
         }
         known(run.task());
         if (tasks.get(run.task()).source() == null) {
@@ -294,9 +298,10 @@ public final class JobsApi {
         if (run.limit() != null && run.limit() < 1) {
             throw new ApiProblem(400, "limit must be at least 1");
         }
+        java.time.Duration within = deadline(run.mode(), run.deadline());
         java.time.Instant since = ApiReads.instant("since", run.since());
         long id = runs.requestRun(run.task(), since == null ? null : OffsetDateTime.ofInstant(since, ZoneOffset.UTC),
-                run.ids(), run.limit(), priority, schedule, null, null, "api");
+                run.ids(), run.limit(), priority, schedule, run.mode(), within, "api");
         return reads.run(Long.toString(id));
     }
 

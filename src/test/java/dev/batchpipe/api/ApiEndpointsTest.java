@@ -193,6 +193,18 @@ class ApiEndpointsTest extends ServiceTest {
         assertThat(send("POST", "/api/runs", "application/json", "{\"task\":\"news-classification\"}").statusCode())
                 .isEqualTo(400);
         assertThat(send("POST", "/api/runs", "application/json", "{\"task\":\"nope\"}").statusCode()).isEqualTo(404);
+        HttpResponse<String> auto = send("POST", "/api/runs", "application/json",
+                "{\"task\":\"knowledge-extraction\",\"ids\":[\"g-none\"],\"mode\":\"auto\",\"deadline\":\"2h\"}");
+        assertThat(auto.statusCode()).as(auto.body()).isEqualTo(201);
+        long autoId = JSON.readTree(auto.body()).get("id").asLong();
+        assertThat(text("SELECT mode || ' ' || deadline_seconds FROM extraction_runs WHERE id = ?", autoId))
+                .isEqualTo("auto 7200");
+        HttpResponse<String> badMode = send("POST", "/api/runs", "application/json",
+                "{\"task\":\"knowledge-extraction\",\"mode\":\"fast\"}");
+        assertThat(badMode.statusCode()).isEqualTo(400);
+        assertThat(badMode.body()).contains("mode must be batch, realtime or auto");
+        assertThat(send("POST", "/api/runs", "application/json",
+                "{\"task\":\"knowledge-extraction\",\"deadline\":\"soon\"}").statusCode()).isEqualTo(400);
         assertThat(send("GET", "/api/runs/99999", null, null).statusCode()).isEqualTo(404);
     }
 
