@@ -59,7 +59,7 @@ class CliProcessTest {
         try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "process", "mixed.jsonl", "--task", "no-such-task")) {
             assertThat(p.waitFor(Duration.ofSeconds(60))).isEqualTo(2);
             assertThat(p.output()).contains("batchpipe: Unknown task 'no-such-task' (known: knowledge-extraction, "
-                    + "news-classification)").doesNotContain("\tat ");
+                    + "news-classification, topic-enrichment)").doesNotContain("\tat ");
         }
         try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "process", "mixed.jsonl", "--task",
                 "news-classification", "--provider", "nowhere")) {
