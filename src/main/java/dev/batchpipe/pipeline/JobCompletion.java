@@ -43,23 +43,19 @@ public final class JobCompletion {
         // once (two ingest consumers, two instances) would otherwise each see the other's requests still batched, and
         // neither close the job. Under READ COMMITTED the one that waited then sees what the first committed.
         h.execute("SELECT pg_advisory_xact_lock(hashtext('batchpipe.job-completion'))");
+        // a closed job's counts no longer change until it reopens: frozen as it closes, so listing jobs reads one row
         h.createUpdate("""
-                UPDATE jobs j SET finished_at = now(),
-                  status = CASE WHEN j.cancelled_at IS NOT NULL
-                                  OR EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state = 'cancelled')
-                                THEN 'cancelled'
-                                WHEN EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state = 'dead')
-                                THEN 'partial' ELSE 'succeeded' END
-                WHERE j.status = 'active'
-                  AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state IN ('pending', 'batched'))
-                """).execute();
-        // a closed job's counts no longer change until it reopens: frozen here, so listing jobs reads one row
-        h.createUpdate("""
-                INSERT INTO job_totals
-                SELECT j.id, c.* FROM jobs j, job_counts(j.id) c
-                WHERE j.status IN ('succeeded', 'partial', 'cancelled')
-                  AND NOT EXISTS (SELECT 1 FROM job_totals t WHERE t.job_id = j.id)
-                  AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state IN ('pending', 'batched'))
+                WITH closed AS (
+                  UPDATE jobs j SET finished_at = now(),
+                    status = CASE WHEN j.cancelled_at IS NOT NULL
+                                    OR EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state = 'cancelled')
+                                  THEN 'cancelled'
+                                  WHEN EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state = 'dead')
+                                  THEN 'partial' ELSE 'succeeded' END
+                  WHERE j.status = 'active'
+                    AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.job_id = j.id AND r.state IN ('pending', 'batched'))
+                  RETURNING j.id)
+                INSERT INTO job_totals SELECT closed.id, c.* FROM closed, job_counts(closed.id) c
                 """).execute();
         for (TaskDefinition task : tasks.all()) {
             if (task.source() != null) {
