@@ -45,6 +45,26 @@ class CliProcessTest {
     }
 
     @Test
+    void modeAutoSendsASmallFileRealtimeAndSaysWhy() throws Exception {
+        Files.createDirectories(dir.resolve("samples"));
+        Files.copy(Path.of("samples/news.jsonl"), dir.resolve("samples/news.jsonl"));
+        Map<String, String> env = Map.of("BATCHPIPE_DB_URL", TestDatabase.freshUrl(), "BATCHPIPE_SANDBOX", "true");
+        try (BatchpipeProcess process = BatchpipeProcess.start(dir, env, "process", "samples/news.jsonl",
+                "--task", "news-classification", "--mode", "auto", "--deadline", "2h", "--wait")) {
+            assertThat(process.waitFor(Duration.ofSeconds(120))).as(process.output()).isZero();
+            // 25 articles, below the default batchpipe.auto.realtime-below of 100: realtime, and the job says why
+            assertThat(process.output()).contains("25 succeeded, 0 dead-lettered")
+                    .contains("chosen by mode auto: 25 item(s), fewer than batchpipe.auto.realtime-below (100)");
+        }
+        var calls = org.jdbi.v3.core.Jdbi.create(env.get("BATCHPIPE_DB_URL")).withHandle(h -> h.createQuery(
+                "SELECT count(*) FILTER (WHERE batch_id IS NULL) AS realtime, count(*) AS total FROM request_submissions")
+                .mapToMap().one());
+        assertThat(calls).containsEntry("realtime", 25L).containsEntry("total", 25L);
+        assertThat(run(env, "process", "samples/news.jsonl", "--task", "news-classification", "--mode", "sometimes"))
+                .as("an unknown mode").isEqualTo(2);
+    }
+
+    @Test
     void exitCodesTellWhatHappened() throws Exception {
         // an external database: the sandbox answers the keyless providers only when asked to
         Map<String, String> env = Map.of("BATCHPIPE_DB_URL", TestDatabase.freshUrl(), "BATCHPIPE_SANDBOX", "true");
