@@ -2,6 +2,7 @@ package dev.batchpipe.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.batchpipe.image.ImagePart;
 import dev.batchpipe.provider.BatchRequest;
 import dev.batchpipe.task.TaskDefinition;
 import dev.batchpipe.task.TaskRegistry;
@@ -42,6 +43,6 @@ public final class RequestRenderer {
         ObjectNode schema = strictSchemas.computeIfAbsent(task + "/" + template, k -> t.answerSchema().strictSubset());
         return new BatchRequest(customId(requestId, submission), model, endpoint, t.system().render(item),
                 t.user().render(item), t.maxOutputTokens(), t.temperature(),
-                (task + "_" + template).replaceAll("[^A-Za-z0-9_-]", "_"), schema);
+                (task + "_" + template).replaceAll("[^A-Za-z0-9_-]", "_"), schema, ImagePart.of(item));
     }
 }
