@@ -38,7 +38,10 @@ public record TaskDefinition(
     public record Source(String table, boolean auto, String schedule, int priority) {
     }
 
-    /** One LLM call per item. Provider and model fall back to the task's. */
+    /**
+     * One LLM call per item, or per group of up to {@code rowsPerRequest} items (micro-batching: the items go in as a
+     * JSON array with their ids and one answer comes back per id). Provider and model fall back to the task's.
+     */
     public record RequestTemplate(
             String name,
             String provider,
@@ -49,7 +52,13 @@ public record TaskDefinition(
             PromptTemplate system,
             PromptTemplate user,
             JsonSchemaSpec answerSchema,
-            List<Output> outputs) {
+            List<Output> outputs,
+            int rowsPerRequest) {
+
+        /** Whether items of this template share prompts (micro-batching). */
+        public boolean microBatched() {
+            return rowsPerRequest > 1;
+        }
     }
 
     /**

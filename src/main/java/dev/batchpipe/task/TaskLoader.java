@@ -19,6 +19,8 @@ public final class TaskLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Set<String> ENDPOINTS = Set.of("/v1/chat/completions", "/v1/responses");
+    /** The most items one prompt may carry: the answer schema gets one property per item. */
+    public static final int MAX_ROWS_PER_REQUEST = 100;
 
     private TaskLoader() {
     }
@@ -155,8 +157,30 @@ public final class TaskLoader {
         for (int i = 0; i < outputNode.size(); i++) {
             outputs.add(output(outputNode.get(i), where + ".output[" + i + "]"));
         }
+        int rowsPerRequest = rowsPerRequest(node.get("rows_per_request"), where, system);
         return new TaskDefinition.RequestTemplate(name, provider, model, endpoint, maxOutput, temperature, system, user,
-                answer, List.copyOf(outputs));
+                answer, List.copyOf(outputs), rowsPerRequest);
+    }
+
+    /**
+     * How many items one prompt may carry (1 by default). Items of one prompt share its system prompt, so a template
+     * that micro-batches must not fill the system prompt from the item.
+     */
+    private static int rowsPerRequest(JsonNode node, String where, PromptTemplate system) {
+        if (node == null || node.isNull()) {
+            return 1;
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < 1
+                || node.intValue() > MAX_ROWS_PER_REQUEST) {
+            throw new TaskFileException(where + ": rows_per_request must be a whole number from 1 to "
+                    + MAX_ROWS_PER_REQUEST + ", not " + node);
+        }
+        if (node.intValue() > 1 && !system.fields().isEmpty()) {
+            throw new TaskFileException(where + ": rows_per_request puts several items in one prompt, so the system "
+                    + "prompt must not use item fields (it uses {{" + system.fields().iterator().next() + "}}); "
+                    + "move them to the user prompt");
+        }
+        return node.intValue();
     }
 
     private static TaskDefinition.Output output(JsonNode node, String where) {

@@ -33,7 +33,7 @@ class TaskLoaderTest {
 
     @Test
     void theShippedTasksLoad() throws IOException {
-        for (String name : new String[] {"news-classification", "knowledge-extraction"}) {
+        for (String name : new String[] {"news-classification", "knowledge-extraction", "topic-enrichment"}) {
             try (InputStream in = Files.newInputStream(Path.of("tasks", name + ".yaml"))) {
                 TaskDefinition t = TaskLoader.load(in, name);
                 assertThat(t.name()).isEqualTo(name);
@@ -77,6 +77,21 @@ class TaskLoaderTest {
         assertThat(load(MINIMAL).dailyLimit()).isNull();
         assertThatThrownBy(() -> load(MINIMAL + "daily_limit: 2.5\n"))
                 .hasMessage("t.yaml: daily_limit must be a positive whole number of requests a day");
+    }
+
+    @Test
+    void aRequestMayPutUpToAHundredItemsInOnePrompt() {
+        assertThat(load(MINIMAL.replace("    user:", "    rows_per_request: 20\n    user:")).request("only")
+                .rowsPerRequest()).isEqualTo(20);
+        assertThat(load(MINIMAL).request("only").rowsPerRequest()).isEqualTo(1);
+        for (String bad : new String[] {"0", "101", "2.5", "many"}) {
+            assertThatThrownBy(() -> load(MINIMAL.replace("    user:", "    rows_per_request: " + bad + "\n    user:")))
+                    .hasMessage("t.yaml: requests[0]: rows_per_request must be a whole number from 1 to 100, not "
+                            + (bad.equals("many") ? "\"many\"" : bad));
+        }
+        assertThatThrownBy(() -> load(MINIMAL.replace("    user:", "    rows_per_request: 5\n    system: \"About {{body}}\"\n    user:")))
+                .hasMessageContaining("t.yaml: requests[0]: rows_per_request puts several items in one prompt, so the "
+                        + "system prompt must not use item fields (it uses {{body}})");
     }
 
     @Test
