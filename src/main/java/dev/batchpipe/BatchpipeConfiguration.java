@@ -7,6 +7,7 @@ import dev.batchpipe.api.JobsApi;
 import dev.batchpipe.api.TaskEstimate;
 import dev.batchpipe.api.RequestLimits;
 import dev.batchpipe.cost.PriceTable;
+import dev.batchpipe.image.ImageSpool;
 import dev.batchpipe.intake.ClaimPolls;
 import dev.batchpipe.intake.DbIntake;
 import dev.batchpipe.intake.DbSourceRoutes;
@@ -343,9 +344,15 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public BatchFiles batchFiles(Jdbi jdbi, Providers providers, RequestRenderer renderer,
+    public BatchFiles batchFiles(Jdbi jdbi, Providers providers, RequestRenderer renderer, ImageSpool images,
                                  @PropertyInject("batchpipe.data-dir") String dataDir) {
-        return new BatchFiles(Path.of(dataDir).resolve("batches"), jdbi, providers, renderer);
+        return new BatchFiles(Path.of(dataDir).resolve("batches"), jdbi, providers, renderer, images);
+    }
+
+    /** Image inputs, copied in once at intake; batch files and realtime calls stream them from here. */
+    @BindToRegistry(lazy = true)
+    public ImageSpool imageSpool(@PropertyInject("batchpipe.data-dir") String dataDir) {
+        return new ImageSpool(Path.of(dataDir).resolve("images"));
     }
 
     @BindToRegistry(lazy = true)
