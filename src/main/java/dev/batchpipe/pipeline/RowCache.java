@@ -45,12 +45,13 @@ public final class RowCache {
 
     /**
      * The version of a request template as sent to {@code provider} and {@code model}: a digest of everything the
-     * request is made of besides the item, so the same version and item content make the same request.
+     * request is made of besides the item (rows_per_request included: items asked for in groups are asked another way),
+     * so the same version and item content make the same request.
      */
     public static String version(TaskDefinition.RequestTemplate t, String provider, String model) {
         ObjectNode made = CANONICAL.createObjectNode().put("provider", provider).put("model", model)
                 .put("endpoint", t.endpoint()).put("system", t.system().text()).put("user", t.user().text())
-                .put("max_output_tokens", t.maxOutputTokens());
+                .put("max_output_tokens", t.maxOutputTokens()).put("rows_per_request", t.rowsPerRequest());
         made.put("temperature", t.temperature());
         made.set("schema", t.answerSchema().schema());
         try {

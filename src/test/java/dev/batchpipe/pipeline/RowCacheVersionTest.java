@@ -38,7 +38,7 @@ class RowCacheVersionTest {
     }
 
     @Test
-    void aChangedPromptSchemaModelOrProviderIsAnotherVersion() {
+    void aChangedPromptSchemaModelProviderOrGroupSizeIsAnotherVersion() {
         String version = RowCache.version(enrich, "openai", "gpt-4o-mini");
         assertThat(RowCache.version(with(enrich, new PromptTemplate(enrich.system().text() + " Be brief."), enrich.user(),
                 enrich.answerSchema()), "openai", "gpt-4o-mini")).isNotEqualTo(version);
@@ -50,6 +50,11 @@ class RowCacheVersionTest {
                 "openai", "gpt-4o-mini")).isNotEqualTo(version);
         assertThat(RowCache.version(enrich, "openai", "gpt-4o")).isNotEqualTo(version);
         assertThat(RowCache.version(enrich, "azure", "gpt-4o-mini")).isNotEqualTo(version);
+        // items asked for in groups of another size are asked another way
+        TaskDefinition.RequestTemplate e = enrich;
+        assertThat(RowCache.version(new TaskDefinition.RequestTemplate(e.name(), e.provider(), e.model(), e.endpoint(),
+                e.maxOutputTokens(), e.temperature(), e.system(), e.user(), e.answerSchema(), e.outputs(),
+                e.rowsPerRequest() + 1), "openai", "gpt-4o-mini")).isNotEqualTo(version);
     }
 
     @Test
@@ -68,6 +73,6 @@ class RowCacheVersionTest {
     private static TaskDefinition.RequestTemplate with(TaskDefinition.RequestTemplate t, PromptTemplate system,
                                                        PromptTemplate user, JsonSchemaSpec schema) {
         return new TaskDefinition.RequestTemplate(t.name(), t.provider(), t.model(), t.endpoint(), t.maxOutputTokens(),
-                t.temperature(), system, user, schema, t.outputs());
+                t.temperature(), system, user, schema, t.outputs(), t.rowsPerRequest());
     }
 }
