@@ -39,9 +39,14 @@ public final class RequestRenderer {
     public BatchRequest render(long requestId, int submission, String task, String template, String model,
                                String endpoint, JsonNode item) {
         TaskDefinition.RequestTemplate t = tasks.get(task).request(template);
+        if (t.isEmbedding()) {
+            // the provider answers a vector, not JSON to hold to a schema
+            return new BatchRequest(customId(requestId, submission), model, endpoint, null, t.user().render(item), 0,
+                    null, null, null, t.dimensions());
+        }
         ObjectNode schema = strictSchemas.computeIfAbsent(task + "/" + template, k -> t.answerSchema().strictSubset());
         return new BatchRequest(customId(requestId, submission), model, endpoint, t.system().render(item),
                 t.user().render(item), t.maxOutputTokens(), t.temperature(),
-                (task + "_" + template).replaceAll("[^A-Za-z0-9_-]", "_"), schema);
+                (task + "_" + template).replaceAll("[^A-Za-z0-9_-]", "_"), schema, null);
     }
 }

@@ -55,6 +55,12 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
         return settings.limits();
     }
 
+    /** Anthropic has no embeddings API: tasks that need one are refused at load ({@link Providers#refusal}). */
+    @Override
+    public boolean embeds() {
+        return false;
+    }
+
     @Override
     public byte[] encode(BatchRequest r) {
         ObjectNode line = ProviderHttp.JSON.createObjectNode();
@@ -78,6 +84,9 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
     }
 
     private static ObjectNode params(BatchRequest r) {
+        if (r.embedding()) {
+            throw new IllegalArgumentException(Providers.noEmbeddings("anthropic"));
+        }
         ObjectNode params = ProviderHttp.JSON.createObjectNode();
         params.put("model", r.model());
         params.put("max_tokens", r.maxOutputTokens());

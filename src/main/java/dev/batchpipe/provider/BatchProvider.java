@@ -21,6 +21,9 @@ public interface BatchProvider {
 
     ProviderLimits limits();
 
+    /** Whether the API has an embeddings endpoint ({@link BatchRequest#EMBEDDINGS} requests); Anthropic's has none. */
+    boolean embeds();
+
     /** One request as a line of this provider's batch input (UTF-8 JSON, no newline). */
     byte[] encode(BatchRequest request);
 

@@ -1,5 +1,6 @@
 package dev.batchpipe.task;
 
+import dev.batchpipe.provider.BatchRequest;
 import java.util.List;
 import java.util.Map;
 
@@ -38,7 +39,11 @@ public record TaskDefinition(
     public record Source(String table, boolean auto, String schedule, int priority) {
     }
 
-    /** One LLM call per item. Provider and model fall back to the task's. */
+    /**
+     * One LLM call per item. Provider and model fall back to the task's. An embedding ({@code kind: embedding}) has
+     * the endpoint {@link BatchRequest#EMBEDDINGS}, its text in {@code user}, no system prompt and no output tokens; its
+     * answer is {@code {"embedding": [numbers]}} ({@code dimensions} of them when set, which the provider is asked for).
+     */
     public record RequestTemplate(
             String name,
             String provider,
@@ -49,7 +54,12 @@ public record TaskDefinition(
             PromptTemplate system,
             PromptTemplate user,
             JsonSchemaSpec answerSchema,
-            List<Output> outputs) {
+            List<Output> outputs,
+            Integer dimensions) {
+
+        public boolean isEmbedding() {
+            return BatchRequest.EMBEDDINGS.equals(endpoint);
+        }
     }
 
     /**
