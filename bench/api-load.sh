@@ -3,17 +3,14 @@
 # POLLERS others poll job status (GET /api/jobs/{id}). Checks that every job was accepted exactly once (one 202 and
 # one job row per body) and that no call got a 5xx; prints p50/p99 latency of submits and polls.
 # Usage: bench/api-load.sh   (env: CLIENTS=50 JOBS=200 ITEMS=100 POLLERS=10 PORT=18080; needs target/batchpipe.jar)
-set -euo pipefail
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
+set -o pipefail
 CLIENTS=${CLIENTS:-50} JOBS=${JOBS:-200} ITEMS=${ITEMS:-100} POLLERS=${POLLERS:-10} PORT=${PORT:-18080}
 WORK=$(mktemp -d /tmp/batchpipe-api-load.XXXXXX)
 BASE="http://127.0.0.1:$PORT"
-trap 'kill "$SERVICE" 2>/dev/null || true; wait "$SERVICE" 2>/dev/null || true' EXIT
-
-BATCHPIPE_DATA_DIR="$WORK/data" BATCHPIPE_INBOX="$WORK/inbox" BATCHPIPE_HTTP_PORT=$PORT BATCHPIPE_EMBEDDED_PORT=0 \
-  java -Xmx1g -jar target/batchpipe.jar run >"$WORK/service.log" 2>&1 &
-SERVICE=$!
-until curl -fs "$BASE/observe/health" >/dev/null; do sleep 0.5; kill -0 "$SERVICE"; done
+BENCH_XMX=1g
+start_service "$WORK/service.log" BATCHPIPE_DATA_DIR="$WORK/data" BATCHPIPE_INBOX="$WORK/inbox" BATCHPIPE_HTTP_PORT=$PORT \
+  BATCHPIPE_EMBEDDED_PORT=0
 
 mkdir -p "$WORK/bodies"
 for j in $(seq 1 "$JOBS"); do

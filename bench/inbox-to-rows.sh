@@ -7,41 +7,29 @@
 #   N=50000 XMX=1g bench/inbox-to-rows.sh
 #
 # Prints one result line and appends it to bench/results.tsv.
-set -eu
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 N=${N:-10000}
-XMX=${XMX:-512m}
+BENCH_XMX=${XMX:-512m}
 PORT=${PORT:-18090}
 WORK=bench/work
-rm -rf "$WORK"
+bench_init "$WORK"
 mkdir -p "$WORK/inbox/news-classification"
-[ -f target/batchpipe.jar ] || mvn -q -B -DskipTests package
-java bench/GenerateArticles.java "$N" > "$WORK/articles.jsonl"
+bench_articles "$N" "$WORK/articles.jsonl"
 
 # full speed: simulated throughput far above what one machine can use (the 24 h window still lasts 86 s
 # at speed 1000, so nothing expires), and packing ticks every second
-BATCHPIPE_DATA_DIR="$WORK/data" BATCHPIPE_INBOX="$WORK/inbox" BATCHPIPE_HTTP_PORT="$PORT" \
-BATCHPIPE_SANDBOX_SPEED=1000 BATCHPIPE_SANDBOX_TOKENS_PER_SECOND=100000000 BATCHPIPE_PACK_INTERVAL_MS=1000 \
-  java "-Xmx$XMX" "-Xlog:gc:file=$WORK/gc.log" -jar target/batchpipe.jar run > "$WORK/service.log" 2>&1 &
-SERVICE=$!
-trap 'kill $SERVICE 2>/dev/null || true' EXIT
-until curl -sf "http://127.0.0.1:$PORT/observe/health" > /dev/null; do sleep 0.5; done
+start_service "$WORK/service.log" BATCHPIPE_DATA_DIR="$WORK/data" BATCHPIPE_INBOX="$WORK/inbox" \
+  BATCHPIPE_HTTP_PORT="$PORT" BATCHPIPE_SANDBOX_SPEED=1000 BATCHPIPE_SANDBOX_TOKENS_PER_SECOND=100000000 \
+  BATCHPIPE_PACK_INTERVAL_MS=1000
 
-start=$(date +%s%3N)
+start=$(now_ms)
 mv "$WORK/articles.jsonl" "$WORK/inbox/news-classification/articles.jsonl"
-until curl -sf "http://127.0.0.1:$PORT/api/jobs/1" | grep -Eq '"status":"(succeeded|partial|rejected)"'; do sleep 0.2; done
-end=$(date +%s%3N)
+await_job 1
+end=$(now_ms)
+stop_all
 
-job=$(curl -sf "http://127.0.0.1:$PORT/api/jobs/1")
-kill $SERVICE; wait $SERVICE 2>/dev/null || true
-trap - EXIT
-
-seconds=$(awk "BEGIN { printf \"%.1f\", ($end - $start) / 1000 }")
-# the largest heap occupancy before a collection, from the GC log ("123M->45M(512M)")
-peak=$(grep -oE '[0-9]+M->[0-9]+M' "$WORK/gc.log" | cut -dM -f1 | sort -n | tail -1)
-succeeded=$(echo "$job" | grep -oE '"succeeded":[0-9]+' | head -1 | cut -d: -f2)
-batches=$(echo "$job" | grep -oE '"batches":[0-9]+' | head -1 | cut -d: -f2)
-line=$(printf '%s\t%s articles\t%s s inbox to rows\t%s succeeded\t%s batches\tpeak heap %s MB (-Xmx%s)\t%s cores' \
-  "$(date -u +%Y-%m-%d)" "$N" "$seconds" "$succeeded" "$batches" "${peak:-?}" "$XMX" "$(nproc)")
-echo "$line"
-echo "$line" >> bench/results.tsv
+succeeded=$(echo "$JOB" | grep -oE '"succeeded":[0-9]+' | head -1 | cut -d: -f2)
+batches=$(echo "$JOB" | grep -oE '"batches":[0-9]+' | head -1 | cut -d: -f2)
+record "$(printf '%s\t%s articles\t%s s inbox to rows\t%s succeeded\t%s batches\tpeak heap %s MB (-Xmx%s)\t%s cores' \
+  "$(date -u +%Y-%m-%d)" "$N" "$(ms_to_s "$start" "$end")" "$succeeded" "$batches" \
+  "$(peak_heap "$WORK/service.gc.log")" "$BENCH_XMX" "$(nproc)")"

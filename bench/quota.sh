@@ -13,8 +13,7 @@
 #
 #   bench/quota.sh                          # 3,000 articles
 #   N=1000 SPEED=2 bench/quota.sh
-set -eu
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 N=${N:-3000}
 SPEED=${SPEED:-5}            # simulated seconds per real second
 TPS=${TPS:-20000}            # simulated tokens per second the provider processes (all batches together)
@@ -25,29 +24,13 @@ DBPORT=${DBPORT:-54395}
 MODEL=gpt-4o-mini
 MAX_OUTPUT=800               # news-classification's max_output_tokens: the sandbox spends it too
 WORK=bench/work-quota
-rm -rf "$WORK"
-mkdir -p "$WORK"
-[ -f target/batchpipe.jar ] || mvn -q -B -DskipTests package
-java bench/GenerateArticles.java "$N" > "$WORK/articles.jsonl"
+bench_init "$WORK"
+bench_articles "$N" "$WORK/articles.jsonl"
 
 # our own estimate of the job; the provider counts about FACTOR times it, so a quarter of its count is this
 ours=$(java -jar target/batchpipe.jar estimate "$WORK/articles.jsonl" --task news-classification \
   | sed -n 's/.* request(s), \([0-9]*\) input.*/\1/p' | head -1)
 QUOTA=${QUOTA:-$((ours * FACTOR / 4))}
-
-sql() {
-  psql -h 127.0.0.1 -p "$DBPORT" -U postgres postgres -Atc "$1"
-}
-
-SANDBOX=
-SERVICE=
-stop() {
-  [ -z "$SERVICE" ] || { kill "$SERVICE" 2>/dev/null || true; wait "$SERVICE" 2>/dev/null || true; }
-  [ -z "$SANDBOX" ] || { kill "$SANDBOX" 2>/dev/null || true; wait "$SANDBOX" 2>/dev/null || true; }
-  SERVICE=
-  SANDBOX=
-}
-trap stop EXIT
 
 # run NAME [VAR=value ...]: one job of the articles through a fresh service and sandbox; sets SECONDS_TAKEN (file
 # dropped to the last row), AFTER_INTAKE (the first batch packed to the last row), WORK_TOKENS,
@@ -57,28 +40,21 @@ run() {
   shift
   dir="$WORK/$name"
   mkdir -p "$dir/inbox/news-classification"
-  java -jar target/batchpipe.jar sandbox --port "$SPORT" --speed "$SPEED" --tokens-per-second "$TPS" \
-    --token-factor "$FACTOR" --count-as-sent --stage-delay 2s > "$dir/sandbox.log" 2>&1 &
-  SANDBOX=$!
-  until curl -sf "http://127.0.0.1:$SPORT/sandbox/faults" > /dev/null; do sleep 0.3; done
+  start_sandbox "$dir/sandbox.log" "$SPORT" --speed "$SPEED" --tokens-per-second "$TPS" \
+    --token-factor "$FACTOR" --count-as-sent --stage-delay 2s
   curl -sf -X POST -H 'Content-Type: application/json' \
     -d "{\"openai\":{\"enqueuedTokenLimits\":{\"$MODEL\":$QUOTA}}}" "http://127.0.0.1:$SPORT/sandbox/faults" > /dev/null
   # the sandbox as if it were OpenAI (a key and a base URL), polled as often as the built-in one is
-  env "$@" OPENAI_API_KEY=sk-bench-quota OPENAI_BASE_URL="http://127.0.0.1:$SPORT/v1" \
+  start_service "$dir/service.log" "$@" OPENAI_API_KEY=sk-bench-quota OPENAI_BASE_URL="http://127.0.0.1:$SPORT/v1" \
     BATCHPIPE_DATA_DIR="$dir/data" BATCHPIPE_INBOX="$dir/inbox" BATCHPIPE_HTTP_PORT="$PORT" \
     BATCHPIPE_EMBEDDED_PORT="$DBPORT" BATCHPIPE_PACK_INTERVAL_MS=1000 \
-    BATCHPIPE_POLL_FIRST_INTERVAL=500ms BATCHPIPE_POLL_MAX_INTERVAL=1s \
-    java -jar target/batchpipe.jar run > "$dir/service.log" 2>&1 &
-  SERVICE=$!
-  until curl -sf "http://127.0.0.1:$PORT/observe/health" > /dev/null; do sleep 0.5; done
+    BATCHPIPE_POLL_FIRST_INTERVAL=500ms BATCHPIPE_POLL_MAX_INTERVAL=1s
   cp "$WORK/articles.jsonl" "$dir/articles.jsonl"
-  start=$(date +%s%3N)
+  start=$(now_ms)
   mv "$dir/articles.jsonl" "$dir/inbox/news-classification/articles.jsonl"
-  until curl -sf "http://127.0.0.1:$PORT/api/jobs/1" | grep -Eq '"status":"(succeeded|partial|failed|rejected)"'; do
-    sleep 0.2
-  done
-  end=$(date +%s%3N)
-  SECONDS_TAKEN=$(awk "BEGIN { printf \"%.1f\", ($end - $start) / 1000 }")
+  await_job 1
+  end=$(now_ms)
+  SECONDS_TAKEN=$(ms_to_s "$start" "$end")
   AFTER_INTAKE=$(sql "SELECT round(extract(epoch FROM (SELECT finished_at FROM jobs WHERE id = 1)
       - (SELECT min(created_at) FROM batches))::numeric, 1)")
   PROVIDER_TOKENS=$(sql "SELECT coalesce(sum(input_tokens), 0) FROM results")
@@ -90,7 +66,7 @@ run() {
       FROM batches b JOIN request_submissions s ON s.batch_id = b.id WHERE b.error LIKE 'token_limit_exceeded%'
       GROUP BY b.id) r GROUP BY ids HAVING count(*) > 1) twice")
   MAX_BATCH=$(sql "SELECT coalesce(max(t), 0) FROM (SELECT sum(s.input_tokens) t FROM results s GROUP BY s.batch_id) b")
-  stop
+  stop_all
 }
 
 run batchpipe
@@ -109,8 +85,7 @@ w_bound=$(awk "BEGIN { printf \"%.1f\", $w_work / ($TPS * $SPEED) }")
 echo "$N articles; our estimate $ours tokens, the provider counted $b_provider ($(awk "BEGIN { printf \"%.2f\", $b_provider / $ours }")x); quota $QUOTA ($(awk "BEGIN { printf \"%.0f\", 100 * $QUOTA / $b_provider }")% of it); throughput $TPS tokens/s at speed $SPEED"
 echo "batchpipe: $b_seconds s for $b_rows rows = $(awk "BEGIN { printf \"%.2f\", $b_seconds / $bound }") x the bound of $bound s ($b_after s = $(awk "BEGIN { printf \"%.2f\", $b_after / $bound }") x after intake); $b_batches batches, largest $b_max tokens; $b_refused refused, $b_twice refused twice unchanged"
 echo "waves:     $w_seconds s for $w_rows rows = $(awk "BEGIN { printf \"%.2f\", $w_seconds / $w_bound }") x the bound of $w_bound s ($w_after s = $(awk "BEGIN { printf \"%.2f\", $w_after / $w_bound }") x after intake); $w_batches waves of $wave requests; $w_refused refused"
-line=$(printf '%s\tquota.sh %s articles\tbatchpipe %s s (%s x bound %s s; after intake %s s, %s x; %s refused, %s twice unchanged)\twaves %s s (%s x; after intake %s s, %s x)\t%s cores' \
+record "$(printf '%s\tquota.sh %s articles\tbatchpipe %s s (%s x bound %s s; after intake %s s, %s x; %s refused, %s twice unchanged)\twaves %s s (%s x; after intake %s s, %s x)\t%s cores' \
   "$(date -u +%Y-%m-%d)" "$N" "$b_seconds" "$(awk "BEGIN { printf \"%.2f\", $b_seconds / $bound }")" "$bound" "$b_after" \
   "$(awk "BEGIN { printf \"%.2f\", $b_after / $bound }")" "$b_refused" "$b_twice" "$w_seconds" \
-  "$(awk "BEGIN { printf \"%.2f\", $w_seconds / $w_bound }")" "$w_after" "$(awk "BEGIN { printf \"%.2f\", $w_after / $w_bound }")" "$(nproc)")
-echo "$line" >> bench/results.tsv
+  "$(awk "BEGIN { printf \"%.2f\", $w_seconds / $w_bound }")" "$w_after" "$(awk "BEGIN { printf \"%.2f\", $w_after / $w_bound }")" "$(nproc)")"

@@ -6,8 +6,7 @@
 #
 #   bench/realtime.sh                          # 1,200 articles, 600 RPM, 400,000 TPM, speed 4 (a minute = 15 s)
 #   N=3000 RPM=2000 TPM=2000000 bench/realtime.sh
-set -eu
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 N=${N:-1200}
 RPM=${RPM:-600}
 TPM=${TPM:-400000}
@@ -15,49 +14,37 @@ SPEED=${SPEED:-4}
 PORT=${PORT:-18091}
 SANDBOX_PORT=${SANDBOX_PORT:-18092}
 WORK=bench/work-realtime
-rm -rf "$WORK"
-mkdir -p "$WORK"
-[ -f target/batchpipe.jar ] || mvn -q -B -DskipTests package
-java bench/GenerateArticles.java "$N" > "$WORK/articles.jsonl"
+bench_init "$WORK"
+bench_articles "$N" "$WORK/articles.jsonl"
 PERIOD_MS=$(awk "BEGIN { printf \"%d\", 60000 / $SPEED }")
 
-java -jar target/batchpipe.jar sandbox --port "$SANDBOX_PORT" --speed "$SPEED" > "$WORK/sandbox.log" 2>&1 &
-SANDBOX=$!
-trap 'kill $SANDBOX $SERVICE 2>/dev/null || true' EXIT
-SERVICE=$SANDBOX
-until curl -sf "http://127.0.0.1:$SANDBOX_PORT/sandbox/stats" > /dev/null; do sleep 0.3; done
+start_sandbox "$WORK/sandbox.log" "$SANDBOX_PORT" --speed "$SPEED"
 curl -sf -H 'Content-Type: application/json' -d "{\"openai\":{\"realtimeRequestsPerMinute\":$RPM,\"realtimeTokensPerMinute\":$TPM}}" \
   "http://127.0.0.1:$SANDBOX_PORT/sandbox/faults" > /dev/null
 
 # the simulated minute is the window batchpipe's limits count over
-BATCHPIPE_DATA_DIR="$WORK/data" BATCHPIPE_INBOX="$WORK/inbox" BATCHPIPE_HTTP_PORT="$PORT" \
-OPENAI_API_KEY=sk-bench OPENAI_BASE_URL="http://127.0.0.1:$SANDBOX_PORT/v1" \
-BATCHPIPE_REALTIME_LIMIT_PERIOD="${PERIOD_MS}ms" \
-  java -jar target/batchpipe.jar run > "$WORK/service.log" 2>&1 &
-SERVICE=$!
-until curl -sf "http://127.0.0.1:$PORT/observe/health" > /dev/null; do sleep 0.5; done
+start_service "$WORK/service.log" BATCHPIPE_DATA_DIR="$WORK/data" BATCHPIPE_INBOX="$WORK/inbox" \
+  BATCHPIPE_HTTP_PORT="$PORT" OPENAI_API_KEY=sk-bench OPENAI_BASE_URL="http://127.0.0.1:$SANDBOX_PORT/v1" \
+  BATCHPIPE_REALTIME_LIMIT_PERIOD="${PERIOD_MS}ms"
 
-start=$(date +%s%3N)
+start=$(now_ms)
 curl -sf -H 'Content-Type: application/x-ndjson' --data-binary "@$WORK/articles.jsonl" \
   "http://127.0.0.1:$PORT/api/jobs/news-classification?mode=realtime" > /dev/null
-until curl -sf "http://127.0.0.1:$PORT/api/jobs/1" | grep -Eq '"status":"(succeeded|partial|rejected)"'; do sleep 0.5; done
-end=$(date +%s%3N)
+await_job 1
+end=$(now_ms)
 
-job=$(curl -sf "http://127.0.0.1:$PORT/api/jobs/1")
+job=$JOB
 stats=$(curl -sf "http://127.0.0.1:$SANDBOX_PORT/sandbox/stats")
 url=$(BATCHPIPE_DATA_DIR="$WORK/data" java -jar target/batchpipe.jar db | awk '/^JDBC URL/ { print $3 }')
 steady=$(java -cp target/batchpipe.jar bench/RealtimeThroughput.java "$url" "$RPM" "$TPM" "$PERIOD_MS")
-kill $SERVICE $SANDBOX; wait 2>/dev/null || true
-trap - EXIT
+stop_all
 
 succeeded=$(echo "$job" | grep -oE '"succeeded":[0-9]+' | head -1 | cut -d: -f2)
 openai=$(echo "$stats" | sed 's/,"anthropic".*//')
 limited=$(echo "$openai" | grep -oE '"rateLimited":[0-9]+' | cut -d: -f2)
 calls=$(echo "$openai" | grep -oE '"realtimeCalls":[0-9]+' | cut -d: -f2)
-seconds=$(awk "BEGIN { printf \"%.1f\", ($end - $start) / 1000 }")
-line=$(printf '%s\trealtime %s articles\tlimits %s RPM %s TPM\tsteady %s req/min (%s of RPM), %s tok/min (%s of TPM)\t%s 429s seen\t%s unrecovered\t%s calls\t%s s' \
+seconds=$(ms_to_s "$start" "$end")
+record "$(printf '%s\trealtime %s articles\tlimits %s RPM %s TPM\tsteady %s req/min (%s of RPM), %s tok/min (%s of TPM)\t%s 429s seen\t%s unrecovered\t%s calls\t%s s' \
   "$(date -u +%Y-%m-%d)" "$N" "$RPM" "$TPM" \
   "$(echo "$steady" | cut -f2)" "$(echo "$steady" | cut -f3)" "$(echo "$steady" | cut -f4)" "$(echo "$steady" | cut -f5)" \
-  "${limited:-?}" "$((N - ${succeeded:-0}))" "${calls:-?}" "$seconds")
-echo "$line"
-echo "$line" >> bench/results.tsv
+  "${limited:-?}" "$((N - ${succeeded:-0}))" "${calls:-?}" "$seconds")"

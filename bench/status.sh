@@ -10,25 +10,20 @@
 #
 #   bench/status.sh                # 1,000,000 requests
 #   N=200000 bench/status.sh
-set -eu
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 N=${N:-1000000}
 RUNS=${RUNS:-5}
 PORT=${PORT:-18097}
 DBPORT=${DBPORT:-54397}
 WORK=bench/work-status
-rm -rf "$WORK"
+bench_init "$WORK"
 mkdir -p "$WORK/inbox/news-classification"
-[ -f target/batchpipe.jar ] || mvn -q -B -DskipTests package
 
 export BATCHPIPE_DATA_DIR="$WORK/data" BATCHPIPE_INBOX="$WORK/inbox" BATCHPIPE_HTTP_PORT="$PORT" \
   BATCHPIPE_EMBEDDED_PORT="$DBPORT" BATCHPIPE_SANDBOX=true
-java -jar target/batchpipe.jar run > "$WORK/service.log" 2>&1 &
-SERVICE=$!
-trap 'kill "$SERVICE" 2>/dev/null || true; wait "$SERVICE" 2>/dev/null || true' EXIT
-until curl -sf "http://127.0.0.1:$PORT/observe/health" > /dev/null; do sleep 0.5; done
+start_service "$WORK/service.log"
 head -20 samples/news.jsonl > "$WORK/inbox/news-classification/first.jsonl"
-until curl -sf "http://127.0.0.1:$PORT/api/jobs/1" | grep -q '"status":"succeeded"'; do sleep 0.5; done
+await_job 1
 
 per_job=$((N / 10))
 psql -q -h 127.0.0.1 -p "$DBPORT" -U postgres postgres -v ON_ERROR_STOP=1 -v n="$N" -v per="$per_job" <<'EOF'
@@ -66,20 +61,18 @@ INSERT INTO job_totals SELECT j.id, c.* FROM jobs j, job_counts(j.id) c WHERE j.
 VACUUM ANALYZE;
 EOF
 
-requests=$(psql -h 127.0.0.1 -p "$DBPORT" -U postgres postgres -Atc "SELECT count(*) FROM requests")
+requests=$(sql "SELECT count(*) FROM requests")
 times=""
 i=0
 while [ "$i" -lt "$RUNS" ]; do
-  start=$(date +%s%3N)
+  start=$(now_ms)
   java -jar target/batchpipe.jar status > "$WORK/status.out" 2>&1
-  end=$(date +%s%3N)
+  end=$(now_ms)
   times="$times $((end - start))"
   i=$((i + 1))
 done
 sorted=$(echo "$times" | tr ' ' '\n' | grep . | sort -n)
 median=$(echo "$sorted" | sed -n "$(((RUNS + 1) / 2))p")
 slowest=$(echo "$sorted" | tail -1)
-line=$(printf '%s\tstatus on %s requests\tmedian %s ms, slowest %s ms (%s runs)\t%s cores' \
-  "$(date -u +%Y-%m-%d)" "$requests" "$median" "$slowest" "$RUNS" "$(nproc)")
-echo "$line"
-echo "$line" >> bench/results.tsv
+record "$(printf '%s\tstatus on %s requests\tmedian %s ms, slowest %s ms (%s runs)\t%s cores' \
+  "$(date -u +%Y-%m-%d)" "$requests" "$median" "$slowest" "$RUNS" "$(nproc)")"

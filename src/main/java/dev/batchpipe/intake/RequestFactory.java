@@ -1,6 +1,8 @@
 package dev.batchpipe.intake;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.batchpipe.image.ImageData;
+import dev.batchpipe.image.ImagePart;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.task.TaskDefinition;
@@ -38,7 +40,11 @@ public final class RequestFactory {
 
     /** The input tokens of the request of template {@code t} for {@code item}, as packing and quota count them. */
     public int estimate(String task, TaskDefinition.RequestTemplate t, String provider, String model, JsonNode item) {
-        return tokens.estimate(provider, model, sent(task, t, provider, model, item));
+        int images = 0;
+        for (ImagePart image : ImagePart.of(item)) {
+            images += TokenEstimator.imageTokens(provider, image.width(), image.height());
+        }
+        return tokens.estimate(provider, model, ImageData.withoutImages(sent(task, t, provider, model, item))) + images;
     }
 
     public void create(Handle h, TaskDefinition task, JobOptions options, long jobId, long itemId, JsonNode item) {

@@ -48,7 +48,7 @@ public final class PendingRequests {
     // the quota is one the provider stated). A model that waits for a batch in flight to finish is not read.
     private static final String DUE = GROUPS + """
             due AS (
-                SELECT r.id, r.task, r.template, r.provider, r.model, r.endpoint, r.submissions, r.item_id, r.priority,
+                SELECT r.id, r.task, r.template, r.provider, r.model, r.endpoint, r.submissions, r.item_id, r.priority, r.alone,
                        ceil(r.estimated_tokens * coalesce(c.factor, 1.0))::int AS tokens,
                        coalesce(c.in_flight, 0) AS in_flight, coalesce(c.quota, 0) AS quota,
                        coalesce(c.max_queued, 0) AS max_queued, coalesce(c.batch_tokens, 0) AS batch_tokens
@@ -66,7 +66,7 @@ public final class PendingRequests {
                                                 ELSE d.tokens END AS counted) x
                 WINDOW w AS (PARTITION BY d.provider, d.model, d.endpoint ORDER BY d.priority DESC, d.id))
             SELECT k.id, k.task, k.template, k.provider, k.model, k.endpoint, k.tokens, k.submissions,
-                   i.payload::text, k.in_flight, k.queued, k.quota, k.batch_tokens
+                   i.payload::text, k.in_flight, k.queued, k.quota, k.batch_tokens, k.alone
             FROM ranked k JOIN items i ON i.id = k.item_id
             WHERE (k.quota = 0 OR k.in_flight + k.tokens_ahead < k.quota)
               AND (k.max_queued = 0 OR k.queued + k.requests_ahead < k.max_queued)
@@ -154,7 +154,7 @@ public final class PendingRequests {
                     .bindArray("held", String.class, held).bind("margin", margin)
                     .map((rs, ctx) -> new PendingRequest(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
                             rs.getString(5), rs.getString(6), rs.getInt(7), rs.getInt(8), rs.getString(9), rs.getLong(10),
-                            rs.getLong(11), rs.getLong(12), rs.getLong(13)))
+                            rs.getLong(11), rs.getLong(12), rs.getLong(13), rs.getBoolean(14)))
                     .iterator());
         } catch (RuntimeException e) {
             h.close();

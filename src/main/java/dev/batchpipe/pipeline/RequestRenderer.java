@@ -1,10 +1,15 @@
 package dev.batchpipe.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.batchpipe.image.ImagePart;
 import dev.batchpipe.provider.BatchRequest;
+import dev.batchpipe.task.MicroBatchSchema;
 import dev.batchpipe.task.TaskDefinition;
 import dev.batchpipe.task.TaskRegistry;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
@@ -17,6 +22,16 @@ import java.util.regex.Pattern;
 public final class RequestRenderer {
 
     private static final Pattern CUSTOM_ID = Pattern.compile("r(\\d+)s(\\d+)");
+    private static final Pattern GROUP_ID = Pattern.compile("g(\\d+)s(\\d+)");
+
+    /** Added to the system prompt of a micro-batch: the task's instructions speak of one item. */
+    static final String GROUP_INSTRUCTIONS = "You are given several items as a JSON array; each has an id and an "
+            + "input. Answer each item on its own, as the instructions above say for one. Reply with one JSON object "
+            + "with every item's id as a key and that item's answer as its value.";
+
+    /** One item of a request to render: its request, the submission being made, and the stored item. */
+    public record Item(long requestId, int submission, JsonNode payload) {
+    }
 
     private final TaskRegistry tasks;
     private final Map<String, ObjectNode> strictSchemas = new ConcurrentHashMap<>();
@@ -36,17 +51,60 @@ public final class RequestRenderer {
         return m != null && m.matches() ? new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))} : null;
     }
 
+    /**
+     * The custom id of a micro-batch: its first item's request and submission ({@code g<id>s<n>}), so a result line
+     * maps back to its group (request_submissions.group_id) and is distinct per submission like a request's own.
+     */
+    public static String groupId(long leaderId, int submission) {
+        return "g" + leaderId + "s" + submission;
+    }
+
+    public static boolean isGroupId(String customId) {
+        return customId != null && GROUP_ID.matcher(customId).matches();
+    }
+
+    /**
+     * One item as its own request, or several (a micro-batch, in the given order): the items as a JSON array of
+     * {@code {id, input}}, each input the template's user prompt for the item, and the answer schema derived from the
+     * item's ({@link MicroBatchSchema}) with one answer budget per item.
+     */
+    public BatchRequest render(String task, String template, String model, String endpoint, List<Item> items) {
+        Item first = items.get(0);
+        if (items.size() == 1) {
+            return render(first.requestId(), first.submission(), task, template, model, endpoint, first.payload());
+        }
+        TaskDefinition.RequestTemplate t = tasks.get(task).request(template);
+        ArrayNode array = JsonNodeFactory.instance.arrayNode();
+        List<String> ids = new java.util.ArrayList<>();
+        for (Item item : items) {
+            ids.add(Long.toString(item.requestId()));
+            array.addObject().put("id", Long.toString(item.requestId())).put("input", t.user().render(item.payload()));
+        }
+        String system = t.system().render(first.payload());
+        return new BatchRequest(groupId(first.requestId(), first.submission()), model, endpoint,
+                system.isBlank() ? GROUP_INSTRUCTIONS : system.stripTrailing() + "\n\n" + GROUP_INSTRUCTIONS,
+                array.toString(), RequestGroups.maxOutputTokens(t, items.size()), t.temperature(),
+                schemaName(task, template) + "_items", MicroBatchSchema.of(strictSchema(task, t), ids));
+    }
+
     public BatchRequest render(long requestId, int submission, String task, String template, String model,
                                String endpoint, JsonNode item) {
         TaskDefinition.RequestTemplate t = tasks.get(task).request(template);
         if (t.isEmbedding()) {
             // the provider answers a vector, not JSON to hold to a schema
-            return new BatchRequest(customId(requestId, submission), model, endpoint, null, t.user().render(item), 0,
-                    null, null, null, t.dimensions());
+            return BatchRequest.embedding(customId(requestId, submission), model, t.user().render(item),
+                    t.dimensions());
         }
-        ObjectNode schema = strictSchemas.computeIfAbsent(task + "/" + template, k -> t.answerSchema().strictSubset());
         return new BatchRequest(customId(requestId, submission), model, endpoint, t.system().render(item),
-                t.user().render(item), t.maxOutputTokens(), t.temperature(),
-                (task + "_" + template).replaceAll("[^A-Za-z0-9_-]", "_"), schema, null);
+                t.user().render(item), t.maxOutputTokens(), t.temperature(), schemaName(task, template),
+                strictSchema(task, t), ImagePart.of(item), null);
+    }
+
+    private ObjectNode strictSchema(String task, TaskDefinition.RequestTemplate t) {
+        return strictSchemas.computeIfAbsent(task + "/" + t.name(), k -> t.answerSchema().strictSubset());
+    }
+
+    private static String schemaName(String task, String template) {
+        return (task + "_" + template).replaceAll("[^A-Za-z0-9_-]", "_");
     }
 }

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.filter.FilteringParserDelegate;
 import com.fasterxml.jackson.core.filter.TokenFilter;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.batchpipe.image.ImageData;
+import dev.batchpipe.image.ImagePart;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.FileEntity;
@@ -27,7 +31,7 @@ import org.apache.hc.core5.http.io.entity.FileEntity;
  * as a JSONL file (resumable upload) first. Structured answers come from {@code responseSchema}, the task's schema
  * in Gemini's subset ({@link GeminiSchema}). The batch's display name is our tag.
  */
-public final class GeminiBatchProvider extends HttpBatchProvider {
+public final class GeminiBatchProvider extends HttpBatchProvider implements MediaFiles {
 
     /** Gemini does not document when an unfinished job ends; 48 h is what its batch guide suggests. */
     static final Duration JOB_WINDOW = Duration.ofHours(48);
@@ -64,6 +68,8 @@ public final class GeminiBatchProvider extends HttpBatchProvider {
     /** Every page is read: the list's order is not documented. */
     private static final Listing BATCHES = new Listing("/v1beta/batches", "pageSize", "pageToken", "operations",
             page -> ProviderJson.text(page, "nextPageToken"));
+    private static final Listing FILES = new Listing("/v1beta/files", "pageSize", "pageToken", "files",
+            page -> ProviderJson.text(page, "nextPageToken"));
     private static final ContentType JSONL = ContentType.create("application/jsonl");
 
     private final Settings settings;
@@ -81,6 +87,18 @@ public final class GeminiBatchProvider extends HttpBatchProvider {
     @Override
     public ProviderLimits limits() {
         return settings.limits();
+    }
+
+    /** Inline data is capped at 20 MB a request, on its base64: 15 MiB of image bytes. */
+    @Override
+    public long maxImageBytes() {
+        return (20L << 20) / 4 * 3;
+    }
+
+    /** Gemini takes no GIF. */
+    @Override
+    public Set<String> imageTypes() {
+        return Set.of("image/png", "image/jpeg", "image/webp");
     }
 
     @Override
@@ -138,7 +156,12 @@ public final class GeminiBatchProvider extends HttpBatchProvider {
 
     private static ObjectNode request(BatchRequest r) {
         ObjectNode request = ProviderHttp.JSON.createObjectNode();
-        request.putArray("contents").addObject().put("role", "user").putArray("parts").addObject().put("text", r.user());
+        ArrayNode parts = request.putArray("contents").addObject().put("role", "user").putArray("parts");
+        for (ImagePart image : r.images()) {
+            parts.addObject().putObject("inlineData").put("mimeType", image.mediaType())
+                    .put("data", ImageData.placeholder(image));
+        }
+        parts.addObject().put("text", r.user());
         if (r.system() != null && !r.system().isBlank()) {
             request.putObject("systemInstruction").putArray("parts").addObject().put("text", r.system());
         }
@@ -156,33 +179,64 @@ public final class GeminiBatchProvider extends HttpBatchProvider {
     @Override
     public String upload(Path jsonl, String displayName) {
         try {
-            if (inline(jsonl)) {
-                return null;
-            }
-            long size = Files.size(jsonl);
-            ObjectNode meta = ProviderHttp.JSON.createObjectNode();
-            meta.putObject("file").put("display_name", displayName);
-            ProviderHttp.Answer started = http.headers(httpPost("/upload/v1beta/files", meta)
-                    .header("X-Goog-Upload-Protocol", "resumable")
-                    .header("X-Goog-Upload-Command", "start")
-                    .header("X-Goog-Upload-Header-Content-Length", String.valueOf(size))
-                    .header("X-Goog-Upload-Header-Content-Type", "application/jsonl"));
-            String url = started.header("x-goog-upload-url");
-            if (url == null) {
-                throw new ProviderException(started.status(), "invalid_response", "upload start answer has no "
-                        + "x-goog-upload-url header", true);
-            }
-            // the upload URL is its own credential: the API key is not sent along; a failed transfer starts over
-            // with a new session on the next submit, as a repeated offset-0 transfer would be refused
-            JsonNode file = http.json(call("POST", url)
-                    .header("X-Goog-Upload-Offset", "0")
-                    .header("X-Goog-Upload-Command", "upload, finalize")
-                    .body(new FileEntity(jsonl.toFile(), JSONL))
-                    .retry(ProviderHttp.Retry.NONE));
-            return ProviderJson.required(file.path("file"), "name", "file upload");
+            return inline(jsonl) ? null : ProviderJson.required(resumableUpload(jsonl, JSONL, displayName), "name",
+                    "file upload");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read batch file " + jsonl + ": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public MediaFile upload(Path file, String mimeType, String displayName) {
+        return mediaFile(resumableUpload(file, ContentType.create(mimeType), displayName));
+    }
+
+    @Override
+    public Optional<MediaFile> findUploaded(String displayName) {
+        return list(FILES).filter(f -> displayName.equals(f.path("displayName").asText(null)))
+                .map(GeminiBatchProvider::mediaFile).findFirst();
+    }
+
+    @Override
+    public MediaFile file(String name) {
+        return mediaFile(http.json(httpGet("/v1beta/" + name)));
+    }
+
+    static MediaFile mediaFile(JsonNode f) {
+        String state = f.path("state").asText("ACTIVE");
+        return new MediaFile(ProviderJson.required(f, "name", "file"), ProviderJson.required(f, "uri", "file"),
+                f.path("mimeType").asText(null), state.equals("ACTIVE"), state.equals("FAILED"),
+                ProviderJson.rfc3339(f.get("expirationTime")));
+    }
+
+    /** The Files API's resumable protocol in two calls: start (metadata), then the bytes with upload, finalize. */
+    private JsonNode resumableUpload(Path file, ContentType type, String displayName) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        ObjectNode meta = ProviderHttp.JSON.createObjectNode();
+        meta.putObject("file").put("display_name", displayName);
+        ProviderHttp.Answer started = http.headers(httpPost("/upload/v1beta/files", meta)
+                .header("X-Goog-Upload-Protocol", "resumable")
+                .header("X-Goog-Upload-Command", "start")
+                .header("X-Goog-Upload-Header-Content-Length", String.valueOf(size))
+                .header("X-Goog-Upload-Header-Content-Type", type.getMimeType()));
+        String url = started.header("x-goog-upload-url");
+        if (url == null) {
+            throw new ProviderException(started.status(), "invalid_response", "upload start answer has no "
+                    + "x-goog-upload-url header", true);
+        }
+        // the upload URL is its own credential: the API key is not sent along; a failed transfer starts over
+        // with a new session, as a repeated offset-0 transfer would be refused
+        JsonNode answer = http.json(call("POST", url)
+                .header("X-Goog-Upload-Offset", "0")
+                .header("X-Goog-Upload-Command", "upload, finalize")
+                .body(new FileEntity(file.toFile(), type))
+                .retry(ProviderHttp.Retry.NONE));
+        return answer.path("file");
     }
 
     /** Whether the create body with every request inline stays under the inline limit. */

@@ -125,6 +125,7 @@ final class AnthropicFormat extends BatchFormat {
         body.put("type", "error");
         body.putObject("error").put("type", switch (e.kind) {
             case UNAUTHENTICATED -> "authentication_error";
+            case FORBIDDEN -> "permission_error";
             case NOT_FOUND -> "not_found_error";
             case TOO_LARGE -> "request_too_large";
             case RATE_LIMITED -> "rate_limit_error";

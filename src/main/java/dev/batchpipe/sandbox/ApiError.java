@@ -8,7 +8,7 @@ final class ApiError extends RuntimeException {
 
     /** Provider-neutral error kinds with their HTTP status. */
     enum Kind {
-        INVALID(400), UNAUTHENTICATED(401), NOT_FOUND(404), TOO_LARGE(413), RATE_LIMITED(429),
+        INVALID(400), UNAUTHENTICATED(401), FORBIDDEN(403), NOT_FOUND(404), TOO_LARGE(413), RATE_LIMITED(429),
         INTERNAL(500), BAD_GATEWAY(502), UNAVAILABLE(503), OVERLOADED(529);
 
         final int status;

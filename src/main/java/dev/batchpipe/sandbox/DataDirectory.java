@@ -83,6 +83,13 @@ final class DataDirectory implements AutoCloseable {
         return Optional.ofNullable(files.get(id));
     }
 
+    /** One provider's files, newest first. */
+    List<FileRecord> files(Provider provider) {
+        return files.values().stream().filter(f -> f.provider == provider)
+                .sorted(Comparator.comparingLong((FileRecord f) -> f.createdAt).reversed()
+                        .thenComparing(f -> f.id)).toList();
+    }
+
     /** Forgets a file; its content goes too unless {@code withContent} is false or a batch owns it. */
     boolean deleteFile(String id, boolean withContent) throws IOException {
         FileRecord f = files.remove(id);

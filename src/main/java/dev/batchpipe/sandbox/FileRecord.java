@@ -11,6 +11,8 @@ final class FileRecord {
     String mimeType;
     long bytes;
     long createdAt;
+    /** When an uploaded video is processed (Gemini files are PROCESSING until then); 0 for anything else. */
+    long activeAt;
     /** The content, relative to the data directory. */
     String dataFile;
 

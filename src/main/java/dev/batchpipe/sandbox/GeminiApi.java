@@ -31,6 +31,9 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
     /** Inline batch bodies are meant to stay under 20 MB; the sandbox streams them and takes far more. */
     static final long MAX_CREATE_BYTES = 256 * SandboxConfig.MB;
 
+    /** How long an uploaded video stays PROCESSING. */
+    static final long VIDEO_PROCESSING_MS = 1000;
+
     /** A resumable upload between its start and its finalize. */
     private record UploadSession(String displayName, String mimeType, Path data, long[] received) {
     }
@@ -46,6 +49,7 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
         router.post("/upload/v1beta/files").handler(this::upload);
         router.put("/upload/v1beta/files").handler(this::upload);
         router.getWithRegex("/download/v1beta/files/([^/:]+):download").handler(this::download);
+        router.get("/v1beta/files").handler(this::listFiles);
         router.get("/v1beta/files/:id").handler(ctx -> Http.json(ctx, 200,
                 GeminiFormat.fileJson(fileNamed(ctx.pathParam("id")), Http.base(ctx))));
         router.postWithRegex("/v1beta/models/([^/:]+):batchGenerateContent")
@@ -137,14 +141,48 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
 
     private FileRecord finish(String sessionId, UploadSession session) throws IOException {
         uploads.remove(sessionId);
+        boolean video = session.mimeType().startsWith("video/");
+        String mismatch = video ? VideoBytes.mismatch(session.data(), session.mimeType()) : null;
+        if (mismatch != null) {
+            Files.deleteIfExists(session.data());
+            throw ApiError.invalid("Upload has an invalid mime type: " + mismatch + ".");
+        }
         String id = Ids.geminiFile();
         FileRecord f = FileRecord.of(id, Provider.GEMINI, emulator.data().newDataFile(id), Files.size(session.data()),
                 System.currentTimeMillis());
         f.displayName = session.displayName() != null ? session.displayName() : id.substring("files/".length());
         f.mimeType = session.mimeType();
+        // a video is processed before requests may refer to it, as Gemini does (state PROCESSING, then ACTIVE)
+        f.activeAt = video ? f.createdAt + VIDEO_PROCESSING_MS : 0;
         emulator.data().addFile(f, session.data());
         emulator.counters().of(Provider.GEMINI).filesUploaded.increment();
         return f;
+    }
+
+    /** {@code GET /v1beta/files}: newest first, {@code pageSize} (≤ 100) at a time. */
+    private void listFiles(RoutingContext ctx) {
+        int size = Http.intParam(ctx, "pageSize", 10, 1, 100);
+        String token = ctx.request().getParam("pageToken");
+        List<FileRecord> all = emulator.data().files(Provider.GEMINI);
+        int from = 0;
+        if (token != null && !token.isEmpty()) {
+            try {
+                from = Integer.parseInt(new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                throw ApiError.invalid("Invalid page token.");
+            }
+        }
+        ObjectNode out = Json.object();
+        ArrayNode files = out.putArray("files");
+        int to = Math.min(all.size(), from + size);
+        for (FileRecord f : all.subList(Math.min(from, to), to)) {
+            files.add(GeminiFormat.fileJson(f, Http.base(ctx)));
+        }
+        if (to < all.size()) {
+            out.put("nextPageToken", Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    String.valueOf(to).getBytes(StandardCharsets.UTF_8)));
+        }
+        Http.json(ctx, 200, out);
     }
 
     private FileRecord fileNamed(String id) {

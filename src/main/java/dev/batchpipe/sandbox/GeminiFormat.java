@@ -7,6 +7,8 @@ import dev.batchpipe.sandbox.BatchRecord.Phase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Function;
 
 /** Gemini's wire format: GenerateContent bodies, batch operations, inline and file results, files. */
 final class GeminiFormat extends BatchFormat {
@@ -21,8 +23,12 @@ final class GeminiFormat extends BatchFormat {
     /** batchEmbedContents takes at most this many requests. */
     private static final int MAX_BATCH_EMBED_REQUESTS = 100;
 
-    GeminiFormat(TokenCounting counting) {
+    private final Function<String, Optional<FileRecord>> files;
+
+    /** {@code files}: the uploaded files by name ({@code files/…}), which {@code fileData} parts must name. */
+    GeminiFormat(TokenCounting counting, Function<String, Optional<FileRecord>> files) {
         super(Provider.GEMINI, "request", counting);
+        this.files = files;
     }
 
     @Override
@@ -54,6 +60,9 @@ final class GeminiFormat extends BatchFormat {
         for (JsonNode c : contents) {
             String role = c.path("role").asText("user");
             prompts.add(c.get("parts"), role.isEmpty() || "user".equals(role));
+            for (JsonNode part : c.path("parts")) {
+                checkFileData(Json.field(part, "fileData", "file_data"));
+            }
         }
         JsonNode config = Json.field(body, "generationConfig", "generation_config");
         Long max = Json.integer(config, "maxOutputTokens", "max_output_tokens");
@@ -116,6 +125,31 @@ final class GeminiFormat extends BatchFormat {
         }
         return new ParsedRequest(first.model(), prompts.all(), prompts.user(), ParsedRequest.Kind.EMBEDDING, null, null,
                 0, requests.size(), first.dimensions());
+    }
+
+    /** A {@code fileData} part names an uploaded, processed file of its declared media type, as Gemini insists. */
+    private void checkFileData(JsonNode fileData) {
+        if (fileData == null) {
+            return;
+        }
+        String uri = Json.text(fileData, "fileUri", "file_uri");
+        String mime = Json.text(fileData, "mimeType", "mime_type");
+        int at = uri == null ? -1 : uri.indexOf("files/");
+        if (at < 0) {
+            throw ApiError.invalid("* GenerateContentRequest.contents.parts.file_data.file_uri: a file URI is required");
+        }
+        String name = uri.substring(at);
+        FileRecord f = files.apply(name).filter(r -> r.provider == Provider.GEMINI).orElseThrow(() -> new ApiError(
+                ApiError.Kind.FORBIDDEN, "You do not have permission to access the File " + name.substring(6)
+                + " or it may not exist."));
+        if (mime == null || !mime.equals(f.mimeType)) {
+            throw ApiError.invalid("* GenerateContentRequest.contents.parts.file_data.mime_type: " + mime
+                    + " does not match the file's " + f.mimeType);
+        }
+        if (System.currentTimeMillis() < f.activeAt) {
+            throw ApiError.invalid("The File " + name.substring(6) + " is not in an ACTIVE state and usage is not "
+                    + "allowed.");
+        }
     }
 
     /** {@code gemini-2.5-flash} whether the caller wrote {@code models/gemini-2.5-flash} or not. */
@@ -214,6 +248,7 @@ final class GeminiFormat extends BatchFormat {
     static String status(ApiError.Kind kind) {
         return switch (kind) {
             case UNAUTHENTICATED -> "UNAUTHENTICATED";
+            case FORBIDDEN -> "PERMISSION_DENIED";
             case NOT_FOUND -> "NOT_FOUND";
             case RATE_LIMITED -> "RESOURCE_EXHAUSTED";
             case INTERNAL -> "INTERNAL";
@@ -267,7 +302,7 @@ final class GeminiFormat extends BatchFormat {
         o.put("expirationTime", Json.rfc3339(f.createdAt + 48L * 3600 * 1000));
         o.put("uri", base + "/v1beta/" + f.id);
         o.put("downloadUri", base + "/download/v1beta/" + f.id + ":download?alt=media");
-        o.put("state", "ACTIVE");
+        o.put("state", System.currentTimeMillis() < f.activeAt ? "PROCESSING" : "ACTIVE");
         o.put("source", f.dataFile.startsWith("batches/") ? "GENERATED" : "UPLOADED");
         return o;
     }

@@ -52,7 +52,7 @@ public final class SandboxServer implements Sandbox {
         Map<Provider, BatchFormat> formats = new EnumMap<>(Provider.class);
         formats.put(Provider.OPENAI, new OpenAiFormat(config.counting()));
         formats.put(Provider.ANTHROPIC, new AnthropicFormat(config.counting()));
-        formats.put(Provider.GEMINI, new GeminiFormat(config.counting()));
+        formats.put(Provider.GEMINI, new GeminiFormat(config.counting(), data::file));
         this.engine = new BatchEngine(config, data, counters, faults, formats);
         // a Vert.x of our own, so the sandbox never competes with (or depends on) Camel's
         this.vertx = Vertx.vertx(new VertxOptions().setWorkerPoolSize(8));

@@ -25,7 +25,28 @@ public record TaskDefinition(
         // batch, realtime or auto: how its jobs are sent unless a run asks otherwise
         String mode,
         // daily_limit: realtime requests a day of this task, beyond which its realtime work pauses (null: none)
-        Integer dailyLimit) {
+        Integer dailyLimit,
+        // input fields declared format: image (a string, or an array of strings), in schema order: a record's images
+        List<String> imageFields,
+        // input.each: each image of this array field becomes an item of its own (null: one item per record)
+        Each each) {
+
+    public boolean hasImages() {
+        return !imageFields.isEmpty();
+    }
+
+    /**
+     * The key an item is stored under: its key field, and with {@code each} also its image, so one record of a post
+     * gives one item (and request) per image.
+     */
+    public String itemKey(com.fasterxml.jackson.databind.JsonNode value) {
+        String key = value.get(keyField).asText();
+        return each == null ? key : key + "/" + value.path(each.as()).asText();
+    }
+
+    /** {@code input.each}: the array image field whose elements become items, and the field each item holds one in. */
+    public record Each(String field, String as) {
+    }
 
     public RequestTemplate request(String name) {
         return requests.stream().filter(r -> r.name().equals(name)).findFirst()
@@ -40,9 +61,11 @@ public record TaskDefinition(
     }
 
     /**
-     * One LLM call per item. Provider and model fall back to the task's. An embedding ({@code kind: embedding}) has
-     * the endpoint {@link BatchRequest#EMBEDDINGS}, its text in {@code user}, no system prompt and no output tokens; its
-     * answer is {@code {"embedding": [numbers]}} ({@code dimensions} of them when set, which the provider is asked for).
+     * One LLM call per item, or per group of up to {@code rowsPerRequest} items (micro-batching: the items go in as a
+     * JSON array with their ids and one answer comes back per id). Provider and model fall back to the task's. An
+     * embedding ({@code kind: embedding}) has the endpoint {@link BatchRequest#EMBEDDINGS}, its text in {@code user},
+     * no system prompt and no output tokens; its answer is {@code {"embedding": [numbers]}} ({@code dimensions} of them
+     * when set, which the provider is asked for).
      */
     public record RequestTemplate(
             String name,
@@ -55,7 +78,13 @@ public record TaskDefinition(
             PromptTemplate user,
             JsonSchemaSpec answerSchema,
             List<Output> outputs,
+            int rowsPerRequest,
             Integer dimensions) {
+
+        /** Whether items of this template share prompts (micro-batching). */
+        public boolean microBatched() {
+            return rowsPerRequest > 1;
+        }
 
         public boolean isEmbedding() {
             return BatchRequest.EMBEDDINGS.equals(endpoint);

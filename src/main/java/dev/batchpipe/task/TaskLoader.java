@@ -20,6 +20,8 @@ public final class TaskLoader {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
     private static final Set<String> ENDPOINTS = Set.of("/v1/chat/completions", "/v1/responses");
+    /** The most items one prompt may carry: the answer schema gets one property per item. */
+    public static final int MAX_ROWS_PER_REQUEST = 100;
 
     private TaskLoader() {
     }
@@ -55,6 +57,14 @@ public final class TaskLoader {
         }
         String provider = text(root, "provider", source, false);
         String model = text(root, "model", source, false);
+        JsonNode inputProperties = inputSchema.schema().path("properties");
+        List<String> imageFields = imageFields(inputProperties, source + ": input.schema");
+        TaskDefinition.Each each = each(input.get("each"), inputProperties, imageFields, source + ": input.each");
+        List<String> itemFields = new ArrayList<>();
+        inputProperties.fieldNames().forEachRemaining(itemFields::add);
+        if (each != null) {
+            itemFields.add(each.as());
+        }
 
         JsonNode requestsNode = required(root, "requests", source);
         if (!requestsNode.isArray() || requestsNode.isEmpty()) {
@@ -62,16 +72,59 @@ public final class TaskLoader {
         }
         List<TaskDefinition.RequestTemplate> requests = new ArrayList<>();
         for (int i = 0; i < requestsNode.size(); i++) {
-            requests.add(request(requestsNode.get(i), source + ": requests[" + i + "]", provider, model,
-                    inputSchema.schema().path("properties")));
+            requests.add(request(requestsNode.get(i), source + ": requests[" + i + "]", provider, model, itemFields));
         }
         if (requests.stream().map(TaskDefinition.RequestTemplate::name).distinct().count() != requests.size()) {
             throw new TaskFileException(source + ": request names must be unique");
         }
+        for (int i = 0; i < requests.size(); i++) {
+            if (requests.get(i).microBatched() && !imageFields.isEmpty()) {
+                throw new TaskFileException(source + ": requests[" + i + "]: rows_per_request shares one prompt's text "
+                        + "between items; a task with image inputs sends each item in a request of its own");
+            }
+        }
         return new TaskDefinition(name, text(root, "description", source, false), source, keyField, inputSchema,
                 provider, model, List.copyOf(requests), dbSource(root.get("source"), source + ": source"),
                 budget(root.get("budget_usd_per_day"), source + ": budget_usd_per_day"), mode(root, source),
-                dailyLimit(root.get("daily_limit"), source + ": daily_limit"));
+                dailyLimit(root.get("daily_limit"), source + ": daily_limit"),
+                List.copyOf(imageFields), each);
+    }
+
+    /** Fields declared {@code format: image}: a string, or an array of strings (the format on it or on its items). */
+    private static List<String> imageFields(JsonNode properties, String where) {
+        List<String> fields = new ArrayList<>();
+        properties.fields().forEachRemaining(p -> {
+            JsonNode f = p.getValue();
+            boolean array = "array".equals(f.path("type").asText());
+            boolean image = "image".equals(f.path("format").asText())
+                    || array && "image".equals(f.path("items").path("format").asText());
+            if (!image) {
+                return;
+            }
+            boolean strings = array ? "string".equals(f.path("items").path("type").asText())
+                    : "string".equals(f.path("type").asText());
+            if (!strings) {
+                throw new TaskFileException(where + ": image field '" + p.getKey()
+                        + "' must be a string or an array of strings (a path, an http(s) URL or a data: URI)");
+            }
+            fields.add(p.getKey());
+        });
+        return fields;
+    }
+
+    private static TaskDefinition.Each each(JsonNode node, JsonNode properties, List<String> imageFields, String where) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        String field = text(node, "field", where, true);
+        String as = text(node, "as", where, true);
+        if (!imageFields.contains(field) || !"array".equals(properties.path(field).path("type").asText())) {
+            throw new TaskFileException(where + ": field '" + field + "' must be an array field of format image");
+        }
+        if (!as.matches("[a-z_][a-z0-9_]*") || properties.has(as)) {
+            throw new TaskFileException(where + ": as '" + as + "' must be a new field name (lower case, digits, _)");
+        }
+        return new TaskDefinition.Each(field, as);
     }
 
     private static Integer dailyLimit(JsonNode node, String where) {
@@ -122,7 +175,7 @@ public final class TaskLoader {
     }
 
     private static TaskDefinition.RequestTemplate request(JsonNode node, String where, String taskProvider,
-                                                          String taskModel, JsonNode inputProperties) {
+                                                          String taskModel, List<String> itemFields) {
         String name = text(node, "name", where, true);
         if (!name.matches("[a-z0-9_]{1,20}")) {
             throw new TaskFileException(where + ": name must be 1-20 lower-case letters, digits or _");
@@ -134,7 +187,7 @@ public final class TaskLoader {
         }
         String kind = orElse(text(node, "kind", where, false), "completion");
         if (kind.equals("embedding")) {
-            return embedding(node, where, name, provider, model, inputProperties);
+            return embedding(node, where, name, provider, model, itemFields);
         }
         if (!kind.equals("completion")) {
             throw new TaskFileException(where + ": kind must be completion or embedding, not '" + kind + "'");
@@ -145,27 +198,30 @@ public final class TaskLoader {
         }
         int maxOutput = node.path("max_output_tokens").asInt(1024);
         Double temperature = node.has("temperature") ? node.get("temperature").asDouble() : null;
-        PromptTemplate system = prompt(node, "system", where, false, inputProperties);
-        PromptTemplate user = prompt(node, "user", where, true, inputProperties);
+        PromptTemplate system = prompt(node, "system", where, false, itemFields);
+        PromptTemplate user = prompt(node, "user", where, true, itemFields);
         JsonSchemaSpec answer = schema(required(node, "schema", where), where + ".schema");
+        List<TaskDefinition.Output> outputs = outputs(node, where);
+        int rowsPerRequest = rowsPerRequest(node.get("rows_per_request"), where, system);
         return new TaskDefinition.RequestTemplate(name, provider, model, endpoint, maxOutput, temperature, system, user,
-                answer, outputs(node, where), null);
+                answer, outputs, rowsPerRequest, null);
     }
 
     /**
      * {@code kind: embedding}: the item's {@code text} (a template, e.g. {@code "{{title}}\n\n{{contents}}"}) is sent
-     * to the provider's embeddings endpoint; the answer is the vector, {@code {"embedding": [...]}}, so there is no
-     * prompt, schema or output budget to declare.
+     * to the provider's embeddings endpoint, one item per request; the answer is the vector,
+     * {@code {"embedding": [...]}}, so there is no prompt, schema or output budget to declare.
      */
     private static TaskDefinition.RequestTemplate embedding(JsonNode node, String where, String name, String provider,
-                                                            String model, JsonNode inputProperties) {
-        for (String key : List.of("system", "user", "schema", "endpoint", "max_output_tokens", "temperature")) {
+                                                            String model, List<String> itemFields) {
+        for (String key : List.of("system", "user", "schema", "endpoint", "max_output_tokens", "temperature",
+                "rows_per_request")) {
             if (node.has(key)) {
                 throw new TaskFileException(where + ": an embedding takes no " + key
                         + " (it sends its text and answers {\"embedding\": [numbers]})");
             }
         }
-        PromptTemplate text = prompt(node, "text", where, true, inputProperties);
+        PromptTemplate text = prompt(node, "text", where, true, itemFields);
         Integer dimensions = null;
         JsonNode d = node.get("dimensions");
         if (d != null && !d.isNull()) {
@@ -184,14 +240,14 @@ public final class TaskLoader {
         answer.putArray("required").add("embedding");
         answer.putObject("properties").set("embedding", vector);
         return new TaskDefinition.RequestTemplate(name, provider, model, BatchRequest.EMBEDDINGS, 0, null,
-                new PromptTemplate(null), text, new JsonSchemaSpec(answer), outputs(node, where), dimensions);
+                new PromptTemplate(null), text, new JsonSchemaSpec(answer), outputs(node, where), 1, dimensions);
     }
 
     private static PromptTemplate prompt(JsonNode node, String key, String where, boolean required,
-                                         JsonNode inputProperties) {
+                                         List<String> itemFields) {
         PromptTemplate t = new PromptTemplate(text(node, key, where, required));
         for (String field : t.fields()) {
-            if (!inputProperties.has(field)) {
+            if (!itemFields.contains(field)) {
                 throw new TaskFileException(where + ": " + (key.equals("text") ? "text" : "prompt") + " uses {{" + field
                         + "}} which input.schema does not define");
             }
@@ -209,6 +265,27 @@ public final class TaskLoader {
             outputs.add(output(outputNode.get(i), where + ".output[" + i + "]"));
         }
         return List.copyOf(outputs);
+    }
+
+    /**
+     * How many items one prompt may carry (1 by default). Items of one prompt share its system prompt, so a template
+     * that micro-batches must not fill the system prompt from the item.
+     */
+    private static int rowsPerRequest(JsonNode node, String where, PromptTemplate system) {
+        if (node == null || node.isNull()) {
+            return 1;
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() < 1
+                || node.intValue() > MAX_ROWS_PER_REQUEST) {
+            throw new TaskFileException(where + ": rows_per_request must be a whole number from 1 to "
+                    + MAX_ROWS_PER_REQUEST + ", not " + node);
+        }
+        if (node.intValue() > 1 && !system.fields().isEmpty()) {
+            throw new TaskFileException(where + ": rows_per_request puts several items in one prompt, so the system "
+                    + "prompt must not use item fields (it uses {{" + system.fields().iterator().next() + "}}); "
+                    + "move them to the user prompt");
+        }
+        return node.intValue();
     }
 
     private static TaskDefinition.Output output(JsonNode node, String where) {

@@ -26,7 +26,7 @@ class BatchAggregationTest {
     private static PendingLine line(long id, int tokens) {
         // 150 tokens in flight of the 1,000 quota when the requests were read
         return new PendingLine(new PendingRequest(id, "t", "main", "openai", "m", "/v1/chat/completions", tokens, 0, "{}",
-                150, 0, 1000, 0), "{}".getBytes());
+                150, 0, 1000, 0, false), "{}".getBytes());
     }
 
     /** Feeds the lines through the strategy; returns the completed batches' request ids. */
@@ -50,7 +50,7 @@ class BatchAggregationTest {
 
     @Test
     void batchesFollowTheRequestLimitAndTheQuotaLeftCarriesOverToTheNextBatch() {
-        BatchFiles files = new BatchFiles(dir, null, null, null);
+        BatchFiles files = new BatchFiles(dir, null, null, null, new dev.batchpipe.image.ImageSpool(dir.resolve("images")));
         BatchAggregation strategy = new BatchAggregation(
                 new BatchLimits(p -> new ProviderLimits(3, 1_000_000, Map.of(), 1000, 0), 1.0), files::open);
         List<PendingLine> lines = new ArrayList<>();

@@ -25,11 +25,11 @@ class BatchDraftTest {
     /** A pending request of {@code tokens} whose line is {@code bytes - 1} bytes (plus its newline); quota 100. */
     private static PendingLine line(long id, int tokens, int bytes) {
         return new PendingLine(new PendingRequest(id, "t", "main", "openai", "m", "/v1/chat/completions", tokens, 0, "{}",
-                0, 0, 100, 0), "x".repeat(bytes - 1).getBytes());
+                0, 0, 100, 0, false), "x".repeat(bytes - 1).getBytes());
     }
 
     private BatchFiles.Writer file(String name) {
-        return new BatchFiles.Writer(dir.resolve(name));
+        return new BatchFiles.Writer(dir.resolve(name), new dev.batchpipe.image.ImageSpool(dir.resolve("images")));
     }
 
     @Test

@@ -14,7 +14,7 @@ class BatchLimitsTest {
 
     private static PendingLine line(int tokens, long inFlight, long quota, long batchTokens) {
         return new PendingLine(new PendingRequest(1, "t", "main", "openai", "m", "/e", tokens, 0, "{}", inFlight, 0,
-                quota, batchTokens), new byte[10]);
+                quota, batchTokens, false), new byte[10]);
     }
 
     @Test

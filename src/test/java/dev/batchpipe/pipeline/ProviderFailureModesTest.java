@@ -188,7 +188,7 @@ class ProviderFailureModesTest extends PipelineTest {
                 .answerSchema().strictSubset();
         for (String id : ours) {
             Files.write(lines, (new String(stranger.encode(new BatchRequest(id, MODEL, "/v1/chat/completions", "",
-                    "Someone else's article about tulips.", 300, null, "classify", schema, null)), StandardCharsets.UTF_8)
+                    "Someone else's article about tulips.", 300, null, "classify", schema)), StandardCharsets.UTF_8)
                     + "\n").getBytes(StandardCharsets.UTF_8), StandardOpenOption.APPEND);
         }
         String theirs = stranger.create(MODEL, "", null, lines, ours.size(), "theirs").id();

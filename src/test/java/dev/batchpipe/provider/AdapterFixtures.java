@@ -50,7 +50,7 @@ final class AdapterFixtures {
     static BatchRequest request(int i, String model) {
         return new BatchRequest("r" + i + "s1", model, "/v1/chat/completions", "You classify news.",
                 "Title: Bank " + i + " raises rates\n\nGaranti BBVA said so on Monday.", 300, 0.0, "news_classify",
-                SCHEMA, null);
+                SCHEMA);
     }
 
     /** A batch file of {@code n} requests, as the submitter writes it. */

@@ -37,8 +37,7 @@ class EmbeddingAdapterContractTest {
     Path dir;
 
     static BatchRequest embedding(int i, String model, Integer dimensions) {
-        return new BatchRequest("r" + i + "s1", model, BatchRequest.EMBEDDINGS, null, text(i), 0, null, null, null,
-                dimensions);
+        return BatchRequest.embedding("r" + i + "s1", model, text(i), dimensions);
     }
 
     static String text(int i) {

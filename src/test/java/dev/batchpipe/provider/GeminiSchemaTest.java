@@ -72,4 +72,19 @@ class GeminiSchemaTest {
                 {"type":"OBJECT","required":["a","b"],"properties":{"a":{"type":"STRING"},"b":{"type":"BOOLEAN"}},
                  "propertyOrdering":["a","b"]}"""));
     }
+
+    @Test
+    void aMicroBatchSchemaKeepsEveryItemIdRequiredAndInOrder() throws Exception {
+        JsonNode item = JSON.readTree("{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"x\"],"
+                + "\"properties\":{\"x\":{\"type\":\"string\"}}}");
+        JsonNode gemini = GeminiSchema.of(dev.batchpipe.task.MicroBatchSchema.of(
+                (com.fasterxml.jackson.databind.node.ObjectNode) item, java.util.List.of("12", "3")));
+        JsonNode itemAsGemini = JSON.readTree(
+                "{\"type\":\"OBJECT\",\"required\":[\"x\"],\"properties\":{\"x\":{\"type\":\"STRING\"}},\"propertyOrdering\":[\"x\"]}");
+        assertThat(gemini.path("type").asText()).isEqualTo("OBJECT");
+        assertThat(gemini.path("required")).isEqualTo(JSON.readTree("[\"12\",\"3\"]"));
+        assertThat(gemini.path("propertyOrdering")).isEqualTo(JSON.readTree("[\"12\",\"3\"]"));
+        assertThat(gemini.path("properties").path("12")).isEqualTo(itemAsGemini);
+        assertThat(gemini.path("properties").path("3")).isEqualTo(itemAsGemini);
+    }
 }

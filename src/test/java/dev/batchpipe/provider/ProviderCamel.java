@@ -13,14 +13,14 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * application.properties configures them, with the test's retry settings: what adapters send through outside the
  * pipeline.
  */
-final class ProviderCamel implements BeforeAllCallback, AfterAllCallback {
+public final class ProviderCamel implements BeforeAllCallback, AfterAllCallback {
 
     private final Map<String, String> settings;
     private Main main;
     private ProviderHttp http;
 
     /** Retries of {@code attempts} calls in all, from {@code baseDelay} doubling up to {@code maxDelay}. */
-    ProviderCamel(int attempts, Duration baseDelay, Duration maxDelay) {
+    public ProviderCamel(int attempts, Duration baseDelay, Duration maxDelay) {
         this.settings = Map.of(
                 "batchpipe.http-retry.attempts", String.valueOf(attempts),
                 "batchpipe.http-retry.base-delay", baseDelay.toMillis() + "ms",
@@ -43,7 +43,7 @@ final class ProviderCamel implements BeforeAllCallback, AfterAllCallback {
         main.stop();
     }
 
-    ProviderHttp http() {
+    public ProviderHttp http() {
         return http;
     }
 

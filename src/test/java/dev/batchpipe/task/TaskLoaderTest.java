@@ -33,7 +33,8 @@ class TaskLoaderTest {
 
     @Test
     void theShippedTasksLoad() throws IOException {
-        for (String name : new String[] {"news-classification", "knowledge-extraction", "article-embeddings"}) {
+        for (String name : new String[] {"news-classification", "knowledge-extraction", "topic-enrichment",
+                "article-embeddings"}) {
             try (InputStream in = Files.newInputStream(Path.of("tasks", name + ".yaml"))) {
                 TaskDefinition t = TaskLoader.load(in, name);
                 assertThat(t.name()).isEqualTo(name);
@@ -77,6 +78,21 @@ class TaskLoaderTest {
         assertThat(load(MINIMAL).dailyLimit()).isNull();
         assertThatThrownBy(() -> load(MINIMAL + "daily_limit: 2.5\n"))
                 .hasMessage("t.yaml: daily_limit must be a positive whole number of requests a day");
+    }
+
+    @Test
+    void aRequestMayPutUpToAHundredItemsInOnePrompt() {
+        assertThat(load(MINIMAL.replace("    user:", "    rows_per_request: 20\n    user:")).request("only")
+                .rowsPerRequest()).isEqualTo(20);
+        assertThat(load(MINIMAL).request("only").rowsPerRequest()).isEqualTo(1);
+        for (String bad : new String[] {"0", "101", "2.5", "many"}) {
+            assertThatThrownBy(() -> load(MINIMAL.replace("    user:", "    rows_per_request: " + bad + "\n    user:")))
+                    .hasMessage("t.yaml: requests[0]: rows_per_request must be a whole number from 1 to 100, not "
+                            + (bad.equals("many") ? "\"many\"" : bad));
+        }
+        assertThatThrownBy(() -> load(MINIMAL.replace("    user:", "    rows_per_request: 5\n    system: \"About {{body}}\"\n    user:")))
+                .hasMessageContaining("t.yaml: requests[0]: rows_per_request puts several items in one prompt, so the "
+                        + "system prompt must not use item fields (it uses {{body}})");
     }
 
     @Test
@@ -145,5 +161,68 @@ class TaskLoaderTest {
 
     private static TaskDefinition load(String yaml) {
         return TaskLoader.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "t.yaml");
+    }
+
+    private static final String POSTS = """
+            name: posts
+            provider: openai
+            model: gpt-4o-mini
+            input:
+              key: post_id
+              %s
+              schema:
+                type: object
+                required: [post_id, images]
+                properties:
+                  post_id: {type: string}
+                  cover: {type: string, format: image}
+                  images: {type: array, items: {type: string, format: image}}
+                  caption: {type: string}
+            requests:
+              - name: look
+                user: "{{caption}} {{%s}}"
+                schema: {type: object, required: [x], properties: {x: {type: string}}}
+                output:
+                  - table: looks
+                    replace: [post_id]
+                    columns: {post_id: $item.post_id, x: $.x}
+            """;
+
+    @Test
+    void imageFieldsAreTheInputFieldsOfFormatImage() {
+        TaskDefinition t = load(POSTS.formatted("", "caption"));
+        assertThat(t.imageFields()).containsExactly("cover", "images");
+        assertThat(t.hasImages()).isTrue();
+        assertThat(t.each()).isNull();
+        assertThat(load(MINIMAL).hasImages()).isFalse();
+    }
+
+    @Test
+    void eachMakesOneItemPerImageKeyedByRecordAndImage() {
+        TaskDefinition t = load(POSTS.formatted("each: {field: images, as: image}", "image"));
+        assertThat(t.each()).isEqualTo(new TaskDefinition.Each("images", "image"));
+        assertThat(t.itemKey(new ObjectMapper().createObjectNode().put("post_id", "p1").put("image", "a.png")))
+                .isEqualTo("p1/a.png");
+        assertThatThrownBy(() -> load(POSTS.formatted("each: {field: cover, as: image}", "caption")))
+                .hasMessageContaining("input.each: field 'cover' must be an array field of format image");
+        assertThatThrownBy(() -> load(POSTS.formatted("each: {field: images, as: caption}", "caption")))
+                .hasMessageContaining("must be a new field name");
+        assertThatThrownBy(() -> load(POSTS.formatted("", "image")))
+                .hasMessageContaining("prompt uses {{image}} which input.schema does not define");
+    }
+
+    @Test
+    void aTaskWithImageInputsSendsEachItemInARequestOfItsOwn() {
+        assertThatThrownBy(() -> load(POSTS.formatted("", "caption").replace("  - name: look\n",
+                "  - name: look\n    rows_per_request: 10\n")))
+                .hasMessage("t.yaml: requests[0]: rows_per_request shares one prompt's text between items; a task with "
+                        + "image inputs sends each item in a request of its own");
+    }
+
+    @Test
+    void anImageFieldHoldsStrings() {
+        assertThatThrownBy(() -> load(POSTS.formatted("", "caption").replace(
+                "cover: {type: string, format: image}", "cover: {type: integer, format: image}")))
+                .hasMessageContaining("image field 'cover' must be a string or an array of strings");
     }
 }
