@@ -181,8 +181,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     // --- tasks, providers, prices ------------------------------------------------------------------------------------
 
     @BindToRegistry(lazy = true)
-    public TaskRegistry tasks(@PropertyInject("batchpipe.tasks.dir") String dir) {
-        return TaskRegistry.load(Path.of(dir));
+    public TaskRegistry tasks(@PropertyInject("batchpipe.tasks.dir") String dir, Providers providers) {
+        return TaskRegistry.load(Path.of(dir)).requireServed(providers::refusal);
     }
 
     @BindToRegistry(lazy = true, destroyMethod = "stop")

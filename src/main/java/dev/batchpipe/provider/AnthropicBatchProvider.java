@@ -58,6 +58,12 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
         return settings.limits();
     }
 
+    /** Anthropic has no embeddings API: tasks that need one are refused at load ({@link Providers#refusal}). */
+    @Override
+    public boolean embeds() {
+        return false;
+    }
+
     /** 5 MB per image, measured on its base64 text: 3.75 MiB of bytes. */
     @Override
     public long maxImageBytes() {
@@ -87,6 +93,9 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
     }
 
     private static ObjectNode params(BatchRequest r) {
+        if (r.embedding()) {
+            throw new IllegalArgumentException(Providers.noEmbeddings("anthropic"));
+        }
         ObjectNode params = ProviderHttp.JSON.createObjectNode();
         params.put("model", r.model());
         params.put("max_tokens", r.maxOutputTokens());

@@ -35,6 +35,7 @@ public final class OpenAiBatchProvider extends HttpBatchProvider {
      * @param apiVersion          sent as the {@code api-version} query parameter (Azure), or null
      * @param unversionedEndpoints endpoints are named without {@code /v1} in lines and create ({@code /chat/completions}),
      *                            as Azure names them
+     * @param embeddings          whether the API serves {@code /v1/embeddings} (OpenAI and Azure do; Groq does not)
      */
     public record Settings(
             String name,
@@ -46,7 +47,8 @@ public final class OpenAiBatchProvider extends HttpBatchProvider {
             String organization,
             String project,
             String completionWindow,
-            ProviderLimits limits) {
+            ProviderLimits limits,
+            boolean embeddings) {
 
         String endpoint(String endpoint) {
             return unversionedEndpoints && endpoint.startsWith("/v1/") ? endpoint.substring(3) : endpoint;
@@ -88,15 +90,42 @@ public final class OpenAiBatchProvider extends HttpBatchProvider {
         line.put("custom_id", r.customId());
         line.put("method", "POST");
         line.put("url", settings.endpoint(r.endpoint()));
-        line.set("body", r.endpoint().equals("/v1/responses") ? responsesBody(r) : chatBody(r));
+        line.set("body", body(r));
         return line.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** {@code POST /chat/completions} or {@code /responses} under the base URL (which ends in /v1, or is Azure's). */
+    /**
+     * {@code POST /chat/completions}, {@code /responses} or {@code /embeddings} under the base URL (which ends in /v1,
+     * or is Azure's).
+     */
     @Override
     public ProviderRequest realtime(BatchRequest r) {
         String path = r.endpoint().startsWith("/v1/") ? r.endpoint().substring(3) : r.endpoint();
-        return httpPost(path, r.endpoint().equals("/v1/responses") ? responsesBody(r) : chatBody(r));
+        return httpPost(path, body(r));
+    }
+
+    @Override
+    public boolean embeds() {
+        return settings.embeddings();
+    }
+
+    private static ObjectNode body(BatchRequest r) {
+        if (r.embedding()) {
+            return embeddingBody(r);
+        }
+        return r.endpoint().equals("/v1/responses") ? responsesBody(r) : chatBody(r);
+    }
+
+    /** One input; {@code dimensions} only when asked for (text-embedding-3 models take it, older ones refuse it). */
+    static ObjectNode embeddingBody(BatchRequest r) {
+        ObjectNode body = ProviderHttp.JSON.createObjectNode();
+        body.put("model", r.model());
+        body.put("input", r.user());
+        body.put("encoding_format", "float");
+        if (r.dimensions() != null) {
+            body.put("dimensions", r.dimensions());
+        }
+        return body;
     }
 
     /** The answer is the body a batch output line carries under {@code response.body}. */
@@ -239,6 +268,9 @@ public final class OpenAiBatchProvider extends HttpBatchProvider {
                     "HTTP " + status + " " + err.path("code").asText(err.path("type").asText("")) + ": "
                             + err.path("message").asText(""), usage, line);
         }
+        if ("list".equals(body.path("object").asText()) && body.has("data")) {
+            return embedding(customId, body.path("data").path(0).get("embedding"), usage, line);
+        }
         if (body.has("choices")) {
             JsonNode choice = body.path("choices").path(0);
             JsonNode message = choice.path("message");
@@ -266,6 +298,16 @@ public final class OpenAiBatchProvider extends HttpBatchProvider {
         }
         return ResultLine.failed(customId, ResultLine.Outcome.ERRORED, ResultLine.Failure.REQUEST,
                 "response holds no answer text", usage, line);
+    }
+
+    /** An embeddings response: the vector of its one input becomes the answer {@code {"embedding": [...]}}. */
+    private static ResultLine embedding(String customId, JsonNode vector, ResultLine.Usage usage, JsonNode line) {
+        if (vector == null || !vector.isArray()) {
+            // base64 would come as a string: we ask for floats
+            return ResultLine.failed(customId, ResultLine.Outcome.ERRORED, ResultLine.Failure.REQUEST,
+                    "the embeddings response holds no vector of numbers", usage, line);
+        }
+        return ResultLine.succeeded(customId, ResultLine.embeddingAnswer(vector), usage, line);
     }
 
     static ResultLine.Usage usage(JsonNode u) {
