@@ -252,7 +252,8 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
                 counts.path("processing").asInt() + succeeded + errored + canceled + expired,
                 succeeded, errored + canceled + expired,
                 null, ProviderJson.text(b, "results_url"), null, null, null, null,
-                ProviderJson.rfc3339(b.get("created_at")), ProviderJson.rfc3339(b.get("expires_at")), counts.toString());
+                ProviderJson.rfc3339(b.get("created_at")), ProviderJson.rfc3339(b.get("expires_at")), counts.toString(),
+                0);
     }
 
     static ProviderException decodeError(int status, String body) {

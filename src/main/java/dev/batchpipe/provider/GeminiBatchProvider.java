@@ -430,7 +430,7 @@ public final class GeminiBatchProvider extends HttpBatchProvider implements Medi
                 ProviderJson.text(meta.path("inputConfig"), "fileName"), ProviderJson.text(output, "responsesFile"), null,
                 error.isMissingNode() ? null : statusName(error), ProviderJson.text(error, "message"),
                 ProviderJson.text(meta, "displayName"), created, created == null ? null : created.plus(JOB_WINDOW),
-                stats.toString());
+                stats.toString(), 0);
     }
 
     /** {@code BATCH_STATE_*} on the wire; the SDKs' {@code JOB_STATE_*} names are taken too. */

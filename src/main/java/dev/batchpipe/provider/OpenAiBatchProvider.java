@@ -330,7 +330,8 @@ public final class OpenAiBatchProvider extends HttpBatchProvider {
                 b.path("input_file_id").asText(null), ProviderJson.text(b, "output_file_id"), ProviderJson.text(b, "error_file_id"),
                 firstError.path("code").asText(null), firstError.path("message").asText(null),
                 b.path("metadata").path(TAG_KEY).asText(null),
-                epoch(b.path("created_at")), epoch(b.path("expires_at")), counts.toString());
+                epoch(b.path("created_at")), epoch(b.path("expires_at")), counts.toString(),
+                b.path("usage").path("input_tokens").asLong(0));
     }
 
     private static Instant epoch(JsonNode v) {
