@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * One request as a provider adapter encodes it: rendered prompts and the answer schema (already reduced to what
  * strict structured-output modes accept; batchpipe validates answers against the full schema itself). {@code images}
- * go in the user turn before its text, as the provider's image parts.
+ * go in the user turn before its text, as the provider's image parts; so do {@code files}, references to files
+ * uploaded to the provider (Gemini's videos).
  */
 public record BatchRequest(
         String customId,
@@ -19,7 +20,19 @@ public record BatchRequest(
         Double temperature,
         String schemaName,
         ObjectNode schema,
-        List<ImagePart> images) {
+        List<ImagePart> images,
+        List<FileReference> files) {
+
+    /** A file uploaded to the provider, by its URI, as a request part refers to it. */
+    public record FileReference(String mimeType, String uri) {
+    }
+
+    /** A request of text and images. */
+    public BatchRequest(String customId, String model, String endpoint, String system, String user, int maxOutputTokens,
+                        Double temperature, String schemaName, ObjectNode schema, List<ImagePart> images) {
+        this(customId, model, endpoint, system, user, maxOutputTokens, temperature, schemaName, schema, images,
+                List.of());
+    }
 
     /** A request of text only. */
     public BatchRequest(String customId, String model, String endpoint, String system, String user, int maxOutputTokens,

@@ -39,7 +39,9 @@ class FileJobsTest extends DatabaseTest {
         }
         // no provider override in these tests, so the request factory never asks for a default model
         writer = new JobWriter(Jdbi.create(dbUrl), new RequestFactory(new TokenEstimator(), new Providers(),
-                new RequestRenderer(tasks)), 100);
+                new RequestRenderer(tasks, video -> {
+                    throw new AssertionError("no videos here");
+                })), 100);
         fileJobs = new FileJobs(writer, tasks, new FileJobs.Settings(1 << 20, dir.resolve("errors")));
     }
 
