@@ -35,7 +35,7 @@ class GeminiVideoContractTest {
     private static BatchRequest asking(String mimeType, String uri) {
         BatchRequest r = AdapterFixtures.request(1, MODEL);
         return new BatchRequest(r.customId(), MODEL, r.endpoint(), r.system(), "What happens in this clip?",
-                r.maxOutputTokens(), r.temperature(), r.schemaName(), r.schema(), List.of(),
+                r.maxOutputTokens(), r.temperature(), r.schemaName(), r.schema(), List.of(), null,
                 List.of(new BatchRequest.FileReference(mimeType, uri)));
     }
 
