@@ -3,6 +3,7 @@ package dev.batchpipe.intake;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchpipe.image.ImageData;
 import dev.batchpipe.image.ImagePart;
+import dev.batchpipe.image.VideoPart;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.task.TaskDefinition;
@@ -44,7 +45,12 @@ public final class RequestFactory {
         for (ImagePart image : ImagePart.of(item)) {
             images += TokenEstimator.imageTokens(provider, image.width(), image.height());
         }
-        return tokens.estimate(provider, model, ImageData.withoutImages(sent(task, t, provider, model, item))) + images;
+        for (VideoPart video : VideoPart.of(item)) {
+            images += video.tokens();
+        }
+        // rendered without its videos, whose files are uploaded only when the request is sent
+        return tokens.estimate(provider, model, ImageData.withoutImages(sent(task, t, provider, model,
+                VideoPart.without(item)))) + images;
     }
 
     public void create(Handle h, TaskDefinition task, JobOptions options, long jobId, long itemId, JsonNode item) {

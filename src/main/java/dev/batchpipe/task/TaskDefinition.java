@@ -31,6 +31,14 @@ public record TaskDefinition(
         // input.each: each image of this array field becomes an item of its own (null: one item per record)
         Each each) {
 
+    /** The providers that take video: Gemini, through its Files API. */
+    public static final List<String> VIDEO_PROVIDERS = List.of("gemini");
+
+    /** Input fields declared {@code format: video} (Gemini only), in schema order: a record's videos. */
+    public List<String> videoFields() {
+        return TaskLoader.fieldsOfFormat(inputSchema.schema().path("properties"), "video", file);
+    }
+
     public boolean hasImages() {
         return !imageFields.isEmpty();
     }
