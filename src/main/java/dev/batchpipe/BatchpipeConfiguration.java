@@ -7,6 +7,7 @@ import dev.batchpipe.api.JobsApi;
 import dev.batchpipe.api.TaskEstimate;
 import dev.batchpipe.api.RequestLimits;
 import dev.batchpipe.cost.PriceTable;
+import dev.batchpipe.image.ImageSpool;
 import dev.batchpipe.intake.ClaimPolls;
 import dev.batchpipe.intake.DbIntake;
 import dev.batchpipe.intake.DbSourceRoutes;
@@ -27,6 +28,7 @@ import dev.batchpipe.pipeline.BatchRecorder;
 import dev.batchpipe.pipeline.BatchStatus;
 import dev.batchpipe.pipeline.BatchSubmissions;
 import dev.batchpipe.pipeline.BatchUploader;
+import dev.batchpipe.pipeline.CachedAnswers;
 import dev.batchpipe.pipeline.Cancellation;
 import dev.batchpipe.pipeline.ClusteredQuartz;
 import dev.batchpipe.observe.AlertRules;
@@ -48,6 +50,7 @@ import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
 import dev.batchpipe.pipeline.ResultDownloads;
 import dev.batchpipe.pipeline.ResultIngester;
+import dev.batchpipe.pipeline.RowCache;
 import dev.batchpipe.pipeline.SubmitRefusals;
 import dev.batchpipe.pipeline.SyntheticPurge;
 import dev.batchpipe.pipeline.UnfitRequests;
@@ -225,8 +228,21 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     @BindToRegistry(lazy = true)
     public FileJobs fileJobs(JobWriter writer, TaskRegistry tasks,
                              @PropertyInject("batchpipe.intake.max-record-bytes") int maxRecordBytes,
-                             @PropertyInject("batchpipe.data-dir") String dataDir) {
-        return new FileJobs(writer, tasks, new FileJobs.Settings(maxRecordBytes, Path.of(dataDir).resolve("errors")));
+                             @PropertyInject("batchpipe.data-dir") String dataDir, CachedAnswers cache, Jdbi jdbi,
+                             JobCompletion completion) {
+        return new FileJobs(writer, tasks, new FileJobs.Settings(maxRecordBytes, Path.of(dataDir).resolve("errors")),
+                cache, jdbi, completion);
+    }
+
+    /** The row cache: answers by task, request template version and item content, across jobs and files. */
+    @BindToRegistry(lazy = true)
+    public RowCache rowCache(TaskRegistry tasks, Providers providers) {
+        return new RowCache(tasks, providers);
+    }
+
+    @BindToRegistry(lazy = true)
+    public CachedAnswers cachedAnswers(RowCache cache, ResultIngester ingester) {
+        return new CachedAnswers(cache, ingester);
     }
 
     @BindToRegistry(lazy = true)
@@ -251,8 +267,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
 
     @BindToRegistry(lazy = true)
     public DbIntake dbIntake(Jdbi jdbi, TaskRegistry tasks, JobWriter writer, JobCompletion completion, Instance instance,
-                             @PropertyInject("batchpipe.db-source.claim-size") int claimSize) {
-        return new DbIntake(jdbi, tasks, writer, completion, instance, new DbIntake.Settings(claimSize));
+                             @PropertyInject("batchpipe.db-source.claim-size") int claimSize, CachedAnswers cache) {
+        return new DbIntake(jdbi, tasks, writer, completion, instance, new DbIntake.Settings(claimSize), cache);
     }
 
     @BindToRegistry(lazy = true)
@@ -328,9 +344,15 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public BatchFiles batchFiles(Jdbi jdbi, Providers providers, RequestRenderer renderer,
+    public BatchFiles batchFiles(Jdbi jdbi, Providers providers, RequestRenderer renderer, ImageSpool images,
                                  @PropertyInject("batchpipe.data-dir") String dataDir) {
-        return new BatchFiles(Path.of(dataDir).resolve("batches"), jdbi, providers, renderer);
+        return new BatchFiles(Path.of(dataDir).resolve("batches"), jdbi, providers, renderer, images);
+    }
+
+    /** Image inputs, copied in once at intake; batch files and realtime calls stream them from here. */
+    @BindToRegistry(lazy = true)
+    public ImageSpool imageSpool(@PropertyInject("batchpipe.data-dir") String dataDir) {
+        return new ImageSpool(Path.of(dataDir).resolve("images"));
     }
 
     @BindToRegistry(lazy = true)
@@ -400,8 +422,9 @@ public class BatchpipeConfiguration implements CamelConfiguration {
 
     @BindToRegistry(lazy = true)
     public ResultIngester resultIngester(Jdbi jdbi, TaskRegistry tasks, OutputWriter writer, RequestStates states,
-                                         JobCompletion completion, PriceTable prices, SubmitRefusals refusals) {
-        return new ResultIngester(jdbi, tasks, writer, states, completion, prices, refusals);
+                                         JobCompletion completion, PriceTable prices, SubmitRefusals refusals,
+                                         RowCache cache) {
+        return new ResultIngester(jdbi, tasks, writer, states, completion, prices, refusals, cache);
     }
 
     /** The db-source-rows routes' parameters, one set per task with an automatic source table. */

@@ -1,6 +1,7 @@
 package dev.batchpipe;
 
 import dev.batchpipe.api.TaskEstimate;
+import dev.batchpipe.image.ImageSpool;
 import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
@@ -65,8 +66,9 @@ public class RealtimeConfiguration implements CamelConfiguration {
 
     @BindToRegistry(lazy = true)
     public RealtimeCaller realtimeCaller(CamelContext context, Jdbi jdbi, Providers providers, RequestRenderer renderer,
-                                         RateLimiter limiter) {
-        return new RealtimeCaller(jdbi, providers, renderer, new ProviderHttp(context.createProducerTemplate()), limiter);
+                                         RateLimiter limiter, ImageSpool images) {
+        return new RealtimeCaller(jdbi, providers, renderer, new ProviderHttp(context.createProducerTemplate()), limiter,
+                images);
     }
 
     @BindToRegistry(lazy = true)

@@ -2,6 +2,8 @@ package dev.batchpipe.intake;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.batchpipe.image.ImageData;
+import dev.batchpipe.image.ImagePart;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.provider.BatchRequest;
 import dev.batchpipe.provider.Providers;
@@ -46,14 +48,18 @@ public final class RequestFactory {
      * is counted once per template ({@link TokenEstimator#estimate(String, String, String, String)}).
      */
     public int estimate(String task, TaskDefinition.RequestTemplate t, String provider, String model, JsonNode item) {
+        int images = 0;
+        for (ImagePart image : ImagePart.of(item)) {
+            images += TokenEstimator.imageTokens(provider, image.width(), image.height());
+        }
         if (!providers.has(provider)) {
             String user = t.user().render(item);
-            return tokens.estimate(provider, model, t.system().render(item) + "\n" + user, user);
+            return tokens.estimate(provider, model, t.system().render(item) + "\n" + user, user) + images;
         }
         BatchRequest request = renderer.render(0, 1, task, t.name(), model, t.endpoint(), item);
-        String sent = new String(providers.get(provider).encode(request), StandardCharsets.UTF_8);
+        String sent = ImageData.withoutImages(new String(providers.get(provider).encode(request), StandardCharsets.UTF_8));
         return tokens.estimate(provider, model, sent, new String(JsonStringEncoder.getInstance().quoteAsString(
-                request.user())));
+                request.user()))) + images;
     }
 
     /** An item just written, to make requests for. */

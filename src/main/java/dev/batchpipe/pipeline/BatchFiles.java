@@ -1,6 +1,8 @@
 package dev.batchpipe.pipeline;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.batchpipe.image.ImageData;
+import dev.batchpipe.image.ImageSpool;
 import dev.batchpipe.provider.BatchProvider;
 import dev.batchpipe.provider.Providers;
 import java.io.BufferedOutputStream;
@@ -31,12 +33,14 @@ public final class BatchFiles {
     private final Jdbi jdbi;
     private final Providers providers;
     private final RequestRenderer renderer;
+    private final ImageSpool images;
 
-    public BatchFiles(Path dir, Jdbi jdbi, Providers providers, RequestRenderer renderer) {
+    public BatchFiles(Path dir, Jdbi jdbi, Providers providers, RequestRenderer renderer, ImageSpool images) {
         this.dir = dir;
         this.jdbi = jdbi;
         this.providers = providers;
         this.renderer = renderer;
+        this.images = images;
     }
 
     public Path path(long batchId) {
@@ -47,7 +51,7 @@ public final class BatchFiles {
     public Writer open() {
         try {
             Files.createDirectories(dir);
-            return new Writer(dir.resolve("packing-" + UUID.randomUUID() + ".jsonl.tmp"));
+            return new Writer(dir.resolve("packing-" + UUID.randomUUID() + ".jsonl.tmp"), images);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -125,18 +129,21 @@ public final class BatchFiles {
     public static final class Writer {
 
         private final Path path;
+        private final ImageSpool images;
         private OutputStream out;
 
-        Writer(Path path) {
+        Writer(Path path, ImageSpool images) {
             this.path = path;
+            this.images = images;
         }
 
+        /** Appends a line, its images' base64 streamed in from the spool. */
         public void write(byte[] line) {
             try {
                 if (out == null) {
                     out = new BufferedOutputStream(Files.newOutputStream(path), 1 << 16);
                 }
-                out.write(line);
+                ImageData.write(line, out, images::path);
                 out.write('\n');
             } catch (IOException e) {
                 throw failed(e);

@@ -1,5 +1,7 @@
 package dev.batchpipe.pipeline;
 
+import dev.batchpipe.image.ImageData;
+
 /**
  * A pending request rendered as its provider's batch line (UTF-8 JSON, no newline): the bytes that are measured
  * against the limits are the bytes written to the batch file. {@code line} is null when no adapter of the request's
@@ -7,8 +9,8 @@ package dev.batchpipe.pipeline;
  */
 public record PendingLine(PendingRequest request, byte[] line) {
 
-    /** What the line takes in a batch file, its newline included. */
+    /** What the line takes in a batch file, its newline included (and its images' base64, written in then). */
     public long bytes() {
-        return line.length + 1L;
+        return ImageData.expandedLength(line) + 1L;
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.batchpipe.image.ImagePart;
 import dev.batchpipe.provider.BatchRequest;
 import dev.batchpipe.task.MicroBatchSchema;
 import dev.batchpipe.task.TaskDefinition;
@@ -91,7 +92,7 @@ public final class RequestRenderer {
         TaskDefinition.RequestTemplate t = tasks.get(task).request(template);
         return new BatchRequest(customId(requestId, submission), model, endpoint, t.system().render(item),
                 t.user().render(item), t.maxOutputTokens(), t.temperature(), schemaName(task, template),
-                strictSchema(task, t));
+                strictSchema(task, t), ImagePart.of(item));
     }
 
     private ObjectNode strictSchema(String task, TaskDefinition.RequestTemplate t) {

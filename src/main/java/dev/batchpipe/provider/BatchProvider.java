@@ -21,6 +21,16 @@ public interface BatchProvider {
 
     ProviderLimits limits();
 
+    /** The largest image this provider takes in a request, in bytes before base64 (OpenAI: 20 MB). */
+    default long maxImageBytes() {
+        return 20L << 20;
+    }
+
+    /** The image media types this provider takes. */
+    default java.util.Set<String> imageTypes() {
+        return java.util.Set.of("image/png", "image/jpeg", "image/gif", "image/webp");
+    }
+
     /** One request as a line of this provider's batch input (UTF-8 JSON, no newline). */
     byte[] encode(BatchRequest request);
 

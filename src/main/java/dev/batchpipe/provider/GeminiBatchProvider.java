@@ -4,8 +4,11 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.filter.FilteringParserDelegate;
 import com.fasterxml.jackson.core.filter.TokenFilter;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.batchpipe.image.ImageData;
+import dev.batchpipe.image.ImagePart;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -18,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.FileEntity;
@@ -85,6 +89,18 @@ public final class GeminiBatchProvider extends HttpBatchProvider implements Medi
         return settings.limits();
     }
 
+    /** Inline data is capped at 20 MB a request, on its base64: 15 MiB of image bytes. */
+    @Override
+    public long maxImageBytes() {
+        return (20L << 20) / 4 * 3;
+    }
+
+    /** Gemini takes no GIF. */
+    @Override
+    public Set<String> imageTypes() {
+        return Set.of("image/png", "image/jpeg", "image/webp");
+    }
+
     @Override
     public byte[] encode(BatchRequest r) {
         ObjectNode line = ProviderHttp.JSON.createObjectNode();
@@ -109,7 +125,12 @@ public final class GeminiBatchProvider extends HttpBatchProvider implements Medi
 
     private static ObjectNode request(BatchRequest r) {
         ObjectNode request = ProviderHttp.JSON.createObjectNode();
-        request.putArray("contents").addObject().put("role", "user").putArray("parts").addObject().put("text", r.user());
+        ArrayNode parts = request.putArray("contents").addObject().put("role", "user").putArray("parts");
+        for (ImagePart image : r.images()) {
+            parts.addObject().putObject("inlineData").put("mimeType", image.mediaType())
+                    .put("data", ImageData.placeholder(image));
+        }
+        parts.addObject().put("text", r.user());
         if (r.system() != null && !r.system().isBlank()) {
             request.putObject("systemInstruction").putArray("parts").addObject().put("text", r.system());
         }

@@ -3,6 +3,8 @@ package dev.batchpipe.provider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.batchpipe.image.ImageData;
+import dev.batchpipe.image.ImagePart;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -112,7 +114,16 @@ public final class OpenAiBatchProvider extends HttpBatchProvider {
         if (r.system() != null && !r.system().isBlank()) {
             messages.addObject().put("role", "system").put("content", r.system());
         }
-        messages.addObject().put("role", "user").put("content", r.user());
+        ObjectNode user = messages.addObject().put("role", "user");
+        if (r.images().isEmpty()) {
+            user.put("content", r.user());
+        } else {
+            ArrayNode content = user.putArray("content");
+            for (ImagePart image : r.images()) {
+                content.addObject().put("type", "image_url").putObject("image_url").put("url", dataUri(image));
+            }
+            content.addObject().put("type", "text").put("text", r.user());
+        }
         body.put("max_completion_tokens", r.maxOutputTokens());
         if (r.temperature() != null) {
             body.put("temperature", r.temperature());
@@ -122,13 +133,25 @@ public final class OpenAiBatchProvider extends HttpBatchProvider {
         return body;
     }
 
+    private static String dataUri(ImagePart image) {
+        return "data:" + image.mediaType() + ";base64," + ImageData.placeholder(image);
+    }
+
     static ObjectNode responsesBody(BatchRequest r) {
         ObjectNode body = ProviderHttp.JSON.createObjectNode();
         body.put("model", r.model());
         if (r.system() != null && !r.system().isBlank()) {
             body.put("instructions", r.system());
         }
-        body.put("input", r.user());
+        if (r.images().isEmpty()) {
+            body.put("input", r.user());
+        } else {
+            ArrayNode content = body.putArray("input").addObject().put("role", "user").putArray("content");
+            for (ImagePart image : r.images()) {
+                content.addObject().put("type", "input_image").put("image_url", dataUri(image));
+            }
+            content.addObject().put("type", "input_text").put("text", r.user());
+        }
         body.put("max_output_tokens", r.maxOutputTokens());
         if (r.temperature() != null) {
             body.put("temperature", r.temperature());

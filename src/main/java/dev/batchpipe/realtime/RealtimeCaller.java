@@ -3,11 +3,16 @@ package dev.batchpipe.realtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchpipe.CrashPoints;
+import dev.batchpipe.image.ImageData;
+import dev.batchpipe.image.ImageSpool;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.provider.ProviderHttp;
+import dev.batchpipe.provider.ProviderRequest;
 import dev.batchpipe.provider.Providers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -24,9 +29,11 @@ public final class RealtimeCaller {
     private final RequestRenderer renderer;
     private final ProviderHttp http;
     private final RateLimiter limiter;
+    private final ImageSpool images;
 
     public RealtimeCaller(Jdbi jdbi, Providers providers, RequestRenderer renderer, ProviderHttp http,
-                          RateLimiter limiter) {
+                          RateLimiter limiter, ImageSpool images) {
+        this.images = images;
         this.jdbi = jdbi;
         this.providers = providers;
         this.renderer = renderer;
@@ -39,7 +46,7 @@ public final class RealtimeCaller {
                 c.template(), c.model(), c.endpoint(), parse(c.payload())))
                 // a 429 is not redelivered there: it comes back to the route, to slow the shared budget down
                 .retry(ProviderHttp.Retry.SERVER_ERRORS);
-        ProviderHttp.Reply reply = http.call(request);
+        ProviderHttp.Reply reply = http.call(withImages(request));
         jdbi.useHandle(h -> h.createUpdate("INSERT INTO realtime_answers (request_id, submission, provider, synthetic, "
                         + "response) VALUES (:id, :s, :p, :synthetic, CAST(:response AS jsonb)) ON CONFLICT DO NOTHING")
                 .bind("id", c.requestId()).bind("s", c.submission()).bind("p", c.provider())
@@ -48,6 +55,21 @@ public final class RealtimeCaller {
         RealtimeAnswer answer = new RealtimeAnswer(c, reply.body());
         limiter.settle(c, providers.get(c.provider()).answer("", reply.body()).usage(), reply.headers());
         return answer;
+    }
+
+    /** The call with its images' base64 streamed into the body from the spool. */
+    private ProviderRequest withImages(ProviderRequest r) {
+        byte[] body;
+        try {
+            body = r.body() == null ? null : EntityUtils.toByteArray(r.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (body == null || !ImageData.hasImages(body)) {
+            return r;
+        }
+        return new ProviderRequest(r.provider(), r.method(), r.url(), r.headers(),
+                ImageData.entity(body, ContentType.APPLICATION_JSON, images::path), r.retry(), r.errors());
     }
 
     /** The answer an earlier claim of this submission received and recorded. */

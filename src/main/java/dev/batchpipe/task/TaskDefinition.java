@@ -24,7 +24,28 @@ public record TaskDefinition(
         // batch, realtime or auto: how its jobs are sent unless a run asks otherwise
         String mode,
         // daily_limit: realtime requests a day of this task, beyond which its realtime work pauses (null: none)
-        Integer dailyLimit) {
+        Integer dailyLimit,
+        // input fields declared format: image (a string, or an array of strings), in schema order: a record's images
+        List<String> imageFields,
+        // input.each: each image of this array field becomes an item of its own (null: one item per record)
+        Each each) {
+
+    public boolean hasImages() {
+        return !imageFields.isEmpty();
+    }
+
+    /**
+     * The key an item is stored under: its key field, and with {@code each} also its image, so one record of a post
+     * gives one item (and request) per image.
+     */
+    public String itemKey(com.fasterxml.jackson.databind.JsonNode value) {
+        String key = value.get(keyField).asText();
+        return each == null ? key : key + "/" + value.path(each.as()).asText();
+    }
+
+    /** {@code input.each}: the array image field whose elements become items, and the field each item holds one in. */
+    public record Each(String field, String as) {
+    }
 
     public RequestTemplate request(String name) {
         return requests.stream().filter(r -> r.name().equals(name)).findFirst()

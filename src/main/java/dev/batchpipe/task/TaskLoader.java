@@ -56,6 +56,14 @@ public final class TaskLoader {
         }
         String provider = text(root, "provider", source, false);
         String model = text(root, "model", source, false);
+        JsonNode inputProperties = inputSchema.schema().path("properties");
+        List<String> imageFields = imageFields(inputProperties, source + ": input.schema");
+        TaskDefinition.Each each = each(input.get("each"), inputProperties, imageFields, source + ": input.each");
+        List<String> itemFields = new ArrayList<>();
+        inputProperties.fieldNames().forEachRemaining(itemFields::add);
+        if (each != null) {
+            itemFields.add(each.as());
+        }
 
         JsonNode requestsNode = required(root, "requests", source);
         if (!requestsNode.isArray() || requestsNode.isEmpty()) {
@@ -63,8 +71,7 @@ public final class TaskLoader {
         }
         List<TaskDefinition.RequestTemplate> requests = new ArrayList<>();
         for (int i = 0; i < requestsNode.size(); i++) {
-            requests.add(request(requestsNode.get(i), source + ": requests[" + i + "]", provider, model,
-                    inputSchema.schema().path("properties")));
+            requests.add(request(requestsNode.get(i), source + ": requests[" + i + "]", provider, model, itemFields));
         }
         if (requests.stream().map(TaskDefinition.RequestTemplate::name).distinct().count() != requests.size()) {
             throw new TaskFileException(source + ": request names must be unique");
@@ -72,7 +79,45 @@ public final class TaskLoader {
         return new TaskDefinition(name, text(root, "description", source, false), source, keyField, inputSchema,
                 provider, model, List.copyOf(requests), dbSource(root.get("source"), source + ": source"),
                 budget(root.get("budget_usd_per_day"), source + ": budget_usd_per_day"), mode(root, source),
-                dailyLimit(root.get("daily_limit"), source + ": daily_limit"));
+                dailyLimit(root.get("daily_limit"), source + ": daily_limit"),
+                List.copyOf(imageFields), each);
+    }
+
+    /** Fields declared {@code format: image}: a string, or an array of strings (the format on it or on its items). */
+    private static List<String> imageFields(JsonNode properties, String where) {
+        List<String> fields = new ArrayList<>();
+        properties.fields().forEachRemaining(p -> {
+            JsonNode f = p.getValue();
+            boolean array = "array".equals(f.path("type").asText());
+            boolean image = "image".equals(f.path("format").asText())
+                    || array && "image".equals(f.path("items").path("format").asText());
+            if (!image) {
+                return;
+            }
+            boolean strings = array ? "string".equals(f.path("items").path("type").asText())
+                    : "string".equals(f.path("type").asText());
+            if (!strings) {
+                throw new TaskFileException(where + ": image field '" + p.getKey()
+                        + "' must be a string or an array of strings (a path, an http(s) URL or a data: URI)");
+            }
+            fields.add(p.getKey());
+        });
+        return fields;
+    }
+
+    private static TaskDefinition.Each each(JsonNode node, JsonNode properties, List<String> imageFields, String where) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        String field = text(node, "field", where, true);
+        String as = text(node, "as", where, true);
+        if (!imageFields.contains(field) || !"array".equals(properties.path(field).path("type").asText())) {
+            throw new TaskFileException(where + ": field '" + field + "' must be an array field of format image");
+        }
+        if (!as.matches("[a-z_][a-z0-9_]*") || properties.has(as)) {
+            throw new TaskFileException(where + ": as '" + as + "' must be a new field name (lower case, digits, _)");
+        }
+        return new TaskDefinition.Each(field, as);
     }
 
     private static Integer dailyLimit(JsonNode node, String where) {
@@ -123,7 +168,7 @@ public final class TaskLoader {
     }
 
     private static TaskDefinition.RequestTemplate request(JsonNode node, String where, String taskProvider,
-                                                          String taskModel, JsonNode inputProperties) {
+                                                          String taskModel, List<String> itemFields) {
         String name = text(node, "name", where, true);
         if (!name.matches("[a-z0-9_]{1,20}")) {
             throw new TaskFileException(where + ": name must be 1-20 lower-case letters, digits or _");
@@ -143,7 +188,7 @@ public final class TaskLoader {
         PromptTemplate user = new PromptTemplate(text(node, "user", where, true));
         for (PromptTemplate t : List.of(system, user)) {
             for (String field : t.fields()) {
-                if (!inputProperties.has(field)) {
+                if (!itemFields.contains(field)) {
                     throw new TaskFileException(where + ": prompt uses {{" + field + "}} which input.schema does not define");
                 }
             }

@@ -66,6 +66,32 @@ public final class TokenEstimator {
         return tokens;
     }
 
+    /**
+     * An image's input tokens by its provider's published rule. OpenAI (high detail, the most it can cost): the image
+     * fitted into 2048×2048, its short side scaled to 768, then 85 + 170 per 512-pixel tile. Anthropic: width × height
+     * / 750, after fitting its long side into 1568. Gemini: 258 when both sides are at most 384, else 258 per
+     * 768-pixel tile.
+     */
+    public static int imageTokens(String provider, int width, int height) {
+        if (provider.startsWith("anthropic")) {
+            double scale = Math.min(1.0, 1568.0 / Math.max(width, height));
+            return (int) Math.ceil(Math.round(width * scale) * (double) Math.round(height * scale) / 750);
+        }
+        if (provider.startsWith("gemini")) {
+            return width <= 384 && height <= 384 ? 258
+                    : 258 * (int) (Math.ceil(width / 768.0) * Math.ceil(height / 768.0));
+        }
+        double w = width;
+        double h = height;
+        double fit = Math.min(1.0, 2048 / Math.max(w, h));
+        w *= fit;
+        h *= fit;
+        double shortSide = Math.min(1.0, 768 / Math.min(w, h));
+        w *= shortSide;
+        h *= shortSide;
+        return 85 + 170 * (int) (Math.ceil(w / 512) * Math.ceil(h / 512));
+    }
+
     private Encoding encodingFor(String model) {
         String m = model.toLowerCase(java.util.Locale.ROOT);
         boolean legacy = m.startsWith("gpt-4-") || m.equals("gpt-4") || m.startsWith("gpt-3.5");

@@ -50,7 +50,7 @@ class BatchAggregationTest {
 
     @Test
     void batchesFollowTheRequestLimitAndTheQuotaLeftCarriesOverToTheNextBatch() {
-        BatchFiles files = new BatchFiles(dir, null, null, null);
+        BatchFiles files = new BatchFiles(dir, null, null, null, new dev.batchpipe.image.ImageSpool(dir.resolve("images")));
         BatchAggregation strategy = new BatchAggregation(
                 new BatchLimits(p -> new ProviderLimits(3, 1_000_000, Map.of(), 1000, 0), 1.0), files::open);
         List<PendingLine> lines = new ArrayList<>();

@@ -29,7 +29,7 @@ class BatchDraftTest {
     }
 
     private BatchFiles.Writer file(String name) {
-        return new BatchFiles.Writer(dir.resolve(name));
+        return new BatchFiles.Writer(dir.resolve(name), new dev.batchpipe.image.ImageSpool(dir.resolve("images")));
     }
 
     @Test

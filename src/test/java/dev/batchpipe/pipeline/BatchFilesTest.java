@@ -16,7 +16,7 @@ class BatchFilesTest {
 
     // no database and no providers: a file that exists must not need them
     private BatchFiles files() {
-        return new BatchFiles(dir, null, null, null);
+        return new BatchFiles(dir, null, null, null, new dev.batchpipe.image.ImageSpool(dir.resolve("images")));
     }
 
     @Test

@@ -20,7 +20,7 @@ class DailyCapsTest extends DatabaseTest {
     private final MovableClock clock = new MovableClock();
     private final AtomicLong modelCap = new AtomicLong(3);
     private final TaskRegistry tasks = new TaskRegistry(List.of(new TaskDefinition("capped", null, "capped.yaml", "id",
-            null, "openai", "m", List.of(), null, null, "realtime", 2)));
+            null, "openai", "m", List.of(), null, null, "realtime", 2, List.of(), null)));
 
     private DailyCaps caps() {
         return new DailyCaps((provider, model, kind) -> kind.equals("daily-requests") && model.startsWith("m-")

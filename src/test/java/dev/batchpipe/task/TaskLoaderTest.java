@@ -110,4 +110,59 @@ class TaskLoaderTest {
     private static TaskDefinition load(String yaml) {
         return TaskLoader.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "t.yaml");
     }
+
+    private static final String POSTS = """
+            name: posts
+            provider: openai
+            model: gpt-4o-mini
+            input:
+              key: post_id
+              %s
+              schema:
+                type: object
+                required: [post_id, images]
+                properties:
+                  post_id: {type: string}
+                  cover: {type: string, format: image}
+                  images: {type: array, items: {type: string, format: image}}
+                  caption: {type: string}
+            requests:
+              - name: look
+                user: "{{caption}} {{%s}}"
+                schema: {type: object, required: [x], properties: {x: {type: string}}}
+                output:
+                  - table: looks
+                    replace: [post_id]
+                    columns: {post_id: $item.post_id, x: $.x}
+            """;
+
+    @Test
+    void imageFieldsAreTheInputFieldsOfFormatImage() {
+        TaskDefinition t = load(POSTS.formatted("", "caption"));
+        assertThat(t.imageFields()).containsExactly("cover", "images");
+        assertThat(t.hasImages()).isTrue();
+        assertThat(t.each()).isNull();
+        assertThat(load(MINIMAL).hasImages()).isFalse();
+    }
+
+    @Test
+    void eachMakesOneItemPerImageKeyedByRecordAndImage() {
+        TaskDefinition t = load(POSTS.formatted("each: {field: images, as: image}", "image"));
+        assertThat(t.each()).isEqualTo(new TaskDefinition.Each("images", "image"));
+        assertThat(t.itemKey(new ObjectMapper().createObjectNode().put("post_id", "p1").put("image", "a.png")))
+                .isEqualTo("p1/a.png");
+        assertThatThrownBy(() -> load(POSTS.formatted("each: {field: cover, as: image}", "caption")))
+                .hasMessageContaining("input.each: field 'cover' must be an array field of format image");
+        assertThatThrownBy(() -> load(POSTS.formatted("each: {field: images, as: caption}", "caption")))
+                .hasMessageContaining("must be a new field name");
+        assertThatThrownBy(() -> load(POSTS.formatted("", "image")))
+                .hasMessageContaining("prompt uses {{image}} which input.schema does not define");
+    }
+
+    @Test
+    void anImageFieldHoldsStrings() {
+        assertThatThrownBy(() -> load(POSTS.formatted("", "caption").replace(
+                "cover: {type: string, format: image}", "cover: {type: integer, format: image}")))
+                .hasMessageContaining("image field 'cover' must be a string or an array of strings");
+    }
 }

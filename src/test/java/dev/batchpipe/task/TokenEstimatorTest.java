@@ -47,4 +47,19 @@ class TokenEstimatorTest {
         assertThat(tokens.estimate("openai", "gpt-4o-mini", shared, "elsewhere ".repeat(10)))
                 .isEqualTo(tokens.estimate("openai", "gpt-4o-mini", shared));
     }
+
+    @Test
+    void imagesCountByEachProvidersPublishedRule() {
+        // OpenAI, high detail: 1024×1024 → 768×768 → 4 tiles; 2048×4096 → 1024×2048 → 768×1536 → 6 tiles
+        assertThat(TokenEstimator.imageTokens("openai", 1024, 1024)).isEqualTo(85 + 170 * 4);
+        assertThat(TokenEstimator.imageTokens("openai", 2048, 4096)).isEqualTo(85 + 170 * 6);
+        assertThat(TokenEstimator.imageTokens("openai", 100, 100)).isEqualTo(85 + 170);
+        assertThat(TokenEstimator.imageTokens("azure", 100, 100)).isEqualTo(85 + 170);
+        // Anthropic: width × height / 750, the long side fitted into 1568 first
+        assertThat(TokenEstimator.imageTokens("anthropic", 1000, 1000)).isEqualTo(1334);
+        assertThat(TokenEstimator.imageTokens("anthropic", 3136, 3136)).isEqualTo(3279);
+        // Gemini: 258 up to 384 px, else 258 per 768-pixel tile
+        assertThat(TokenEstimator.imageTokens("gemini", 384, 200)).isEqualTo(258);
+        assertThat(TokenEstimator.imageTokens("gemini", 1000, 700)).isEqualTo(258 * 2);
+    }
 }
