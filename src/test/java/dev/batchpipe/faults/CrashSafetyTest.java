@@ -210,7 +210,7 @@ class CrashSafetyTest {
         return env;
     }
 
-    private static boolean allDone(Jdbi db, int items) {
+    static boolean allDone(Jdbi db, int items) {
         try {
             return count(db, "SELECT count(*) FROM items") == items
                     && count(db, "SELECT count(*) FROM jobs WHERE status IN ('receiving', 'active')") == 0;
