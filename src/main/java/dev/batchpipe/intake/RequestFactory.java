@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.batchpipe.image.ImageData;
 import dev.batchpipe.image.ImagePart;
+import dev.batchpipe.image.VideoPart;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.provider.BatchRequest;
 import dev.batchpipe.provider.Providers;
@@ -52,11 +53,19 @@ public final class RequestFactory {
         for (ImagePart image : ImagePart.of(item)) {
             images += TokenEstimator.imageTokens(provider, image.width(), image.height());
         }
+        for (VideoPart video : VideoPart.of(item)) {
+            images += video.tokens();
+        }
+        if (t.isEmbedding()) {
+            // an embedding is billed on its input text alone, without the line's framing
+            return tokens.estimate(provider, model, t.user().render(item)) + images;
+        }
         if (!providers.has(provider)) {
             String user = t.user().render(item);
             return tokens.estimate(provider, model, t.system().render(item) + "\n" + user, user) + images;
         }
-        BatchRequest request = renderer.render(0, 1, task, t.name(), model, t.endpoint(), item);
+        // rendered without its videos, whose files are uploaded only when the request is sent
+        BatchRequest request = renderer.render(0, 1, task, t.name(), model, t.endpoint(), VideoPart.without(item));
         String sent = ImageData.withoutImages(new String(providers.get(provider).encode(request), StandardCharsets.UTF_8));
         return tokens.estimate(provider, model, sent, new String(JsonStringEncoder.getInstance().quoteAsString(
                 request.user()))) + images;
