@@ -2,6 +2,7 @@ package dev.batchpipe.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -67,7 +68,7 @@ final class Answers {
         if (missing + invalid == 0 || !(answer instanceof ObjectNode obj) || !isMicroBatch(schema)) {
             return answer;
         }
-        java.util.List<String> ids = new java.util.ArrayList<>();
+        List<String> ids = new ArrayList<>();
         schema.path("properties").fieldNames().forEachRemaining(ids::add);
         for (int i = 0; i < ids.size() && i < missing + invalid; i++) {
             if (i < missing) {
