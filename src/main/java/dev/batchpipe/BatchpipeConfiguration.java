@@ -13,6 +13,7 @@ import dev.batchpipe.intake.DbIntake;
 import dev.batchpipe.intake.DbSourceRoutes;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.FileJobs;
+import dev.batchpipe.intake.ImageInputs;
 import dev.batchpipe.intake.InboxIntake;
 import dev.batchpipe.intake.InboxReadLocks;
 import dev.batchpipe.intake.JobWriter;
@@ -228,6 +229,11 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                              @PropertyInject("batchpipe.intake.max-record-bytes") int maxRecordBytes,
                              @PropertyInject("batchpipe.data-dir") String dataDir) {
         return new FileJobs(writer, tasks, new FileJobs.Settings(maxRecordBytes, Path.of(dataDir).resolve("errors")));
+    }
+
+    @BindToRegistry(lazy = true)
+    public ImageInputs imageInputs(ImageSpool spool, Providers providers) {
+        return new ImageInputs(spool, providers);
     }
 
     @BindToRegistry(lazy = true)
