@@ -29,6 +29,7 @@ import dev.batchpipe.pipeline.BatchRecorder;
 import dev.batchpipe.pipeline.BatchStatus;
 import dev.batchpipe.pipeline.BatchSubmissions;
 import dev.batchpipe.pipeline.BatchUploader;
+import dev.batchpipe.pipeline.CachedAnswers;
 import dev.batchpipe.pipeline.Cancellation;
 import dev.batchpipe.pipeline.ClusteredQuartz;
 import dev.batchpipe.observe.AlertRules;
@@ -46,10 +47,12 @@ import dev.batchpipe.pipeline.PollRecords;
 import dev.batchpipe.pipeline.PollSchedule;
 import dev.batchpipe.pipeline.ProviderHolds;
 import dev.batchpipe.pipeline.RequestLines;
+import dev.batchpipe.pipeline.RequestGroups;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
 import dev.batchpipe.pipeline.ResultDownloads;
 import dev.batchpipe.pipeline.ResultIngester;
+import dev.batchpipe.pipeline.RowCache;
 import dev.batchpipe.pipeline.SubmitRefusals;
 import dev.batchpipe.pipeline.SyntheticPurge;
 import dev.batchpipe.pipeline.UnfitRequests;
@@ -227,8 +230,21 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     @BindToRegistry(lazy = true)
     public FileJobs fileJobs(JobWriter writer, TaskRegistry tasks,
                              @PropertyInject("batchpipe.intake.max-record-bytes") int maxRecordBytes,
-                             @PropertyInject("batchpipe.data-dir") String dataDir) {
-        return new FileJobs(writer, tasks, new FileJobs.Settings(maxRecordBytes, Path.of(dataDir).resolve("errors")));
+                             @PropertyInject("batchpipe.data-dir") String dataDir, CachedAnswers cache, Jdbi jdbi,
+                             JobCompletion completion) {
+        return new FileJobs(writer, tasks, new FileJobs.Settings(maxRecordBytes, Path.of(dataDir).resolve("errors")),
+                cache, jdbi, completion);
+    }
+
+    /** The row cache: answers by task, request template version and item content, across jobs and files. */
+    @BindToRegistry(lazy = true)
+    public RowCache rowCache(TaskRegistry tasks, Providers providers) {
+        return new RowCache(tasks, providers);
+    }
+
+    @BindToRegistry(lazy = true)
+    public CachedAnswers cachedAnswers(RowCache cache, ResultIngester ingester) {
+        return new CachedAnswers(cache, ingester);
     }
 
     @BindToRegistry(lazy = true)
@@ -258,8 +274,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
 
     @BindToRegistry(lazy = true)
     public DbIntake dbIntake(Jdbi jdbi, TaskRegistry tasks, JobWriter writer, JobCompletion completion, Instance instance,
-                             @PropertyInject("batchpipe.db-source.claim-size") int claimSize) {
-        return new DbIntake(jdbi, tasks, writer, completion, instance, new DbIntake.Settings(claimSize));
+                             @PropertyInject("batchpipe.db-source.claim-size") int claimSize, CachedAnswers cache) {
+        return new DbIntake(jdbi, tasks, writer, completion, instance, new DbIntake.Settings(claimSize), cache);
     }
 
     @BindToRegistry(lazy = true)
@@ -316,6 +332,13 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                                            @PropertyInject("batchpipe.quota.margin") double margin) {
         return new PendingRequests(jdbi, p -> providers.has(p) ? Optional.of(providers.get(p).limits()) : Optional.empty(),
                 providers.holds().keySet(), margin);
+    }
+
+    @BindToRegistry(lazy = true)
+    public RequestGroups requestGroups(TaskRegistry tasks,
+                                       @PropertyInject("batchpipe.micro-batch.max-input-tokens") long maxInputTokens,
+                                       @PropertyInject("batchpipe.micro-batch.max-output-tokens") long maxOutputTokens) {
+        return new RequestGroups(tasks, maxInputTokens, maxOutputTokens);
     }
 
     @BindToRegistry(lazy = true)
@@ -413,8 +436,9 @@ public class BatchpipeConfiguration implements CamelConfiguration {
 
     @BindToRegistry(lazy = true)
     public ResultIngester resultIngester(Jdbi jdbi, TaskRegistry tasks, OutputWriter writer, RequestStates states,
-                                         JobCompletion completion, PriceTable prices, SubmitRefusals refusals) {
-        return new ResultIngester(jdbi, tasks, writer, states, completion, prices, refusals);
+                                         JobCompletion completion, PriceTable prices, SubmitRefusals refusals,
+                                         RowCache cache) {
+        return new ResultIngester(jdbi, tasks, writer, states, completion, prices, refusals, cache);
     }
 
     /** The db-source-rows routes' parameters, one set per task with an automatic source table. */

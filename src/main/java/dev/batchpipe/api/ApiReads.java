@@ -61,8 +61,12 @@ public final class ApiReads {
     public record JobPage(List<Job> items, String nextCursor) {
     }
 
-    /** A job with its batches, the providers holding its requests, and its first problems. */
-    public record JobDetail(@JsonUnwrapped Job job, List<JobReports.BatchSummary> batchList,
+    /**
+     * A job with its answer summary (in all, cache hits, newly answered, failed, success rate), its batches, the
+     * providers holding its requests, and its first problems.
+     */
+    public record JobDetail(@JsonUnwrapped Job job, JobReports.AnswerSummary summary,
+                            List<JobReports.BatchSummary> batchList,
                             List<JobReports.Hold> held, List<JobReports.OutputRows> outputRows,
                             List<JobReports.Problem> rejectedLines, List<JobReports.Problem> deadLetters) {
     }
@@ -114,7 +118,7 @@ public final class ApiReads {
     public JobDetail job(String id) {
         long job = ApiProblem.number("job id", id);
         var summary = reports.job(job).orElseThrow(() -> new ApiProblem(404, "no job " + job));
-        return new JobDetail(job(summary), reports.batches(job), reports.holds(job), reports.outputRows(job),
+        return new JobDetail(job(summary), reports.answerSummary(summary), reports.batches(job), reports.holds(job), reports.outputRows(job),
                 reports.inputErrors(job, 100), reports.deadLetters(job, 100));
     }
 

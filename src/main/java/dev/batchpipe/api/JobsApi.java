@@ -86,7 +86,7 @@ public final class JobsApi {
      * rows {@code ids}, at most {@code limit}; {@code schedule} asap or overnight (default).
      */
     public record RunRequest(String task, String since, List<String> ids, Integer limit, Integer priority,
-                             String schedule, String mode, String deadline) {
+                             String schedule, String mode, String deadline, Boolean cache) {
     }
 
     /**
@@ -122,12 +122,17 @@ public final class JobsApi {
      * Takes a body (JSON Lines, a JSON array, or CSV with a header: {@link #format}) in as a job of the task. The body
      * streams to a file under the data dir first, so its size does not weigh on the heap. {@code force=true}: items
      * taken in before are processed again in this job, and their rows replaced. {@code fetch=true}: the body lists
-     * URLs whose pages are fetched and taken in as articles.
+     * URLs whose pages are fetched and taken in as articles. {@code cache=false}: every item goes to the provider, none
+     * is answered from the row cache.
      */
     public Submitted submit(String authorization, String task, InputStream body, String format, String force,
-                            String fetch, String mode, String deadline) throws IOException {
+                            String fetch, String mode, String deadline, String cache) throws IOException {
         allow(authorization);
         known(task);
+        boolean cached = cache == null || cache.equalsIgnoreCase("true");
+        if (!cached && !cache.equalsIgnoreCase("false")) {
+            throw new ApiProblem(400, "cache must be true or false");
+        }
         Path file = spool(body, format);
         if (format.equals("json") && envelope(file)) {
             file = contents(file);
@@ -135,7 +140,7 @@ public final class JobsApi {
         java.time.Duration within = deadline(mode, deadline);
         IntakeResult r = intake.accept(file, new JobOptions(task, "api", null, null, 5, "asap")
                 .withForce(Boolean.parseBoolean(force)).withFetch(Boolean.parseBoolean(fetch)).withMode(mode)
-                .withDeadline(within));
+                .withDeadline(within).withCache(cached));
         return new Submitted(reads.job(reports.job(r.jobId()).orElseThrow()), reports.inputErrors(r.jobId(), 100));
     }
 
@@ -281,7 +286,8 @@ public final class JobsApi {
     public ApiReads.Run createRun(String authorization, RunRequest run) {
         allow(authorization);
         if (run == null || run.task() == null) {
-            throw new ApiProblem(400, "the body needs task (and optionally since, ids, limit, priority, schedule, mode, deadline)");
+            throw new ApiProblem(400, "the body needs task (and optionally since, ids, limit, priority, schedule, mode, "
+                    + "deadline, cache)");
         }
         known(run.task());
         if (tasks.get(run.task()).source() == null) {
@@ -301,7 +307,7 @@ public final class JobsApi {
         java.time.Duration within = deadline(run.mode(), run.deadline());
         java.time.Instant since = ApiReads.instant("since", run.since());
         long id = runs.requestRun(run.task(), since == null ? null : OffsetDateTime.ofInstant(since, ZoneOffset.UTC),
-                run.ids(), run.limit(), priority, schedule, run.mode(), within, "api");
+                run.ids(), run.limit(), priority, schedule, run.mode(), within, !Boolean.FALSE.equals(run.cache()), "api");
         return reads.run(Long.toString(id));
     }
 

@@ -38,6 +38,9 @@ final class JobPrinter {
                 j.itemsDuplicate(), j.linesRejected());
         out.printf("  requests   %d succeeded, %d dead-lettered, %d in batches, %d waiting (of %d)%n", j.succeeded(),
                 j.dead(), j.inBatches(), j.waiting(), j.requests());
+        JobReports.AnswerSummary a = reports.answerSummary(j);
+        out.printf("  summary    %d in all: %d cache hit(s), %d newly answered, %d failed; success rate %.1f%%%n",
+                a.total(), a.cacheHits(), a.newlyAnswered(), a.failed(), a.successRate() * 100);
         out.printf("  mode       %s%s%n", switch (j.mode()) {
             case "realtime" -> "realtime (synchronous calls at the rate limits)";
             case "auto" -> "auto (chosen once all items are in)";

@@ -74,6 +74,11 @@ public final class ProcessCommand implements Callable<Integer> {
             + "1h30m): with mode auto, it goes realtime when a batch is expected to take longer")
     String deadline;
 
+    @Option(names = "--no-cache", description = "ask the provider for every item, even those the row cache could answer "
+            + "(an item answered before for the same task, prompt, schema and model); their new answers refresh the "
+            + "cache")
+    boolean noCache;
+
     @Option(names = "--allow-unpriced", description = "accept a --model batchpipe has no price for (its cost shows as 0)")
     boolean allowUnpriced;
 
@@ -136,7 +141,7 @@ public final class ProcessCommand implements Callable<Integer> {
                 }
             }
             JobOptions options = new JobOptions(task, "file", null, null, priority, "asap").withOverrides(provider, model)
-                    .withForce(force).withFetch(fetch).withMode(mode).withDeadline(within);
+                    .withForce(force).withFetch(fetch).withMode(mode).withDeadline(within).withCache(!noCache);
             IntakeResult intake = service.bean("fileIntake", FileIntake.class).accept(file, options);
             printIntake(out, intake);
             if (intake.rejected()) {

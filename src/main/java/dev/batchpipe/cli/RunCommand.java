@@ -49,6 +49,10 @@ public final class RunCommand implements Callable<Integer> {
             + "DURATION (2h, 90m): with mode auto, it goes realtime when a batch is expected to take longer")
     String deadline;
 
+    @Option(names = "--no-cache", description = "with --task: ask the provider for every row, even those the row cache "
+            + "could answer (see `batchpipe process --help`)")
+    boolean noCache;
+
     @Option(names = "--now", description = "with --task: submit at the next pack tick instead of in the overnight window")
     boolean now;
 
@@ -58,9 +62,9 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (task == null) {
-            if (limit != null || since != null || ids != null || now || mode != null || deadline != null) {
-                spec.commandLine().getErr().println("batchpipe: --limit, --since, --ids, --mode, --deadline and --now go "
-                        + "with --task");
+            if (limit != null || since != null || ids != null || now || mode != null || deadline != null || noCache) {
+                spec.commandLine().getErr().println("batchpipe: --limit, --since, --ids, --mode, --deadline, --no-cache "
+                        + "and --now go with --task");
                 return ExitCodes.STARTUP;
             }
             BatchpipeService service = new BatchpipeService(BatchpipeService.Mode.SERVICE, Map.of());
@@ -95,7 +99,7 @@ public final class RunCommand implements Callable<Integer> {
         try (BatchpipeService service = new BatchpipeService(BatchpipeService.Mode.COMMAND, BatchpipeService.NO_ROUTES)) {
             service.start();
             long id = service.bean("dbIntake", DbIntake.class).requestRun(task, from, ids, limit, priority,
-                    now ? "asap" : "overnight", mode, within, System.getProperty("user.name", "cli"));
+                    now ? "asap" : "overnight", mode, within, !noCache, System.getProperty("user.name", "cli"));
             out.printf("Extraction run %d of %s requested (%s). A running `batchpipe run` service takes it up; follow it "
                     + "in the extraction_runs table or with `batchpipe status`.%n", id, task,
                     now ? "submitted at the next pack tick" : "submitted in the overnight window");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchpipe.store.Instance;
+import dev.batchpipe.pipeline.CachedAnswers;
 import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.task.TaskDefinition;
 import dev.batchpipe.task.TaskRegistry;
@@ -46,15 +47,17 @@ public final class DbIntake {
     private final JobCompletion completion;
     private final Instance instance;
     private final Settings settings;
+    private final CachedAnswers cache;
 
     public DbIntake(Jdbi jdbi, TaskRegistry tasks, JobWriter writer, JobCompletion completion, Instance instance,
-                    Settings settings) {
+                    Settings settings, CachedAnswers cache) {
         this.jdbi = jdbi;
         this.tasks = tasks;
         this.writer = writer;
         this.completion = completion;
         this.instance = instance;
         this.settings = settings;
+        this.cache = cache;
     }
 
     /**
@@ -76,20 +79,22 @@ public final class DbIntake {
 
     /**
      * Requests an extraction run (what an operator's INSERT into extraction_runs does); a service picks it up at
-     * once through NOTIFY. {@code mode} and {@code deadline} are its job's (null: the task's mode, no deadline).
-     * Returns the run's id.
+     * once through NOTIFY. {@code mode} and {@code deadline} are its job's (null: the task's mode, no deadline);
+     * {@code cache} false sends every item to the provider instead of serving some from the row cache. Returns the
+     * run's id.
      */
     public long requestRun(String task, java.time.OffsetDateTime since, List<String> ids, Integer limit, int priority,
-                           String schedule, String mode, java.time.Duration deadline, String requestedBy) {
+                           String schedule, String mode, java.time.Duration deadline, boolean cache,
+                           String requestedBy) {
         TaskDefinition t = tasks.get(task);
         if (t.source() == null) {
             throw new dev.batchpipe.StartupException("Task " + task + " has no source table (add a source: block to "
                     + t.file() + ")");
         }
         return jdbi.withHandle(h -> h.createQuery("INSERT INTO extraction_runs (task, since, ids, row_limit, priority, "
-                        + "schedule, mode, deadline_seconds, requested_by) VALUES (:task, :since, :ids, :limit, :priority, "
-                        + ":schedule, :mode, :deadline, :by) RETURNING id")
-                .bind("task", task).bind("since", since).bind("mode", mode)
+                        + "schedule, mode, deadline_seconds, use_cache, requested_by) VALUES (:task, :since, :ids, :limit, "
+                        + ":priority, :schedule, :mode, :deadline, :cache, :by) RETURNING id")
+                .bind("task", task).bind("since", since).bind("mode", mode).bind("cache", cache)
                 .bind("deadline", deadline == null ? null : Math.max(1, deadline.toSeconds()))
                 .bindArray("ids", String.class, ids == null ? null : ids.toArray())
                 .bind("limit", limit).bind("priority", priority).bind("schedule", schedule).bind("by", requestedBy)
@@ -104,7 +109,8 @@ public final class DbIntake {
                 r.hasNonNull("ids") ? JSON.convertValue(r.get("ids"), String[].class) : null,
                 r.hasNonNull("row_limit") ? r.get("row_limit").asInt() : null, r.get("priority").asInt(),
                 r.get("schedule").asText(), r.hasNonNull("mode") ? r.get("mode").asText() : null,
-                r.hasNonNull("deadline_seconds") ? java.time.Duration.ofSeconds(r.get("deadline_seconds").asLong()) : null));
+                r.hasNonNull("deadline_seconds") ? java.time.Duration.ofSeconds(r.get("deadline_seconds").asLong()) : null,
+                r.path("use_cache").asBoolean(true)));
         jdbi.useTransaction(completion::complete);
     }
 
@@ -119,7 +125,8 @@ public final class DbIntake {
             return;
         }
         JobOptions options = new JobOptions(task.name(), "run", null, null, run.priority(), run.schedule())
-                .withMode(run.mode() == null ? task.mode() : run.mode()).withDeadline(run.deadline());
+                .withMode(run.mode() == null ? task.mode() : run.mode()).withDeadline(run.deadline())
+                .withCache(run.cache());
         // keyed by the run: a run taken over after a crash resumes its own job
         JobWriter.Job job = writer.open(options, "extraction_runs/" + run.id(), "run-" + run.id());
         long selected = job.linesRead();
@@ -194,6 +201,9 @@ public final class DbIntake {
             move(h, table, key, guard, "queued", List.copyOf(chunk.newItems().keySet()), jobId);
             move(h, table, key, guard, "done", List.copyOf(chunk.known()), jobId);
             move(h, table, key, guard, "failed", rejected, jobId);
+            if (options.cache()) {
+                cache.serve(h, jobId, chunk.newItems().values());
+            }
         });
     }
 
@@ -223,6 +233,6 @@ public final class DbIntake {
     }
 
     private record Run(long id, String task, Timestamp since, String[] ids, Integer limit, int priority,
-                       String schedule, String mode, java.time.Duration deadline) {
+                       String schedule, String mode, java.time.Duration deadline, boolean cache) {
     }
 }

@@ -2,6 +2,8 @@ package dev.batchpipe.intake;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchpipe.CrashPoints;
+import dev.batchpipe.pipeline.CachedAnswers;
+import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.task.TaskRegistry;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -14,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Iterator;
 import java.util.List;
+import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * validate each, commit each chunk, finish. The job is keyed by the file's fingerprint, so a file read again after a
  * crash resumes after the last line committed, and one read again after it was taken in completely is recognised
  * and not processed twice. A file that cannot be read at all is rejected at once, with the reason, as its job (the
- * inbox checks permissions first, and leaves such a file in place: InboxIntake.checkReadable).
+ * inbox checks permissions first, and leaves such a file in place: InboxIntake.checkReadable). Each chunk's new
+ * requests are answered from the row cache where it can ({@link CachedAnswers}), in the chunk's transaction, unless the
+ * job was asked for without it.
  */
 public final class FileJobs {
 
@@ -31,14 +36,21 @@ public final class FileJobs {
     private final JobWriter writer;
     private final TaskRegistry tasks;
     private final Settings settings;
+    private final CachedAnswers cache;
+    private final Jdbi jdbi;
+    private final JobCompletion completion;
 
     public record Settings(int maxRecordBytes, Path errorsDir) {
     }
 
-    public FileJobs(JobWriter writer, TaskRegistry tasks, Settings settings) {
+    public FileJobs(JobWriter writer, TaskRegistry tasks, Settings settings, CachedAnswers cache, Jdbi jdbi,
+                    JobCompletion completion) {
         this.writer = writer;
         this.tasks = tasks;
         this.settings = settings;
+        this.cache = cache;
+        this.jdbi = jdbi;
+        this.completion = completion;
     }
 
     /** The job of {@code path}: new, resumed, taken in before, or rejected because the file cannot be read. */
@@ -91,19 +103,29 @@ public final class FileJobs {
         return JobWriter.validate(job.task(), article);
     }
 
-    /** Commits one chunk (items and requests in one transaction), then reports its rejected lines in the errors file. */
+    /**
+     * Commits one chunk (items, requests and what the row cache answers of them in one transaction), then reports its
+     * rejected lines in the errors file.
+     */
     public void commit(FileJob job, List<InputRecord> chunk) throws IOException {
         long after = job.nextChunk(chunk.get(chunk.size() - 1).line());
-        List<InputRecord.Bad> rejected = writer.commit(job.getId(), job.task(), job.options(), after, chunk, (h, c) -> { })
-                .rejected();
+        List<InputRecord.Bad> rejected = writer.commit(job.getId(), job.task(), job.options(), after, chunk, (h, c) -> {
+            if (job.options().cache()) {
+                cache.serve(h, job.getId(), c.newItems().values());
+            }
+        }).rejected();
         // written after the commit: a crash in between leaves the lines in input_errors
         report(job, rejected);
         CrashPoints.reached("intake-chunk");
     }
 
-    /** Marks the job received, once every chunk handed on was committed; a chunk that failed leaves it receiving. */
+    /**
+     * Marks the job received, once every chunk handed on was committed (a chunk that failed leaves it receiving), and
+     * closes it when the row cache answered all its requests.
+     */
     public void finish(FileJob job) {
         writer.finish(job.getId(), job.chunksEnd());
+        jdbi.useTransaction(completion::complete);
     }
 
     public IntakeResult result(FileJob job) {

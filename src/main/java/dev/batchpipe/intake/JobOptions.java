@@ -11,9 +11,11 @@ import org.apache.camel.util.TimeUtils;
  * whose pages are fetched and taken in as articles ({@link UrlRecords}). {@code mode}: batch or realtime, null for
  * the task's; auto lets the job's size and {@code deadline} choose once all its items are in. {@code deadline}: how
  * soon the job is wanted (null: no hurry), which mode auto weighs against a batch's expected turnaround.
+ * {@code cache}: an item answered before for the same request template version is served from the row cache, with no
+ * call (false: {@code --no-cache}, every item goes to the provider).
  */
 public record JobOptions(String task, String sourceKind, String provider, String model, int priority, String schedule,
-                         boolean force, boolean fetch, String mode, Duration deadline) {
+                         boolean force, boolean fetch, String mode, Duration deadline, boolean cache) {
 
     /** The modes a job can be asked for in. */
     public static final List<String> MODES = List.of("batch", "realtime", "auto");
@@ -35,11 +37,11 @@ public record JobOptions(String task, String sourceKind, String provider, String
 
     public JobOptions(String task, String sourceKind, String provider, String model, int priority, String schedule,
                       boolean force) {
-        this(task, sourceKind, provider, model, priority, schedule, force, false, null, null);
+        this(task, sourceKind, provider, model, priority, schedule, force, false, null, null, true);
     }
 
     public JobOptions(String task, String sourceKind, String provider, String model, int priority, String schedule) {
-        this(task, sourceKind, provider, model, priority, schedule, false, false, null, null);
+        this(task, sourceKind, provider, model, priority, schedule, false, false, null, null, true);
     }
 
     public static JobOptions file(String task) {
@@ -47,25 +49,29 @@ public record JobOptions(String task, String sourceKind, String provider, String
     }
 
     public JobOptions withOverrides(String provider, String model) {
-        return new JobOptions(task, sourceKind, provider, model, priority, schedule, force, fetch, mode, deadline);
+        return new JobOptions(task, sourceKind, provider, model, priority, schedule, force, fetch, mode, deadline, cache);
     }
 
     public JobOptions withForce(boolean force) {
-        return new JobOptions(task, sourceKind, provider, model, priority, schedule, force, fetch, mode, deadline);
+        return new JobOptions(task, sourceKind, provider, model, priority, schedule, force, fetch, mode, deadline, cache);
     }
 
     public JobOptions withFetch(boolean fetch) {
-        return new JobOptions(task, sourceKind, provider, model, priority, schedule, force, fetch, mode, deadline);
+        return new JobOptions(task, sourceKind, provider, model, priority, schedule, force, fetch, mode, deadline, cache);
     }
 
     /** The job in this mode; null keeps the one asked for (or, when none was, the task's). */
     public JobOptions withMode(String mode) {
         return mode == null ? this
-                : new JobOptions(task, sourceKind, provider, model, priority, schedule, force, fetch, mode, deadline);
+                : new JobOptions(task, sourceKind, provider, model, priority, schedule, force, fetch, mode, deadline, cache);
     }
 
     public JobOptions withDeadline(Duration deadline) {
-        return new JobOptions(task, sourceKind, provider, model, priority, schedule, force, fetch, mode, deadline);
+        return new JobOptions(task, sourceKind, provider, model, priority, schedule, force, fetch, mode, deadline, cache);
+    }
+
+    public JobOptions withCache(boolean cache) {
+        return new JobOptions(task, sourceKind, provider, model, priority, schedule, force, fetch, mode, deadline, cache);
     }
 
     /** A deadline as given on the command line or the API ({@code 2h}, {@code 90m}, {@code 1h30m}); null stays null. */

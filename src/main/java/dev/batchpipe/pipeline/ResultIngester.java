@@ -35,9 +35,10 @@ public final class ResultIngester {
     private final JobCompletion completion;
     private final PriceTable prices;
     private final SubmitRefusals refusals;
+    private final RowCache cache;
 
     public ResultIngester(Jdbi jdbi, TaskRegistry tasks, OutputWriter writer, RequestStates states,
-                          JobCompletion completion, PriceTable prices, SubmitRefusals refusals) {
+                          JobCompletion completion, PriceTable prices, SubmitRefusals refusals, RowCache cache) {
         this.jdbi = jdbi;
         this.tasks = tasks;
         this.writer = writer;
@@ -45,6 +46,7 @@ public final class ResultIngester {
         this.completion = completion;
         this.prices = prices;
         this.refusals = refusals;
+        this.cache = cache;
     }
 
     /**
@@ -70,6 +72,10 @@ public final class ResultIngester {
     }
 
     private void write(Handle h, ResultLine line, Long batchId) {
+        if (RequestRenderer.isGroupId(line.customId())) {
+            writeGroup(h, line, batchId);
+            return;
+        }
         long[] id = RequestRenderer.parseCustomId(line.customId());
         if (id == null) {
             LOG.warn("Batch {}: ignoring a result line with a custom id we did not make: {}", batchId, line.customId());
@@ -114,6 +120,32 @@ public final class ResultIngester {
         }
     }
 
+    /**
+     * A micro-batch's line: split into one line per item of the group ({@link GroupAnswers}), each written as the
+     * line of a request sent alone; the items it missed or broke are sent alone from now on.
+     */
+    private void writeGroup(Handle h, ResultLine line, Long batchId) {
+        List<GroupItem> items = h.createQuery("SELECT s.request_id, s.submission, r.task, r.template "
+                        + "FROM request_submissions s JOIN requests r ON r.id = s.request_id "
+                        + "WHERE s.group_id = :g AND s.batch_id IS NOT DISTINCT FROM :batch ORDER BY s.request_id")
+                .bind("g", line.customId()).bind("batch", batchId)
+                .map((rs, ctx) -> new GroupItem(new GroupAnswers.Member(rs.getLong(1), rs.getInt(2)), rs.getString(3),
+                        rs.getString(4)))
+                .list();
+        if (items.isEmpty()) {
+            LOG.debug("Batch {}: ignoring result line {}: not a micro-batch submitted in this batch", batchId,
+                    line.customId());
+            return;
+        }
+        TaskDefinition.RequestTemplate template = tasks.get(items.get(0).task()).request(items.get(0).template());
+        List<GroupAnswers.Member> members = items.stream().map(GroupItem::member).toList();
+        GroupAnswers.Split split = GroupAnswers.split(line, members, template);
+        for (ResultLine itemLine : split.lines()) {
+            write(h, itemLine, batchId);
+        }
+        states.sendAlone(h, split.alone());
+    }
+
     private void succeeded(Handle h, Request r, ResultLine line, Long batchId, BigDecimal cost, boolean current) {
         TaskDefinition.RequestTemplate template = tasks.get(r.task()).request(r.template());
         JsonNode answer;
@@ -131,28 +163,62 @@ public final class ResultIngester {
             }
             return;
         }
-        try {
-            h.execute("SAVEPOINT output");
-            writer.write(h, template, readStored(r.payload()), answer, r.id());
-            h.execute("RELEASE SAVEPOINT output");
-            CrashPoints.reached("mid-ingest");
-        } catch (RuntimeException | java.sql.SQLException e) {
+        String refused = writeRows(h, template, readStored(r.payload()), answer, r.id());
+        if (refused != null) {
             // the answer passed the schema but the table refused it (a CHECK constraint, say): the request's problem
-            h.execute("ROLLBACK TO SAVEPOINT output");
             if (current) {
-                states.retryOwnFailure(h, r.id(), "answer could not be stored: " + rootMessage(e), line.raw().toString());
+                states.retryOwnFailure(h, r.id(), "answer could not be stored: " + refused, line.raw().toString());
             }
             return;
         }
+        CrashPoints.reached("mid-ingest");
+        settle(h, r.id(), batchId, line.raw().toString(), answer, line.usage(), cost, null);
+        cache.remember(h, r.id(), r.task(), r.template(), r.provider(), r.model(), answer, batchId);
+    }
+
+    /**
+     * A request answered from the row cache, at intake, in its transaction: written as a provider's answer would be
+     * (validated, its rows, its result, succeeded), with no usage and no cost, its result naming the request whose
+     * answer it reuses. False when the answer no longer fits the task's schema or tables: the request then goes to
+     * the provider.
+     */
+    public boolean writeCacheHit(Handle h, RowCache.Hit hit) {
+        TaskDefinition.RequestTemplate template = tasks.get(hit.task()).request(hit.template());
+        if (!template.answerSchema().problems(hit.answer()).isEmpty()
+                || writeRows(h, template, hit.item(), hit.answer(), hit.requestId()) != null) {
+            return false;
+        }
+        settle(h, hit.requestId(), null, JSON.createObjectNode().put("cached_from", hit.sourceRequestId()).toString(),
+                hit.answer(), ResultLine.Usage.NONE, BigDecimal.ZERO, hit.sourceRequestId());
+        return true;
+    }
+
+    /** The answer's task rows, in a savepoint: null when written, else why the tables refused them. */
+    private String writeRows(Handle h, TaskDefinition.RequestTemplate template, JsonNode item, JsonNode answer,
+                             long requestId) {
+        try {
+            h.execute("SAVEPOINT output");
+            writer.write(h, template, item, answer, requestId);
+            h.execute("RELEASE SAVEPOINT output");
+            return null;
+        } catch (RuntimeException | java.sql.SQLException e) {
+            h.execute("ROLLBACK TO SAVEPOINT output");
+            return rootMessage(e);
+        }
+    }
+
+    /** The request's one result, and its state succeeded. */
+    private static void settle(Handle h, long requestId, Long batchId, String response, JsonNode answer,
+                               ResultLine.Usage usage, BigDecimal cost, Long cachedFrom) {
         h.createUpdate("INSERT INTO results (request_id, batch_id, response, answer, input_tokens, output_tokens, "
-                        + "cached_tokens, cost_usd) VALUES (:id, :batch, CAST(:response AS jsonb), CAST(:answer AS jsonb), "
-                        + ":in, :out, :cached, :cost) ON CONFLICT (request_id) DO NOTHING")
-                .bind("id", r.id()).bind("batch", batchId).bind("response", line.raw().toString())
-                .bind("answer", answer.toString()).bind("in", line.usage().inputTokens())
-                .bind("out", line.usage().outputTokens()).bind("cached", line.usage().cachedInputTokens())
-                .bind("cost", cost).execute();
+                        + "cached_tokens, cost_usd, cached_from) VALUES (:id, :batch, CAST(:response AS jsonb), "
+                        + "CAST(:answer AS jsonb), :in, :out, :cached, :cost, :from) ON CONFLICT (request_id) DO NOTHING")
+                .bind("id", requestId).bind("batch", batchId).bind("response", response)
+                .bind("answer", answer.toString()).bind("in", usage.inputTokens())
+                .bind("out", usage.outputTokens()).bind("cached", usage.cachedInputTokens())
+                .bind("cost", cost).bind("from", cachedFrom).execute();
         h.createUpdate("UPDATE requests SET state = 'succeeded', batch_id = :batch, last_error = NULL, updated_at = now() "
-                + "WHERE id = :id").bind("batch", batchId).bind("id", r.id()).execute();
+                + "WHERE id = :id").bind("batch", batchId).bind("id", requestId).execute();
     }
 
     /**
@@ -201,6 +267,9 @@ public final class ResultIngester {
         }
         String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
         return m.lines().findFirst().orElse(m);
+    }
+
+    private record GroupItem(GroupAnswers.Member member, String task, String template) {
     }
 
     private record Request(long id, String task, String template, String provider, String model, String state,

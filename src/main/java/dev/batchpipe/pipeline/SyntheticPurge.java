@@ -11,8 +11,8 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Takes back what the built-in sandbox answered ({@code synthetic_answers}): the rows its answers wrote in every
- * output table of the tasks, and the results themselves. Their requests go back to pending with fresh budgets, so a
+ * Takes back what the built-in sandbox answered ({@code synthetic_answers}, cache hits of its answers included): the
+ * rows its answers wrote in every output table of the tasks, the results themselves and their row cache entries. Their requests go back to pending with fresh budgets, so a
  * provider with a key answers them, and their jobs are open again until it has. One transaction; a dry run counts
  * the same rows and changes nothing.
  */
@@ -52,6 +52,8 @@ public final class SyntheticPurge {
                 deleted.add(new Deleted(table, rows(h, table, dryRun)));
             }
             deleted.add(new Deleted("results", rows(h, "results", dryRun)));
+            // nor are they served again from the row cache
+            deleted.add(new Deleted("row_cache", rows(h, "row_cache", dryRun)));
             long requests = h.createQuery("SELECT count(*) FROM purged").mapTo(Long.class).one();
             List<Long> jobs = h.createQuery("SELECT DISTINCT job_id FROM purged ORDER BY job_id").mapTo(Long.class).list();
             if (!dryRun && requests > 0) {

@@ -93,6 +93,13 @@ public final class JobReports {
         }
     }
 
+    /**
+     * What became of a job's requests: in all, answered from the row cache, newly answered by the provider, failed
+     * (dead-lettered), and the share of them that succeeded.
+     */
+    public record AnswerSummary(long total, long cacheHits, long newlyAnswered, long failed, double successRate) {
+    }
+
     public record BatchSummary(long id, String provider, String model, String state, String providerBatchId,
                                String providerStatus, int requests, int completed, int failed, long estimatedTokens,
                                String error, Instant createdAt, Instant finishedAt, boolean synthetic) {
@@ -165,6 +172,14 @@ public final class JobReports {
                         + ") s WHERE (CAST(? AS text) IS NULL OR s.status = ?) ORDER BY s.id DESC LIMIT ?",
                 JobReports::summary, f.task(), f.task(), timestamp(f.since()), timestamp(f.since()), f.mode(), f.mode(),
                 f.before(), f.before(), f.status(), f.status(), limit);
+    }
+
+    /** The job's answer summary; cache hits are counted from its results, the rest is the job's counts. */
+    public AnswerSummary answerSummary(JobSummary j) {
+        long hits = query("SELECT count(*) FROM results s JOIN requests r ON r.id = s.request_id "
+                + "WHERE r.job_id = ? AND s.cached_from IS NOT NULL", rs -> rs.getLong(1), j.id()).get(0);
+        return new AnswerSummary(j.requests(), hits, j.succeeded() - hits, j.dead(),
+                j.requests() == 0 ? 1.0 : (double) j.succeeded() / j.requests());
     }
 
     /**

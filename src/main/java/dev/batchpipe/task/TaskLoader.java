@@ -76,6 +76,12 @@ public final class TaskLoader {
         if (requests.stream().map(TaskDefinition.RequestTemplate::name).distinct().count() != requests.size()) {
             throw new TaskFileException(source + ": request names must be unique");
         }
+        for (int i = 0; i < requests.size(); i++) {
+            if (requests.get(i).microBatched() && !imageFields.isEmpty()) {
+                throw new TaskFileException(source + ": requests[" + i + "]: rows_per_request shares one prompt's text "
+                        + "between items; a task with image inputs sends each item in a request of its own");
+            }
+        }
         return new TaskDefinition(name, text(root, "description", source, false), source, keyField, inputSchema,
                 provider, model, List.copyOf(requests), dbSource(root.get("source"), source + ": source"),
                 budget(root.get("budget_usd_per_day"), source + ": budget_usd_per_day"), mode(root, source),

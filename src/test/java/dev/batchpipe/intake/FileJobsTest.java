@@ -3,7 +3,10 @@ package dev.batchpipe.intake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.batchpipe.pipeline.CachedAnswers;
+import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.pipeline.RequestRenderer;
+import dev.batchpipe.pipeline.RowCache;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.support.DatabaseTest;
 import dev.batchpipe.task.TaskLoader;
@@ -40,7 +43,9 @@ class FileJobsTest extends DatabaseTest {
         // no provider override in these tests, so the request factory never asks for a default model
         writer = new JobWriter(Jdbi.create(dbUrl), new RequestFactory(new TokenEstimator(), new Providers(),
                 new RequestRenderer(tasks)), 100);
-        fileJobs = new FileJobs(writer, tasks, new FileJobs.Settings(1 << 20, dir.resolve("errors")));
+        // an empty row cache: it answers nothing here, so no answer is ever written through an ingester
+        fileJobs = new FileJobs(writer, tasks, new FileJobs.Settings(1 << 20, dir.resolve("errors")),
+                new CachedAnswers(new RowCache(tasks, new Providers()), null), Jdbi.create(dbUrl), new JobCompletion(tasks));
     }
 
     @Test

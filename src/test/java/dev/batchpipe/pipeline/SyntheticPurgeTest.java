@@ -3,6 +3,8 @@ package dev.batchpipe.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.batchpipe.intake.FileIntake;
+import dev.batchpipe.intake.JobOptions;
 import dev.batchpipe.support.PipelineTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,7 +59,7 @@ class SyntheticPurgeTest extends PipelineTest {
         assertThat(dry.deleted()).extracting(SyntheticPurge.Deleted::table, SyntheticPurge.Deleted::rows)
                 .containsExactlyInAnyOrder(tuple("story_topics", 0L), tuple("story_entities", entities),
                         tuple("news_classifications", 0L), tuple("topic_enrichments", 0L),
-                        tuple("fashion_image_analyses", 0L), tuple("results", 3L));
+                        tuple("fashion_image_analyses", 0L), tuple("results", 3L), tuple("row_cache", 3L));
         assertThat(dry.requests()).isEqualTo(3);
         assertThat(dry.jobs()).isEqualTo(1);
         assertThat(count("SELECT count(*) FROM story_entities")).as("a dry run changes nothing").isEqualTo(entities);
@@ -66,7 +68,9 @@ class SyntheticPurgeTest extends PipelineTest {
 
         SyntheticPurge.Outcome done = purge.purge("knowledge-extraction", false);
         assertThat(done.deleted()).extracting(SyntheticPurge.Deleted::table, SyntheticPurge.Deleted::rows)
-                .containsExactly(tuple("story_topics", 0L), tuple("story_entities", entities), tuple("results", 3L));
+                .containsExactly(tuple("story_topics", 0L), tuple("story_entities", entities), tuple("results", 3L),
+                        tuple("row_cache", 3L));
+        assertThat(count("SELECT count(*) FROM row_cache WHERE synthetic")).as("never served again").isZero();
         assertThat(count("SELECT count(*) FROM story_entities")).isZero();
         assertThat(count("SELECT count(*) FROM story_topics")).as("the real answers' rows stay").isEqualTo(topics);
         assertThat(count("SELECT count(*) FROM results s JOIN requests r ON r.id = s.request_id "
@@ -84,6 +88,20 @@ class SyntheticPurgeTest extends PipelineTest {
         assertThat(status(job)).isEqualTo("succeeded");
         assertThat(count("SELECT count(*) FROM story_entities")).isPositive();
         assertThat(count("SELECT count(*) FROM synthetic_answers WHERE job_id = ?", job)).isEqualTo(3);
+
+        // taken in again: the row cache answers every request, and its hits of sandbox answers are synthetic too
+        Path again = Files.createDirectories(work.resolve("files")).resolve("again.jsonl");
+        Files.writeString(again, groups(3));
+        long forced = template.getCamelContext().getRegistry().lookupByNameAndType("fileIntake", FileIntake.class)
+                .accept(again, JobOptions.file("knowledge-extraction").withForce(true)).jobId();
+        awaitFinished(forced);
+        assertThat(count("SELECT count(*) FROM results s JOIN requests r ON r.id = s.request_id "
+                + "WHERE r.job_id = ? AND s.cached_from IS NOT NULL", forced)).isEqualTo(6);
+        assertThat(count("SELECT count(*) FROM synthetic_answers a JOIN requests r ON r.id = a.request_id "
+                + "WHERE a.job_id = ? AND r.template = 'entities'", forced)).isEqualTo(3);
+        assertThat(count("SELECT count(*) FROM synthetic_answers WHERE job_id = ?", forced)).isEqualTo(3);
+        assertThat(purge.purge(null, false).requests()).as("the synthetic hits are purged like any sandbox answer")
+                .isEqualTo(6);
     }
 
     private static String groups(int n) {

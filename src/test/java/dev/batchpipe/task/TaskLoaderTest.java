@@ -162,6 +162,14 @@ class TaskLoaderTest {
     }
 
     @Test
+    void aTaskWithImageInputsSendsEachItemInARequestOfItsOwn() {
+        assertThatThrownBy(() -> load(POSTS.formatted("", "caption").replace("  - name: look\n",
+                "  - name: look\n    rows_per_request: 10\n")))
+                .hasMessage("t.yaml: requests[0]: rows_per_request shares one prompt's text between items; a task with "
+                        + "image inputs sends each item in a request of its own");
+    }
+
+    @Test
     void anImageFieldHoldsStrings() {
         assertThatThrownBy(() -> load(POSTS.formatted("", "caption").replace(
                 "cover: {type: string, format: image}", "cover: {type: integer, format: image}")))
