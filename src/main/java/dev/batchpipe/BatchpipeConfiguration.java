@@ -46,6 +46,7 @@ import dev.batchpipe.pipeline.PendingRequests;
 import dev.batchpipe.pipeline.PollRecords;
 import dev.batchpipe.pipeline.PollSchedule;
 import dev.batchpipe.pipeline.ProviderHolds;
+import dev.batchpipe.pipeline.MediaUploads;
 import dev.batchpipe.pipeline.RequestLines;
 import dev.batchpipe.pipeline.RequestGroups;
 import dev.batchpipe.pipeline.RequestRenderer;
@@ -182,8 +183,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     // --- tasks, providers, prices ------------------------------------------------------------------------------------
 
     @BindToRegistry(lazy = true)
-    public TaskRegistry tasks(@PropertyInject("batchpipe.tasks.dir") String dir) {
-        return TaskRegistry.load(Path.of(dir));
+    public TaskRegistry tasks(@PropertyInject("batchpipe.tasks.dir") String dir, Providers providers) {
+        return TaskRegistry.load(Path.of(dir)).requireServed(providers::refusal);
     }
 
     @BindToRegistry(lazy = true, destroyMethod = "stop")
@@ -298,8 +299,19 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public RequestRenderer requestRenderer(TaskRegistry tasks) {
-        return new RequestRenderer(tasks);
+    public RequestRenderer requestRenderer(TaskRegistry tasks, MediaUploads uploads, Providers providers,
+                                           ImageSpool spool) {
+        // only Gemini takes video: a task or run sending one elsewhere is refused before anything is rendered
+        return new RequestRenderer(tasks, video -> uploads.fileFor("gemini", providers.mediaFiles("gemini"),
+                spool.path(video.sha256()), video.mediaType(), video.sha256(), video.bytes()).uri());
+    }
+
+    /** Videos, uploaded to the provider's Files API once per content, when a request first needs them. */
+    @BindToRegistry(lazy = true)
+    public MediaUploads mediaUploads(Jdbi jdbi,
+                                     @PropertyInject("batchpipe.video.processing-timeout") Duration timeout,
+                                     @PropertyInject("batchpipe.video.processing-poll") Duration poll) {
+        return new MediaUploads(jdbi, timeout, poll);
     }
 
     @BindToRegistry(lazy = true)

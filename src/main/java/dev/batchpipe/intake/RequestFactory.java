@@ -3,6 +3,7 @@ package dev.batchpipe.intake;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchpipe.image.ImageData;
 import dev.batchpipe.image.ImagePart;
+import dev.batchpipe.image.VideoPart;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.task.TaskDefinition;
@@ -44,7 +45,12 @@ public final class RequestFactory {
         for (ImagePart image : ImagePart.of(item)) {
             images += TokenEstimator.imageTokens(provider, image.width(), image.height());
         }
-        return tokens.estimate(provider, model, ImageData.withoutImages(sent(task, t, provider, model, item))) + images;
+        for (VideoPart video : VideoPart.of(item)) {
+            images += video.tokens();
+        }
+        // rendered without its videos, whose files are uploaded only when the request is sent
+        return tokens.estimate(provider, model, ImageData.withoutImages(sent(task, t, provider, model,
+                VideoPart.without(item)))) + images;
     }
 
     public void create(Handle h, TaskDefinition task, JobOptions options, long jobId, long itemId, JsonNode item) {
@@ -64,8 +70,14 @@ public final class RequestFactory {
         }
     }
 
-    /** The batch line the provider will receive (the custom id is a placeholder), or the prompts without an adapter. */
+    /**
+     * The batch line the provider will receive (the custom id is a placeholder), or the prompts without an adapter.
+     * An embedding is billed on its input text alone, without the line's framing.
+     */
     private String sent(String task, TaskDefinition.RequestTemplate t, String provider, String model, JsonNode item) {
+        if (t.isEmbedding()) {
+            return t.user().render(item);
+        }
         if (!providers.has(provider)) {
             return t.system().render(item) + "\n" + t.user().render(item);
         }

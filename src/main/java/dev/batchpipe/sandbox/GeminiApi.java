@@ -31,9 +31,6 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
     /** Inline batch bodies are meant to stay under 20 MB; the sandbox streams them and takes far more. */
     static final long MAX_CREATE_BYTES = 256 * SandboxConfig.MB;
 
-    /** How long an uploaded video stays PROCESSING. */
-    static final long VIDEO_PROCESSING_MS = 1000;
-
     /** A resumable upload between its start and its finalize. */
     private record UploadSession(String displayName, String mimeType, Path data, long[] received) {
     }
@@ -50,11 +47,15 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
         router.put("/upload/v1beta/files").handler(this::upload);
         router.getWithRegex("/download/v1beta/files/([^/:]+):download").handler(this::download);
         router.get("/v1beta/files").handler(this::listFiles);
-        router.get("/v1beta/files/:id").handler(ctx -> Http.json(ctx, 200,
-                GeminiFormat.fileJson(fileNamed(ctx.pathParam("id")), Http.base(ctx))));
-        router.postWithRegex("/v1beta/models/([^/:]+):batchGenerateContent").handler(this::create);
-        router.postWithRegex("/v1beta/models/([^/:]+):generateContent").handler(Http.jsonBody())
-                .handler(ctx -> emulator.realtime().answer(ctx, format, "generateContent", ctx.pathParam("param0")));
+        router.get("/v1beta/files/:id").handler(this::getFile);
+        router.postWithRegex("/v1beta/models/([^/:]+):batchGenerateContent")
+                .handler(ctx -> create(ctx, GeminiFormat.GENERATE));
+        router.postWithRegex("/v1beta/models/([^/:]+):asyncBatchEmbedContent")
+                .handler(ctx -> create(ctx, GeminiFormat.EMBED));
+        for (String call : List.of(GeminiFormat.GENERATE, GeminiFormat.EMBED, GeminiFormat.BATCH_EMBED)) {
+            router.postWithRegex("/v1beta/models/([^/:]+):" + call).handler(Http.jsonBody())
+                    .handler(ctx -> emulator.realtime().answer(ctx, format, call, ctx.pathParam("param0")));
+        }
         router.get("/v1beta/batches").handler(this::list);
         router.postWithRegex("/v1beta/batches/([^/:]+):cancel").handler(this::cancel);
         router.getWithRegex("/v1beta/batches/([^/:]+)").handler(this::get);
@@ -148,10 +149,25 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
         f.displayName = session.displayName() != null ? session.displayName() : id.substring("files/".length());
         f.mimeType = session.mimeType();
         // a video is processed before requests may refer to it, as Gemini does (state PROCESSING, then ACTIVE)
-        f.activeAt = video ? f.createdAt + VIDEO_PROCESSING_MS : 0;
+        f.processing = video;
         emulator.data().addFile(f, session.data());
         emulator.counters().of(Provider.GEMINI).filesUploaded.increment();
         return f;
+    }
+
+    /** A file's state; a video seen PROCESSING once is ACTIVE from the next check on. */
+    private void getFile(RoutingContext ctx) {
+        FileRecord f = fileNamed(ctx.pathParam("id"));
+        ObjectNode json = GeminiFormat.fileJson(f, Http.base(ctx));
+        if (f.processing) {
+            Http.blocking(ctx, () -> {
+                f.processing = false;
+                emulator.data().saveFile(f);
+                return json;
+            }, out -> Http.json(ctx, 200, out));
+            return;
+        }
+        Http.json(ctx, 200, json);
     }
 
     /** {@code GET /v1beta/files}: newest first, {@code pageSize} (≤ 100) at a time. */
@@ -191,12 +207,13 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
                 : f.mimeType).sendFile(emulator.data().resolve(f.dataFile).toString());
     }
 
-    private void create(RoutingContext ctx) {
+    /** {@code call}: what each request of the batch is, generateContent or embedContent. */
+    private void create(RoutingContext ctx, String call) {
         String model = GeminiFormat.modelName(ctx.pathParam("param0"));
         Path body = emulator.data().tmpFile("gemini-create");
         Http.spool(ctx, body, MAX_CREATE_BYTES).onFailure(ctx::fail).onSuccess(path -> Http.blocking(ctx, () -> {
             try {
-                BatchRecord b = createFrom(path, model);
+                BatchRecord b = createFrom(path, model, call);
                 return operation(b);
             } finally {
                 Files.deleteIfExists(path);
@@ -204,11 +221,12 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
         }, op -> Http.json(ctx, 200, op)));
     }
 
-    private BatchRecord createFrom(Path body, String model) throws IOException {
+    private BatchRecord createFrom(Path body, String model, String call) throws IOException {
         BatchRecord b = new BatchRecord();
         b.id = Ids.geminiBatch();
         b.provider = Provider.GEMINI;
         b.model = model;
+        b.endpoint = call;
         b.outputFile = emulator.data().batchFile(b.id, "output");
         List<String> keys = new ArrayList<>();
         Path inline = emulator.data().resolve(emulator.data().batchFile(b.id, "requests"));
@@ -306,7 +324,7 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
         String key = Json.text(metadata, "key");
         key = key != null ? key : String.valueOf(keys.size());
         keys.add(key);
-        b.tokensByModel.merge(b.model, format.estimate(request, null, b.model), Long::sum);
+        b.tokensByModel.merge(b.model, format.estimate(request, b.endpoint, b.model), Long::sum);
         ObjectNode line = Json.object().put("key", key);
         line.set("request", request);
         if (metadata != null) {
@@ -334,7 +352,7 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
                             + "'request' object.");
                 }
                 keys.add(key);
-                b.tokensByModel.merge(b.model, format.estimate(line.get("request"), null, b.model), Long::sum);
+                b.tokensByModel.merge(b.model, format.estimate(line.get("request"), b.endpoint, b.model), Long::sum);
             }
         }
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.batchpipe.provider.BatchRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -57,7 +58,8 @@ public final class TaskLoader {
         String provider = text(root, "provider", source, false);
         String model = text(root, "model", source, false);
         JsonNode inputProperties = inputSchema.schema().path("properties");
-        List<String> imageFields = imageFields(inputProperties, source + ": input.schema");
+        List<String> imageFields = fieldsOfFormat(inputProperties, "image", source + ": input.schema");
+        List<String> videoFields = fieldsOfFormat(inputProperties, "video", source + ": input.schema");
         TaskDefinition.Each each = each(input.get("each"), inputProperties, imageFields, source + ": input.each");
         List<String> itemFields = new ArrayList<>();
         inputProperties.fieldNames().forEachRemaining(itemFields::add);
@@ -72,6 +74,9 @@ public final class TaskLoader {
         List<TaskDefinition.RequestTemplate> requests = new ArrayList<>();
         for (int i = 0; i < requestsNode.size(); i++) {
             requests.add(request(requestsNode.get(i), source + ": requests[" + i + "]", provider, model, itemFields));
+        }
+        for (int i = 0; i < requests.size() && !videoFields.isEmpty(); i++) {
+            videoRequest(requests.get(i), videoFields.get(0), source + ": requests[" + i + "]");
         }
         if (requests.stream().map(TaskDefinition.RequestTemplate::name).distinct().count() != requests.size()) {
             throw new TaskFileException(source + ": request names must be unique");
@@ -89,22 +94,42 @@ public final class TaskLoader {
                 List.copyOf(imageFields), each);
     }
 
-    /** Fields declared {@code format: image}: a string, or an array of strings (the format on it or on its items). */
-    private static List<String> imageFields(JsonNode properties, String where) {
+    /**
+     * A request of a task with videos goes to Gemini, the one provider that takes video (through its Files API), one
+     * item at a time.
+     */
+    private static void videoRequest(TaskDefinition.RequestTemplate t, String field, String where) {
+        if (!TaskDefinition.VIDEO_PROVIDERS.contains(t.provider())) {
+            throw new TaskFileException(where + ": input field '" + field + "' is a video (format: video), which only "
+                    + String.join(", ", TaskDefinition.VIDEO_PROVIDERS) + " takes; this request goes to "
+                    + t.provider() + " (set provider: gemini)");
+        }
+        if (t.rowsPerRequest() > 1) {
+            throw new TaskFileException(where + ": rows_per_request must be 1 for a task with videos: each video is "
+                    + "asked about in a request of its own");
+        }
+    }
+
+    /**
+     * Fields declared {@code format: image} or {@code format: video}: a string, or an array of strings (the format on
+     * it or on its items).
+     */
+    static List<String> fieldsOfFormat(JsonNode properties, String format, String where) {
         List<String> fields = new ArrayList<>();
         properties.fields().forEachRemaining(p -> {
             JsonNode f = p.getValue();
             boolean array = "array".equals(f.path("type").asText());
-            boolean image = "image".equals(f.path("format").asText())
-                    || array && "image".equals(f.path("items").path("format").asText());
-            if (!image) {
+            boolean ofFormat = format.equals(f.path("format").asText())
+                    || array && format.equals(f.path("items").path("format").asText());
+            if (!ofFormat) {
                 return;
             }
             boolean strings = array ? "string".equals(f.path("items").path("type").asText())
                     : "string".equals(f.path("type").asText());
             if (!strings) {
-                throw new TaskFileException(where + ": image field '" + p.getKey()
-                        + "' must be a string or an array of strings (a path, an http(s) URL or a data: URI)");
+                throw new TaskFileException(where + ": " + format + " field '" + p.getKey()
+                        + "' must be a string or an array of strings (" + (format.equals("image")
+                        ? "a path, an http(s) URL or a data: URI" : "paths relative to the input file") + ")");
             }
             fields.add(p.getKey());
         });
@@ -184,22 +209,77 @@ public final class TaskLoader {
         if (provider == null || model == null) {
             throw new TaskFileException(where + ": provider and model must be set on the request or the task");
         }
+        String kind = orElse(text(node, "kind", where, false), "completion");
+        if (kind.equals("embedding")) {
+            return embedding(node, where, name, provider, model, itemFields);
+        }
+        if (!kind.equals("completion")) {
+            throw new TaskFileException(where + ": kind must be completion or embedding, not '" + kind + "'");
+        }
         String endpoint = orElse(text(node, "endpoint", where, false), "/v1/chat/completions");
         if (!ENDPOINTS.contains(endpoint)) {
             throw new TaskFileException(where + ": endpoint must be one of " + ENDPOINTS);
         }
         int maxOutput = node.path("max_output_tokens").asInt(1024);
         Double temperature = node.has("temperature") ? node.get("temperature").asDouble() : null;
-        PromptTemplate system = new PromptTemplate(text(node, "system", where, false));
-        PromptTemplate user = new PromptTemplate(text(node, "user", where, true));
-        for (PromptTemplate t : List.of(system, user)) {
-            for (String field : t.fields()) {
-                if (!itemFields.contains(field)) {
-                    throw new TaskFileException(where + ": prompt uses {{" + field + "}} which input.schema does not define");
-                }
+        PromptTemplate system = prompt(node, "system", where, false, itemFields);
+        PromptTemplate user = prompt(node, "user", where, true, itemFields);
+        JsonSchemaSpec answer = schema(required(node, "schema", where), where + ".schema");
+        List<TaskDefinition.Output> outputs = outputs(node, where);
+        int rowsPerRequest = rowsPerRequest(node.get("rows_per_request"), where, system);
+        return new TaskDefinition.RequestTemplate(name, provider, model, endpoint, maxOutput, temperature, system, user,
+                answer, outputs, rowsPerRequest, null);
+    }
+
+    /**
+     * {@code kind: embedding}: the item's {@code text} (a template, e.g. {@code "{{title}}\n\n{{contents}}"}) is sent
+     * to the provider's embeddings endpoint, one item per request; the answer is the vector,
+     * {@code {"embedding": [...]}}, so there is no prompt, schema or output budget to declare.
+     */
+    private static TaskDefinition.RequestTemplate embedding(JsonNode node, String where, String name, String provider,
+                                                            String model, List<String> itemFields) {
+        for (String key : List.of("system", "user", "schema", "endpoint", "max_output_tokens", "temperature",
+                "rows_per_request")) {
+            if (node.has(key)) {
+                throw new TaskFileException(where + ": an embedding takes no " + key
+                        + " (it sends its text and answers {\"embedding\": [numbers]})");
             }
         }
-        JsonSchemaSpec answer = schema(required(node, "schema", where), where + ".schema");
+        PromptTemplate text = prompt(node, "text", where, true, itemFields);
+        Integer dimensions = null;
+        JsonNode d = node.get("dimensions");
+        if (d != null && !d.isNull()) {
+            if (!d.isIntegralNumber() || !d.canConvertToInt() || d.intValue() < 1 || d.intValue() > 16_000) {
+                throw new TaskFileException(where + ": dimensions must be a whole number from 1 to 16000");
+            }
+            dimensions = d.intValue();
+        }
+        ObjectNode vector = YAML.createObjectNode().put("type", "array");
+        vector.putObject("items").put("type", "number");
+        vector.put("minItems", dimensions == null ? 1 : dimensions);
+        if (dimensions != null) {
+            vector.put("maxItems", dimensions);
+        }
+        ObjectNode answer = YAML.createObjectNode().put("type", "object");
+        answer.putArray("required").add("embedding");
+        answer.putObject("properties").set("embedding", vector);
+        return new TaskDefinition.RequestTemplate(name, provider, model, BatchRequest.EMBEDDINGS, 0, null,
+                new PromptTemplate(null), text, new JsonSchemaSpec(answer), outputs(node, where), 1, dimensions);
+    }
+
+    private static PromptTemplate prompt(JsonNode node, String key, String where, boolean required,
+                                         List<String> itemFields) {
+        PromptTemplate t = new PromptTemplate(text(node, key, where, required));
+        for (String field : t.fields()) {
+            if (!itemFields.contains(field)) {
+                throw new TaskFileException(where + ": " + (key.equals("text") ? "text" : "prompt") + " uses {{" + field
+                        + "}} which input.schema does not define");
+            }
+        }
+        return t;
+    }
+
+    private static List<TaskDefinition.Output> outputs(JsonNode node, String where) {
         JsonNode outputNode = required(node, "output", where);
         if (!outputNode.isArray() || outputNode.isEmpty()) {
             throw new TaskFileException(where + ": output must be a non-empty list");
@@ -208,9 +288,7 @@ public final class TaskLoader {
         for (int i = 0; i < outputNode.size(); i++) {
             outputs.add(output(outputNode.get(i), where + ".output[" + i + "]"));
         }
-        int rowsPerRequest = rowsPerRequest(node.get("rows_per_request"), where, system);
-        return new TaskDefinition.RequestTemplate(name, provider, model, endpoint, maxOutput, temperature, system, user,
-                answer, List.copyOf(outputs), rowsPerRequest);
+        return List.copyOf(outputs);
     }
 
     /**
