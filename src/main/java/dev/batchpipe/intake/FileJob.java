@@ -46,8 +46,18 @@ public final class FileJob {
         return options.fetch();
     }
 
+    /** The task's records hold images (format: image): each chunk's images are read in (routes/intake-images.camel.yaml). */
+    public boolean isImages() {
+        return task != null && task.hasImages();
+    }
+
     boolean alreadyTakenIn() {
         return alreadyTakenIn;
+    }
+
+    /** The task's records hold videos (format: video): each chunk's are read into the spool before it commits. */
+    public boolean isVideos() {
+        return task != null && !task.videoFields().isEmpty();
     }
 
     TaskDefinition task() {

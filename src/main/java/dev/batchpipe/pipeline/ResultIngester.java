@@ -60,7 +60,10 @@ public final class ResultIngester {
         jdbi.useTransaction(h -> writeChunk(h, chunk, batchId));
     }
 
-    /** Answers of realtime calls: submissions without a batch, priced at the realtime price. */
+    /**
+     * Answers of realtime calls, each recorded in realtime_answers first: submissions without a batch, priced at the
+     * realtime price; a recorded answer already written is not written again.
+     */
     public void writeRealtime(List<ResultLine> chunk) {
         jdbi.useTransaction(h -> writeChunk(h, chunk, null));
     }
@@ -235,6 +238,12 @@ public final class ResultIngester {
         if (r.state().equals("succeeded") || r.state().equals("dead")) {
             return; // already settled: a re-ingest
         }
+        // a realtime answer is made use of once: should the request wait again, its next call is a new one (and a
+        // micro-batch answer written by two of its items' claims after a crash counts once)
+        if (batchId == null && h.createUpdate("UPDATE realtime_answers SET written = true WHERE request_id = :id "
+                + "AND submission = :s AND NOT written").bind("id", r.id()).bind("s", (int) id[1]).execute() == 0) {
+            return;
+        }
         BigDecimal cost = batchId == null ? prices.realtimeCost(r.provider(), r.model(), line.usage())
                 : prices.batchCost(r.provider(), r.model(), line.usage());
         h.createUpdate("UPDATE requests SET input_tokens = input_tokens + :in, output_tokens = output_tokens + :out, "
@@ -353,8 +362,8 @@ public final class ResultIngester {
     }
 
     /**
-     * After the last line: the model's quota state learns from it (its tokens were released when the provider
-     * finished it, {@link PollRecords#finished}), requests the provider did not answer go back to wait (a batch refused for quota, see {@link SubmitRefusals}, or lines missing
+     * After the last line: the quota is released, unless the provider's finish did ({@link PollRecords#finished}), and
+     * the model's quota state learns from the batch; requests the provider did not answer go back to wait (a batch refused for quota, see {@link SubmitRefusals}, or lines missing
      * from the output), the batch is done, and finished jobs are closed.
      */
     public void finish(long batchId) {
@@ -363,7 +372,10 @@ public final class ResultIngester {
                     .bind("id", batchId).mapTo(String.class).one();
             List<Long> unanswered = h.createQuery("SELECT id FROM requests WHERE batch_id = :b AND state = 'batched'")
                     .bind("b", batchId).mapTo(Long.class).list();
-            Batches.releaseQuota(h, batchId); // a no-op but for a batch left finished by a version that released here
+            // unless the provider's finish released them already (PollRecords.finished)
+            if (Batches.releaseQuota(h, batchId)) {
+                EnqueuedQuotas.released(h, batchId);
+            }
             EnqueuedQuotas.finished(h, batchId, h.createQuery("SELECT count(*) > 0 FROM results WHERE batch_id = :b")
                     .bind("b", batchId).mapTo(Boolean.class).one());
             // the poller records a failed batch's error as "<code>: <message>"
