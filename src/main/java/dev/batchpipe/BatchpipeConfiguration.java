@@ -46,6 +46,7 @@ import dev.batchpipe.pipeline.PollRecords;
 import dev.batchpipe.pipeline.PollSchedule;
 import dev.batchpipe.pipeline.ProviderHolds;
 import dev.batchpipe.pipeline.RequestLines;
+import dev.batchpipe.pipeline.RequestGroups;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
 import dev.batchpipe.pipeline.ResultDownloads;
@@ -180,8 +181,8 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     // --- tasks, providers, prices ------------------------------------------------------------------------------------
 
     @BindToRegistry(lazy = true)
-    public TaskRegistry tasks(@PropertyInject("batchpipe.tasks.dir") String dir) {
-        return TaskRegistry.load(Path.of(dir));
+    public TaskRegistry tasks(@PropertyInject("batchpipe.tasks.dir") String dir, Providers providers) {
+        return TaskRegistry.load(Path.of(dir)).requireServed(providers::refusal);
     }
 
     @BindToRegistry(lazy = true, destroyMethod = "stop")
@@ -325,6 +326,13 @@ public class BatchpipeConfiguration implements CamelConfiguration {
                                            @PropertyInject("batchpipe.quota.margin") double margin) {
         return new PendingRequests(jdbi, p -> providers.has(p) ? Optional.of(providers.get(p).limits()) : Optional.empty(),
                 providers.holds().keySet(), margin);
+    }
+
+    @BindToRegistry(lazy = true)
+    public RequestGroups requestGroups(TaskRegistry tasks,
+                                       @PropertyInject("batchpipe.micro-batch.max-input-tokens") long maxInputTokens,
+                                       @PropertyInject("batchpipe.micro-batch.max-output-tokens") long maxOutputTokens) {
+        return new RequestGroups(tasks, maxInputTokens, maxOutputTokens);
     }
 
     @BindToRegistry(lazy = true)

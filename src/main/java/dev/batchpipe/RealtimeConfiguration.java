@@ -3,6 +3,7 @@ package dev.batchpipe;
 import dev.batchpipe.api.TaskEstimate;
 import dev.batchpipe.image.ImageSpool;
 import dev.batchpipe.pipeline.JobCompletion;
+import dev.batchpipe.pipeline.RequestGroups;
 import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
 import dev.batchpipe.pipeline.ResultIngester;
@@ -35,9 +36,10 @@ public class RealtimeConfiguration implements CamelConfiguration {
 
     @BindToRegistry(lazy = true)
     public RealtimeClaims realtimeClaims(Jdbi jdbi, Instance instance, Providers providers, DailyCaps caps,
+                                         TaskRegistry tasks, RequestGroups groups,
                                          @PropertyInject("batchpipe.realtime.lease") Duration lease,
                                          @PropertyInject("batchpipe.realtime.concurrency") int concurrency) {
-        return new RealtimeClaims(jdbi, instance, lease, concurrency, providers.holds().keySet(), caps);
+        return new RealtimeClaims(jdbi, instance, lease, concurrency, providers.holds().keySet(), caps, tasks, groups);
     }
 
     /** The daily request caps, counted in the day of the {@code clock} (a bean, so a test can move it). */

@@ -64,8 +64,14 @@ public final class RequestFactory {
         }
     }
 
-    /** The batch line the provider will receive (the custom id is a placeholder), or the prompts without an adapter. */
+    /**
+     * The batch line the provider will receive (the custom id is a placeholder), or the prompts without an adapter.
+     * An embedding is billed on its input text alone, without the line's framing.
+     */
     private String sent(String task, TaskDefinition.RequestTemplate t, String provider, String model, JsonNode item) {
+        if (t.isEmbedding()) {
+            return t.user().render(item);
+        }
         if (!providers.has(provider)) {
             return t.system().render(item) + "\n" + t.user().render(item);
         }

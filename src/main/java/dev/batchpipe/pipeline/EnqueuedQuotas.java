@@ -71,14 +71,19 @@ public final class EnqueuedQuotas {
         return half;
     }
 
+    /** A batch of the model ended at its provider and its tokens were released: packing that waited for it goes on. */
+    public static void released(Handle h, long batchId) {
+        h.createUpdate("UPDATE enqueued_quotas q SET waiting_since = NULL FROM batches b "
+                + "WHERE b.id = :id AND q.provider = b.provider AND q.model = b.model").bind("id", batchId).execute();
+    }
+
     /**
-     * A batch of the model ended and its tokens were released: packing that waited for it goes on. With results it
-     * is progress: the batch size doubles back towards the quota, and a stated limit the provider has since let a
-     * larger batch (by its own count) through is forgotten.
+     * A batch of the model was ingested. With results it is progress: the batch size doubles back towards the quota,
+     * and a stated limit the provider has since let a larger batch (by its own count) through is forgotten.
      */
     public static void finished(Handle h, long batchId, boolean answered) {
         h.createUpdate("""
-                        UPDATE enqueued_quotas q SET waiting_since = NULL,
+                        UPDATE enqueued_quotas q SET
                           last_progress_at = CASE WHEN :answered THEN now() ELSE q.last_progress_at END,
                           max_batch_tokens = CASE WHEN NOT :answered OR q.max_batch_tokens IS NULL THEN q.max_batch_tokens
                             WHEN q.max_batch_tokens * 2 >= coalesce(q.learned, nullif(q.configured, 0), 0)

@@ -14,9 +14,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes a validated answer into the task's tables as its task file says: the item's previous rows (matched on
@@ -25,6 +28,7 @@ import org.jdbi.v3.core.Jdbi;
  */
 public final class OutputWriter {
 
+    private static final Logger LOG = LoggerFactory.getLogger(OutputWriter.class);
     private static final Set<String> FUNCTIONS = Set.of("resolveEntity");
 
     private final EntityResolver entities;
@@ -64,11 +68,40 @@ public final class OutputWriter {
                                         + " (known: " + FUNCTIONS + ")");
                             }
                         }
+                        if (t.isEmbedding()) {
+                            columns = adoptVectorColumns(h, o, t.dimensions(), columns);
+                        }
                         tables.put(o.table(), columns);
                     }
                 }
             }
         });
+    }
+
+    /**
+     * The columns an embedding's vector goes into (those set from the answer) as {@link VectorColumns} decides them:
+     * converted to pgvector's {@code vector(n)} when the extension is installed; the table's columns as they now are.
+     */
+    private static Map<String, Column> adoptVectorColumns(Handle h, TaskDefinition.Output o, Integer dimensions,
+                                                          Map<String, Column> columns) {
+        boolean pgvector = VectorColumns.pgvectorInstalled(h);
+        boolean changed = false;
+        for (Map.Entry<String, ValueExpression> c : o.columns().entrySet()) {
+            if (c.getValue() instanceof ValueExpression.Path p && p.root() == ValueExpression.Root.ANSWER) {
+                String declared = VectorColumns.declaredType(h, o.table(), c.getKey());
+                Optional<String> conversion = VectorColumns.conversion(o.table(), c.getKey(), declared, dimensions,
+                        pgvector);
+                if (conversion.isPresent()) {
+                    LOG.info("pgvector is installed: {}.{} becomes vector({})", o.table(), c.getKey(), dimensions);
+                    h.execute(conversion.get());
+                    changed = true;
+                } else {
+                    LOG.debug("Embeddings go into {}.{} ({}; pgvector {})", o.table(), c.getKey(), declared,
+                            pgvector ? "installed" : "not installed");
+                }
+            }
+        }
+        return changed ? loadColumns(h, o.table()) : columns;
     }
 
     public void write(Handle h, TaskDefinition.RequestTemplate template, JsonNode item, JsonNode answer, long requestId)
@@ -165,6 +198,7 @@ public final class OutputWriter {
             return;
         }
         switch (column.udtName()) {
+            case "vector" -> ps.setObject(index, VectorColumns.literal(node));
             case "bool" -> ps.setBoolean(index, node.asBoolean());
             case "int2", "int4" -> ps.setInt(index, node.asInt());
             case "int8" -> ps.setLong(index, node.asLong());

@@ -39,12 +39,23 @@ public final class PollRecords {
                 .bind("id", b.id()).execute());
     }
 
-    /** The batch reached a final state at its provider; it stays leased to this instance, which ingests it next. */
+    /**
+     * The batch reached a final state at its provider; it stays leased to this instance, which ingests it next. Its
+     * enqueued tokens no longer count against the quota from now, as at the provider, not from the end of its ingest.
+     */
     public long finished(PolledBatch b, ProviderBatch pb) {
-        jdbi.useHandle(h -> h.createUpdate("UPDATE batches SET state = 'finished', finished_at = now(), error = :err "
-                        + "WHERE id = :id")
-                .bind("err", pb.errorCode() == null ? null : pb.errorCode() + ": " + pb.errorMessage())
-                .bind("id", b.id()).execute());
+        jdbi.useTransaction(h -> {
+            h.createUpdate("UPDATE batches SET state = 'finished', finished_at = now(), error = :err, "
+                            + "reported_tokens = :reported WHERE id = :id")
+                    .bind("err", pb.errorCode() == null ? null : pb.errorCode() + ": " + pb.errorMessage())
+                    .bind("reported", pb.inputTokens() > 0 ? pb.inputTokens() : null)
+                    .bind("id", b.id()).execute();
+            Batches.releaseQuota(h, b.id());
+            // a batch refused for quota was never in the provider's queue: it frees nothing a refusal waits for
+            if (!ProviderException.isQuotaCode(pb.errorCode())) {
+                EnqueuedQuotas.released(h, b.id());
+            }
+        });
         LOG.info("Batch {} ({} {}) is {}: {} done, {} failed", b.id(), b.provider(), b.providerBatchId(), pb.rawStatus(),
                 pb.completed(), pb.failed());
         return b.id();

@@ -90,9 +90,14 @@ public final class RequestRenderer {
     public BatchRequest render(long requestId, int submission, String task, String template, String model,
                                String endpoint, JsonNode item) {
         TaskDefinition.RequestTemplate t = tasks.get(task).request(template);
+        if (t.isEmbedding()) {
+            // the provider answers a vector, not JSON to hold to a schema
+            return BatchRequest.embedding(customId(requestId, submission), model, t.user().render(item),
+                    t.dimensions());
+        }
         return new BatchRequest(customId(requestId, submission), model, endpoint, t.system().render(item),
                 t.user().render(item), t.maxOutputTokens(), t.temperature(), schemaName(task, template),
-                strictSchema(task, t), ImagePart.of(item));
+                strictSchema(task, t), ImagePart.of(item), null);
     }
 
     private ObjectNode strictSchema(String task, TaskDefinition.RequestTemplate t) {

@@ -70,6 +70,14 @@ public final class RequestStates {
         }
     }
 
+    /** Single-item fallback: requests that wait again are sent alone from now on, not in a micro-batch. */
+    public void sendAlone(Handle h, Collection<Long> requestIds) {
+        if (!requestIds.isEmpty()) {
+            h.createUpdate("UPDATE requests SET alone = true WHERE id IN (<ids>) AND state = 'pending'")
+                    .bindList("ids", requestIds).execute();
+        }
+    }
+
     /** Nothing more will be tried until someone replays it. */
     public void deadLetter(Handle h, long requestId, String reason, String payload) {
         h.createUpdate("UPDATE requests SET state = 'dead', batch_id = NULL, last_error = :reason, updated_at = now() "

@@ -72,6 +72,10 @@ public final class ResultIngester {
     }
 
     private void write(Handle h, ResultLine line, Long batchId) {
+        if (RequestRenderer.isGroupId(line.customId())) {
+            writeGroup(h, line, batchId);
+            return;
+        }
         long[] id = RequestRenderer.parseCustomId(line.customId());
         if (id == null) {
             LOG.warn("Batch {}: ignoring a result line with a custom id we did not make: {}", batchId, line.customId());
@@ -114,6 +118,32 @@ public final class ResultIngester {
                 case REQUEST -> states.retryOwnFailure(h, r.id(), reason, line.raw().toString());
             }
         }
+    }
+
+    /**
+     * A micro-batch's line: split into one line per item of the group ({@link GroupAnswers}), each written as the
+     * line of a request sent alone; the items it missed or broke are sent alone from now on.
+     */
+    private void writeGroup(Handle h, ResultLine line, Long batchId) {
+        List<GroupItem> items = h.createQuery("SELECT s.request_id, s.submission, r.task, r.template "
+                        + "FROM request_submissions s JOIN requests r ON r.id = s.request_id "
+                        + "WHERE s.group_id = :g AND s.batch_id IS NOT DISTINCT FROM :batch ORDER BY s.request_id")
+                .bind("g", line.customId()).bind("batch", batchId)
+                .map((rs, ctx) -> new GroupItem(new GroupAnswers.Member(rs.getLong(1), rs.getInt(2)), rs.getString(3),
+                        rs.getString(4)))
+                .list();
+        if (items.isEmpty()) {
+            LOG.debug("Batch {}: ignoring result line {}: not a micro-batch submitted in this batch", batchId,
+                    line.customId());
+            return;
+        }
+        TaskDefinition.RequestTemplate template = tasks.get(items.get(0).task()).request(items.get(0).template());
+        List<GroupAnswers.Member> members = items.stream().map(GroupItem::member).toList();
+        GroupAnswers.Split split = GroupAnswers.split(line, members, template);
+        for (ResultLine itemLine : split.lines()) {
+            write(h, itemLine, batchId);
+        }
+        states.sendAlone(h, split.alone());
     }
 
     private void succeeded(Handle h, Request r, ResultLine line, Long batchId, BigDecimal cost, boolean current) {
@@ -192,8 +222,8 @@ public final class ResultIngester {
     }
 
     /**
-     * After the last line: the quota is released (packing that waited for a batch of the model goes on), requests the
-     * provider did not answer go back to wait (a batch refused for quota, see {@link SubmitRefusals}, or lines missing
+     * After the last line: the model's quota state learns from it (its tokens were released when the provider
+     * finished it, {@link PollRecords#finished}), requests the provider did not answer go back to wait (a batch refused for quota, see {@link SubmitRefusals}, or lines missing
      * from the output), the batch is done, and finished jobs are closed.
      */
     public void finish(long batchId) {
@@ -202,7 +232,7 @@ public final class ResultIngester {
                     .bind("id", batchId).mapTo(String.class).one();
             List<Long> unanswered = h.createQuery("SELECT id FROM requests WHERE batch_id = :b AND state = 'batched'")
                     .bind("b", batchId).mapTo(Long.class).list();
-            Batches.releaseQuota(h, batchId);
+            Batches.releaseQuota(h, batchId); // a no-op but for a batch left finished by a version that released here
             EnqueuedQuotas.finished(h, batchId, h.createQuery("SELECT count(*) > 0 FROM results WHERE batch_id = :b")
                     .bind("b", batchId).mapTo(Boolean.class).one());
             // the poller records a failed batch's error as "<code>: <message>"
@@ -237,6 +267,9 @@ public final class ResultIngester {
         }
         String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
         return m.lines().findFirst().orElse(m);
+    }
+
+    private record GroupItem(GroupAnswers.Member member, String task, String template) {
     }
 
     private record Request(long id, String task, String template, String provider, String model, String state,

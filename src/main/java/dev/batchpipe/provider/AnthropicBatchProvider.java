@@ -58,6 +58,12 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
         return settings.limits();
     }
 
+    /** Anthropic has no embeddings API: tasks that need one are refused at load ({@link Providers#refusal}). */
+    @Override
+    public boolean embeds() {
+        return false;
+    }
+
     /** 5 MB per image, measured on its base64 text: 3.75 MiB of bytes. */
     @Override
     public long maxImageBytes() {
@@ -87,6 +93,9 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
     }
 
     private static ObjectNode params(BatchRequest r) {
+        if (r.embedding()) {
+            throw new IllegalArgumentException(Providers.noEmbeddings("anthropic"));
+        }
         ObjectNode params = ProviderHttp.JSON.createObjectNode();
         params.put("model", r.model());
         params.put("max_tokens", r.maxOutputTokens());
@@ -243,7 +252,8 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
                 counts.path("processing").asInt() + succeeded + errored + canceled + expired,
                 succeeded, errored + canceled + expired,
                 null, ProviderJson.text(b, "results_url"), null, null, null, null,
-                ProviderJson.rfc3339(b.get("created_at")), ProviderJson.rfc3339(b.get("expires_at")), counts.toString());
+                ProviderJson.rfc3339(b.get("created_at")), ProviderJson.rfc3339(b.get("expires_at")), counts.toString(),
+                0);
     }
 
     static ProviderException decodeError(int status, String body) {

@@ -21,6 +21,9 @@ public interface BatchProvider {
 
     ProviderLimits limits();
 
+    /** Whether the API has an embeddings endpoint ({@link BatchRequest#EMBEDDINGS} requests); Anthropic's has none. */
+    boolean embeds();
+
     /** The largest image this provider takes in a request, in bytes before base64 (OpenAI: 20 MB). */
     default long maxImageBytes() {
         return 20L << 20;

@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * One request as a provider adapter encodes it: rendered prompts and the answer schema (already reduced to what
  * strict structured-output modes accept; batchpipe validates answers against the full schema itself). {@code images}
- * go in the user turn before its text, as the provider's image parts.
+ * go in the user turn before its text, as the provider's image parts. An embedding ({@link #EMBEDDINGS}) carries its
+ * text in {@code user}, no schema, and the vector size asked for in {@code dimensions} (null: the model's own).
  */
 public record BatchRequest(
         String customId,
@@ -19,11 +20,24 @@ public record BatchRequest(
         Double temperature,
         String schemaName,
         ObjectNode schema,
-        List<ImagePart> images) {
+        List<ImagePart> images,
+        Integer dimensions) {
+
+    /** The endpoint of embedding requests, whichever provider serves them (it keeps them out of other batches). */
+    public static final String EMBEDDINGS = "/v1/embeddings";
 
     /** A request of text only. */
     public BatchRequest(String customId, String model, String endpoint, String system, String user, int maxOutputTokens,
                         Double temperature, String schemaName, ObjectNode schema) {
-        this(customId, model, endpoint, system, user, maxOutputTokens, temperature, schemaName, schema, List.of());
+        this(customId, model, endpoint, system, user, maxOutputTokens, temperature, schemaName, schema, List.of(), null);
+    }
+
+    /** An embedding of {@code text}, {@code dimensions} long (null: the model's own size). */
+    public static BatchRequest embedding(String customId, String model, String text, Integer dimensions) {
+        return new BatchRequest(customId, model, EMBEDDINGS, null, text, 0, null, null, null, List.of(), dimensions);
+    }
+
+    public boolean embedding() {
+        return EMBEDDINGS.equals(endpoint);
     }
 }

@@ -105,22 +105,53 @@ public final class GeminiBatchProvider extends HttpBatchProvider implements Medi
     public byte[] encode(BatchRequest r) {
         ObjectNode line = ProviderHttp.JSON.createObjectNode();
         line.put("key", r.customId());
-        line.set("request", request(r));
+        line.set("request", r.embedding() ? embedRequest(r) : request(r));
         return line.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** {@code POST /v1beta/models/{model}:generateContent} with the GenerateContentRequest a batch line carries. */
+    /**
+     * {@code POST /v1beta/models/{model}:generateContent} with the GenerateContentRequest a batch line carries; an
+     * embedding goes to {@code :batchEmbedContents} as a batch of its one EmbedContentRequest.
+     */
     @Override
     public ProviderRequest realtime(BatchRequest r) {
+        if (r.embedding()) {
+            ObjectNode body = ProviderHttp.JSON.createObjectNode();
+            body.putArray("requests").add(embedRequest(r));
+            return httpPost("/v1beta/models/" + modelId(r.model()) + ":batchEmbedContents", body);
+        }
         return httpPost("/v1beta/models/" + modelId(r.model()) + ":generateContent", request(r));
     }
 
-    /** The answer is the GenerateContentResponse a batch output line carries under {@code response}. */
+    /**
+     * The answer is the GenerateContentResponse a batch output line carries under {@code response}; a
+     * batchEmbedContents answer's one embedding is the EmbedContentResponse a line would carry.
+     */
     @Override
     public ResultLine answer(String customId, JsonNode body) {
         ObjectNode line = ProviderHttp.JSON.createObjectNode().put("key", customId);
-        line.set("response", body);
+        if (body.has("embeddings")) {
+            line.putObject("response").set("embedding", body.path("embeddings").path(0));
+        } else {
+            line.set("response", body);
+        }
         return decodeLine(line);
+    }
+
+    @Override
+    public boolean embeds() {
+        return true;
+    }
+
+    /** An EmbedContentRequest; the model is named in each, as batchEmbedContents requires. */
+    private static ObjectNode embedRequest(BatchRequest r) {
+        ObjectNode request = ProviderHttp.JSON.createObjectNode();
+        request.put("model", "models/" + modelId(r.model()));
+        request.putObject("content").putArray("parts").addObject().put("text", r.user());
+        if (r.dimensions() != null) {
+            request.put("outputDimensionality", r.dimensions());
+        }
+        return request;
     }
 
     private static ObjectNode request(BatchRequest r) {
@@ -228,7 +259,9 @@ public final class GeminiBatchProvider extends HttpBatchProvider implements Medi
 
     @Override
     public ProviderBatch create(String model, String endpoint, String inputFileId, Path jsonl, int count, String tag) {
-        String path = "/v1beta/models/" + modelId(model) + ":batchGenerateContent";
+        // embeddings have their own batch call, with the same body (EmbedContentRequests instead)
+        String path = "/v1beta/models/" + modelId(model) + (BatchRequest.EMBEDDINGS.equals(endpoint)
+                ? ":asyncBatchEmbedContent" : ":batchGenerateContent");
         ProviderRequest request;
         if (inputFileId != null) {
             ObjectNode root = ProviderHttp.JSON.createObjectNode();
@@ -312,6 +345,13 @@ public final class GeminiBatchProvider extends HttpBatchProvider implements Medi
         }
         JsonNode response = line.path("response");
         ResultLine.Usage usage = usage(response.path("usageMetadata"));
+        if (response.has("embedding")) {
+            JsonNode values = response.path("embedding").get("values");
+            return values != null && values.isArray()
+                    ? ResultLine.succeeded(key, ResultLine.embeddingAnswer(values), usage, line)
+                    : ResultLine.failed(key, ResultLine.Outcome.ERRORED, ResultLine.Failure.REQUEST,
+                    "the embedding holds no values", usage, line);
+        }
         JsonNode candidate = response.path("candidates").path(0);
         if (candidate.isMissingNode()) {
             String blocked = response.path("promptFeedback").path("blockReason").asText("");
@@ -390,7 +430,7 @@ public final class GeminiBatchProvider extends HttpBatchProvider implements Medi
                 ProviderJson.text(meta.path("inputConfig"), "fileName"), ProviderJson.text(output, "responsesFile"), null,
                 error.isMissingNode() ? null : statusName(error), ProviderJson.text(error, "message"),
                 ProviderJson.text(meta, "displayName"), created, created == null ? null : created.plus(JOB_WINDOW),
-                stats.toString());
+                stats.toString(), 0);
     }
 
     /** {@code BATCH_STATE_*} on the wire; the SDKs' {@code JOB_STATE_*} names are taken too. */

@@ -35,6 +35,7 @@ public final class OpenAiBatchProvider extends HttpBatchProvider {
      * @param apiVersion          sent as the {@code api-version} query parameter (Azure), or null
      * @param unversionedEndpoints endpoints are named without {@code /v1} in lines and create ({@code /chat/completions}),
      *                            as Azure names them
+     * @param embeddings          whether the API serves {@code /v1/embeddings} (OpenAI and Azure do; Groq does not)
      */
     public record Settings(
             String name,
@@ -46,7 +47,8 @@ public final class OpenAiBatchProvider extends HttpBatchProvider {
             String organization,
             String project,
             String completionWindow,
-            ProviderLimits limits) {
+            ProviderLimits limits,
+            boolean embeddings) {
 
         String endpoint(String endpoint) {
             return unversionedEndpoints && endpoint.startsWith("/v1/") ? endpoint.substring(3) : endpoint;
@@ -88,15 +90,42 @@ public final class OpenAiBatchProvider extends HttpBatchProvider {
         line.put("custom_id", r.customId());
         line.put("method", "POST");
         line.put("url", settings.endpoint(r.endpoint()));
-        line.set("body", r.endpoint().equals("/v1/responses") ? responsesBody(r) : chatBody(r));
+        line.set("body", body(r));
         return line.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** {@code POST /chat/completions} or {@code /responses} under the base URL (which ends in /v1, or is Azure's). */
+    /**
+     * {@code POST /chat/completions}, {@code /responses} or {@code /embeddings} under the base URL (which ends in /v1,
+     * or is Azure's).
+     */
     @Override
     public ProviderRequest realtime(BatchRequest r) {
         String path = r.endpoint().startsWith("/v1/") ? r.endpoint().substring(3) : r.endpoint();
-        return httpPost(path, r.endpoint().equals("/v1/responses") ? responsesBody(r) : chatBody(r));
+        return httpPost(path, body(r));
+    }
+
+    @Override
+    public boolean embeds() {
+        return settings.embeddings();
+    }
+
+    private static ObjectNode body(BatchRequest r) {
+        if (r.embedding()) {
+            return embeddingBody(r);
+        }
+        return r.endpoint().equals("/v1/responses") ? responsesBody(r) : chatBody(r);
+    }
+
+    /** One input; {@code dimensions} only when asked for (text-embedding-3 models take it, older ones refuse it). */
+    static ObjectNode embeddingBody(BatchRequest r) {
+        ObjectNode body = ProviderHttp.JSON.createObjectNode();
+        body.put("model", r.model());
+        body.put("input", r.user());
+        body.put("encoding_format", "float");
+        if (r.dimensions() != null) {
+            body.put("dimensions", r.dimensions());
+        }
+        return body;
     }
 
     /** The answer is the body a batch output line carries under {@code response.body}. */
@@ -239,6 +268,9 @@ public final class OpenAiBatchProvider extends HttpBatchProvider {
                     "HTTP " + status + " " + err.path("code").asText(err.path("type").asText("")) + ": "
                             + err.path("message").asText(""), usage, line);
         }
+        if ("list".equals(body.path("object").asText()) && body.has("data")) {
+            return embedding(customId, body.path("data").path(0).get("embedding"), usage, line);
+        }
         if (body.has("choices")) {
             JsonNode choice = body.path("choices").path(0);
             JsonNode message = choice.path("message");
@@ -268,6 +300,16 @@ public final class OpenAiBatchProvider extends HttpBatchProvider {
                 "response holds no answer text", usage, line);
     }
 
+    /** An embeddings response: the vector of its one input becomes the answer {@code {"embedding": [...]}}. */
+    private static ResultLine embedding(String customId, JsonNode vector, ResultLine.Usage usage, JsonNode line) {
+        if (vector == null || !vector.isArray()) {
+            // base64 would come as a string: we ask for floats
+            return ResultLine.failed(customId, ResultLine.Outcome.ERRORED, ResultLine.Failure.REQUEST,
+                    "the embeddings response holds no vector of numbers", usage, line);
+        }
+        return ResultLine.succeeded(customId, ResultLine.embeddingAnswer(vector), usage, line);
+    }
+
     static ResultLine.Usage usage(JsonNode u) {
         if (u.has("prompt_tokens")) {
             return new ResultLine.Usage(u.path("prompt_tokens").asInt(), u.path("completion_tokens").asInt(),
@@ -288,7 +330,8 @@ public final class OpenAiBatchProvider extends HttpBatchProvider {
                 b.path("input_file_id").asText(null), ProviderJson.text(b, "output_file_id"), ProviderJson.text(b, "error_file_id"),
                 firstError.path("code").asText(null), firstError.path("message").asText(null),
                 b.path("metadata").path(TAG_KEY).asText(null),
-                epoch(b.path("created_at")), epoch(b.path("expires_at")), counts.toString());
+                epoch(b.path("created_at")), epoch(b.path("expires_at")), counts.toString(),
+                b.path("usage").path("input_tokens").asLong(0));
     }
 
     private static Instant epoch(JsonNode v) {

@@ -2,7 +2,10 @@ package dev.batchpipe.provider;
 
 import java.time.Instant;
 
-/** A batch as the provider reports it, in provider-neutral terms. */
+/**
+ * A batch as the provider reports it, in provider-neutral terms. {@code inputTokens}: the prompt tokens the provider
+ * counted for the whole batch, where its batch object says (OpenAI's {@code usage.input_tokens}); 0 when it does not.
+ */
 public record ProviderBatch(
         String id,
         State state,
@@ -18,7 +21,8 @@ public record ProviderBatch(
         String tag,
         Instant createdAt,
         Instant expiresAt,
-        String countsJson) {
+        String countsJson,
+        long inputTokens) {
 
     public enum State {
         PENDING, RUNNING, CANCELLING, COMPLETED, FAILED, EXPIRED, CANCELLED;

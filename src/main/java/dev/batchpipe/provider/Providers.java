@@ -55,6 +55,20 @@ public final class Providers {
         return defaultModels.get(provider);
     }
 
+    /**
+     * Why a request for {@code endpoint} cannot go to {@code provider} (an embedding to a provider without an
+     * embeddings API), or empty; an unknown provider is not this check's business.
+     */
+    public Optional<String> refusal(String provider, String endpoint) {
+        BatchProvider p = providers.get(provider);
+        return p != null && BatchRequest.EMBEDDINGS.equals(endpoint) && !p.embeds()
+                ? Optional.of(noEmbeddings(provider)) : Optional.empty();
+    }
+
+    static String noEmbeddings(String provider) {
+        return provider + " has no embeddings API: send embedding requests to openai, azure or gemini";
+    }
+
     public boolean sandboxed(String provider) {
         return sandboxed.getOrDefault(provider, false) && !holds.containsKey(provider);
     }
@@ -87,7 +101,7 @@ public final class Providers {
                 config.optional("batchpipe.openai.organization").orElse(null),
                 config.optional("batchpipe.openai.project").orElse(null),
                 config.string("batchpipe.openai.completion-window"),
-                limits(config, "openai")), http),
+                limits(config, "openai"), true), http),
                 config.string("batchpipe.openai.default-model"), openai.sandbox());
 
         Access anthropic = Access.of(config, "anthropic", "ANTHROPIC_API_KEY", sandboxBaseUrl, "", keyless);
@@ -114,7 +128,7 @@ public final class Providers {
                 OpenAiBatchProvider.Auth.API_KEY_HEADER,
                 config.optional("batchpipe.azure.api-version").orElse(null), true, null, null,
                 config.string("batchpipe.azure.completion-window"),
-                limits(config, "azure")), http),
+                limits(config, "azure"), true), http),
                 config.string("batchpipe.azure.default-model"), azure.sandbox());
 
         Optional<String> compatibleBase = config.optional("batchpipe.openai-compatible.base-url").map(Providers::trimSlash);
@@ -123,7 +137,8 @@ public final class Providers {
             providers.register(new OpenAiBatchProvider(new OpenAiBatchProvider.Settings("openai-compatible",
                     compatibleBase::get, () -> key, OpenAiBatchProvider.Auth.BEARER, null, false, null, null,
                     config.string("batchpipe.openai-compatible.completion-window"),
-                    limits(config, "openai-compatible")), http),
+                    limits(config, "openai-compatible"),
+                    Boolean.parseBoolean(config.string("batchpipe.openai-compatible.embeddings"))), http),
                     compatible(config, "default-model", "BATCHPIPE_OPENAI_COMPATIBLE_MODEL"), false);
         }
 

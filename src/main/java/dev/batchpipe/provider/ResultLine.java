@@ -40,6 +40,11 @@ public record ResultLine(
         return new ResultLine(customId, outcome, null, usage, failure, error, raw);
     }
 
+    /** The answer of an embedding request, as every adapter gives it: {@code {"embedding": [numbers]}}. */
+    public static String embeddingAnswer(JsonNode vector) {
+        return ProviderHttp.JSON.createObjectNode().set("embedding", vector).toString();
+    }
+
     /** Failure class of an HTTP status inside a batch line. */
     public static Failure failureOfStatus(int status) {
         if (status == 429 || status == 408 || status >= 500) {

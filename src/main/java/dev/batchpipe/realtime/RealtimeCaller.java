@@ -11,12 +11,13 @@ import dev.batchpipe.provider.ProviderRequest;
 import dev.batchpipe.provider.Providers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Makes one realtime call: the request rendered as for a batch line, sent by its provider's adapter to the
+ * Makes one realtime call: the request (or the micro-batch of requests) rendered as for a batch line, sent by its provider's adapter to the
  * synchronous endpoint through {@code provider-http}, and its answer recorded (committed) before anything else is
  * made of it, so that a crash after this point writes the answer on restart instead of calling again.
  */
@@ -42,15 +43,21 @@ public final class RealtimeCaller {
     }
 
     public RealtimeAnswer call(RealtimeCall c) {
-        var request = providers.get(c.provider()).realtime(renderer.render(c.requestId(), c.submission(), c.task(),
-                c.template(), c.model(), c.endpoint(), parse(c.payload())))
+        List<RequestRenderer.Item> items = c.members().stream()
+                .map(m -> new RequestRenderer.Item(m.requestId(), m.submission(), parse(m.payload()))).toList();
+        var request = providers.get(c.provider()).realtime(renderer.render(c.task(), c.template(), c.model(),
+                c.endpoint(), items))
                 // a 429 is not redelivered there: it comes back to the route, to slow the shared budget down
                 .retry(ProviderHttp.Retry.SERVER_ERRORS);
         ProviderHttp.Reply reply = http.call(withImages(request));
+        // every item of a micro-batch gets the answer, in one statement: after a crash each finds it recorded
         jdbi.useHandle(h -> h.createUpdate("INSERT INTO realtime_answers (request_id, submission, provider, synthetic, "
-                        + "response) VALUES (:id, :s, :p, :synthetic, CAST(:response AS jsonb)) ON CONFLICT DO NOTHING")
-                .bind("id", c.requestId()).bind("s", c.submission()).bind("p", c.provider())
-                .bind("synthetic", providers.sandboxed(c.provider())).bind("response", reply.body().toString()).execute());
+                        + "response) SELECT id, s, :p, :synthetic, CAST(:response AS jsonb) FROM unnest(:ids, :subs) AS "
+                        + "x(id, s) ON CONFLICT DO NOTHING")
+                .bindArray("ids", Long.class, c.requestIds())
+                .bindArray("subs", Integer.class, c.members().stream().map(RealtimeCall.Member::submission).toList())
+                .bind("p", c.provider()).bind("synthetic", providers.sandboxed(c.provider()))
+                .bind("response", reply.body().toString()).execute());
         CrashPoints.reached("realtime-answered");
         RealtimeAnswer answer = new RealtimeAnswer(c, reply.body());
         limiter.settle(c, providers.get(c.provider()).answer("", reply.body()).usage(), reply.headers());

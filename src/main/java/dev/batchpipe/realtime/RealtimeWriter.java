@@ -1,7 +1,6 @@
 package dev.batchpipe.realtime;
 
 import dev.batchpipe.pipeline.JobCompletion;
-import dev.batchpipe.pipeline.RequestRenderer;
 import dev.batchpipe.pipeline.RequestStates;
 import dev.batchpipe.pipeline.ResultIngester;
 import dev.batchpipe.provider.ProviderException;
@@ -36,25 +35,36 @@ public final class RealtimeWriter {
 
     public void write(RealtimeAnswer a) {
         RealtimeCall c = a.call();
-        ingester.writeRealtime(List.of(providers.get(c.provider())
-                .answer(RequestRenderer.customId(c.requestId(), c.submission()), a.body())));
+        ingester.writeRealtime(List.of(providers.get(c.provider()).answer(c.customId(), a.body())));
         jdbi.useTransaction(completion::complete);
     }
 
     /**
      * A call that got no answer. Rate limits wait for the provider's Retry-After without consuming an attempt; the
      * provider's trouble (5xx, dropped connections, after provider-http's retries) counts as a transient failure,
-     * bounded, so a provider that never answers ends in a dead letter with the reason; a refused request is dead.
+     * bounded, so a provider that never answers ends in a dead letter with the reason; a refused request is dead, and
+     * the items of a refused micro-batch are each tried alone.
      */
     public void failed(RealtimeCall c, Exception failure) {
         String reason = "realtime call failed: " + failure.getMessage();
         jdbi.useTransaction(h -> {
             if (failure instanceof ProviderException e && (e.quotaRefused() || e.credentialsRefused())) {
-                states.requeueWithoutAttempt(h, List.of(c.requestId()), reason, e.retryAfter().orElse(rateLimitedWait));
+                states.requeueWithoutAttempt(h, c.requestIds(), reason, e.retryAfter().orElse(rateLimitedWait));
+            } else if (failure instanceof ProviderException e && !e.retryable() && c.members().size() > 1) {
+                // the items may be fine alone (single-item fallback): an attempt each, and alone from now on
+                for (long id : c.requestIds()) {
+                    states.retryOwnFailure(h, id, "micro-batch " + c.customId() + " rejected by the provider: "
+                            + e.getMessage(), null);
+                }
+                states.sendAlone(h, c.requestIds());
             } else if (failure instanceof ProviderException e && !e.retryable()) {
-                states.deadLetter(h, c.requestId(), "rejected by the provider: " + e.getMessage(), null);
+                for (long id : c.requestIds()) {
+                    states.deadLetter(h, id, "rejected by the provider: " + e.getMessage(), null);
+                }
             } else {
-                states.retryTransient(h, c.requestId(), reason);
+                for (long id : c.requestIds()) {
+                    states.retryTransient(h, id, reason);
+                }
             }
             completion.complete(h);
         });

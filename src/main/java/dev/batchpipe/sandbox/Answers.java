@@ -2,11 +2,12 @@ package dev.batchpipe.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -63,9 +64,25 @@ final class Answers {
         return sb.length() > maxChars ? sb.substring(0, maxChars).trim() : sb.toString();
     }
 
-    /** Unit vectors derived from the answer seed, one per input. */
+    /** OpenAI's {@code data} of an embeddings response: {@link #vectors}, one item per input. */
     static ArrayNode embeddings(Answer answer, int inputs, int dimensions) {
         ArrayNode data = Json.MAPPER.createArrayNode();
+        List<float[]> vectors = vectors(answer, inputs, dimensions);
+        for (int i = 0; i < vectors.size(); i++) {
+            ArrayNode vector = data.addObject().put("object", "embedding").put("index", i).putArray("embedding");
+            for (float x : vectors.get(i)) {
+                vector.add(x);
+            }
+        }
+        return data;
+    }
+
+    /**
+     * Unit vectors of floats derived from the answer seed (SHA-256 of model and input text), one per input, whatever
+     * the protocol: a request of one input answers {@link #vector} of its model and text.
+     */
+    static List<float[]> vectors(Answer answer, int inputs, int dimensions) {
+        List<float[]> vectors = new ArrayList<>(inputs);
         SplittableRandom rnd = new SplittableRandom(answer.seed());
         for (int i = 0; i < inputs; i++) {
             double[] v = new double[dimensions];
@@ -75,13 +92,18 @@ final class Answers {
                 norm += v[d] * v[d];
             }
             norm = Math.sqrt(norm);
-            ObjectNode item = data.addObject().put("object", "embedding").put("index", i);
-            ArrayNode vector = item.putArray("embedding");
-            for (double x : v) {
-                vector.add((float) (x / norm));
+            float[] unit = new float[dimensions];
+            for (int d = 0; d < dimensions; d++) {
+                unit[d] = (float) (v[d] / norm);
             }
+            vectors.add(unit);
         }
-        return data;
+        return vectors;
+    }
+
+    /** The vector the sandbox answers for one input {@code text} to {@code model}. */
+    static float[] vector(String model, String text, int dimensions) {
+        return vectors(new Answer("", null, 0, 0, seed(model, text)), 1, dimensions).get(0);
     }
 
     static long seed(String model, String prompt) {

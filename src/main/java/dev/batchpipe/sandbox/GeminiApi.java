@@ -52,9 +52,14 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
         router.get("/v1beta/files").handler(this::listFiles);
         router.get("/v1beta/files/:id").handler(ctx -> Http.json(ctx, 200,
                 GeminiFormat.fileJson(fileNamed(ctx.pathParam("id")), Http.base(ctx))));
-        router.postWithRegex("/v1beta/models/([^/:]+):batchGenerateContent").handler(this::create);
-        router.postWithRegex("/v1beta/models/([^/:]+):generateContent").handler(Http.jsonBody())
-                .handler(ctx -> emulator.realtime().answer(ctx, format, "generateContent", ctx.pathParam("param0")));
+        router.postWithRegex("/v1beta/models/([^/:]+):batchGenerateContent")
+                .handler(ctx -> create(ctx, GeminiFormat.GENERATE));
+        router.postWithRegex("/v1beta/models/([^/:]+):asyncBatchEmbedContent")
+                .handler(ctx -> create(ctx, GeminiFormat.EMBED));
+        for (String call : List.of(GeminiFormat.GENERATE, GeminiFormat.EMBED, GeminiFormat.BATCH_EMBED)) {
+            router.postWithRegex("/v1beta/models/([^/:]+):" + call).handler(Http.jsonBody())
+                    .handler(ctx -> emulator.realtime().answer(ctx, format, call, ctx.pathParam("param0")));
+        }
         router.get("/v1beta/batches").handler(this::list);
         router.postWithRegex("/v1beta/batches/([^/:]+):cancel").handler(this::cancel);
         router.getWithRegex("/v1beta/batches/([^/:]+)").handler(this::get);
@@ -191,12 +196,13 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
                 : f.mimeType).sendFile(emulator.data().resolve(f.dataFile).toString());
     }
 
-    private void create(RoutingContext ctx) {
+    /** {@code call}: what each request of the batch is, generateContent or embedContent. */
+    private void create(RoutingContext ctx, String call) {
         String model = GeminiFormat.modelName(ctx.pathParam("param0"));
         Path body = emulator.data().tmpFile("gemini-create");
         Http.spool(ctx, body, MAX_CREATE_BYTES).onFailure(ctx::fail).onSuccess(path -> Http.blocking(ctx, () -> {
             try {
-                BatchRecord b = createFrom(path, model);
+                BatchRecord b = createFrom(path, model, call);
                 return operation(b);
             } finally {
                 Files.deleteIfExists(path);
@@ -204,11 +210,12 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
         }, op -> Http.json(ctx, 200, op)));
     }
 
-    private BatchRecord createFrom(Path body, String model) throws IOException {
+    private BatchRecord createFrom(Path body, String model, String call) throws IOException {
         BatchRecord b = new BatchRecord();
         b.id = Ids.geminiBatch();
         b.provider = Provider.GEMINI;
         b.model = model;
+        b.endpoint = call;
         b.outputFile = emulator.data().batchFile(b.id, "output");
         List<String> keys = new ArrayList<>();
         Path inline = emulator.data().resolve(emulator.data().batchFile(b.id, "requests"));
@@ -306,7 +313,7 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
         String key = Json.text(metadata, "key");
         key = key != null ? key : String.valueOf(keys.size());
         keys.add(key);
-        b.tokensByModel.merge(b.model, format.estimate(request, null, b.model), Long::sum);
+        b.tokensByModel.merge(b.model, format.estimate(request, b.endpoint, b.model), Long::sum);
         ObjectNode line = Json.object().put("key", key);
         line.set("request", request);
         if (metadata != null) {
@@ -334,7 +341,7 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
                             + "'request' object.");
                 }
                 keys.add(key);
-                b.tokensByModel.merge(b.model, format.estimate(line.get("request"), null, b.model), Long::sum);
+                b.tokensByModel.merge(b.model, format.estimate(line.get("request"), b.endpoint, b.model), Long::sum);
             }
         }
     }

@@ -14,6 +14,14 @@ import java.util.function.Function;
 final class GeminiFormat extends BatchFormat {
 
     static final String TYPE_PREFIX = "type.googleapis.com/google.ai.generativelanguage.v1beta.";
+    /** The calls a request can be: batches are of generateContent or embedContent requests. */
+    static final String GENERATE = "generateContent";
+    static final String EMBED = "embedContent";
+    static final String BATCH_EMBED = "batchEmbedContents";
+    /** gemini-embedding-001's size when a request names none. */
+    private static final int DEFAULT_EMBEDDING_DIMENSIONS = 3072;
+    /** batchEmbedContents takes at most this many requests. */
+    private static final int MAX_BATCH_EMBED_REQUESTS = 100;
 
     private final Function<String, Optional<FileRecord>> files;
 
@@ -33,6 +41,12 @@ final class GeminiFormat extends BatchFormat {
     public ParsedRequest parse(JsonNode body, String endpoint, String batchModel) {
         if (!body.isObject()) {
             throw ApiError.invalid("Invalid JSON payload: request must be an object.");
+        }
+        if (EMBED.equals(endpoint)) {
+            return embedding(body, batchModel, "EmbedContentRequest");
+        }
+        if (BATCH_EMBED.equals(endpoint)) {
+            return batchEmbedding(body, batchModel);
         }
         JsonNode contents = body.get("contents");
         if (contents == null || !contents.isArray() || contents.isEmpty()) {
@@ -62,6 +76,55 @@ final class GeminiFormat extends BatchFormat {
         }
         String mime = Json.text(config, "responseMimeType", "response_mime_type");
         return "application/json".equals(mime) ? req.withKind(ParsedRequest.Kind.JSON_OBJECT) : req;
+    }
+
+    /**
+     * An EmbedContentRequest: the text of its content's parts, and {@code outputDimensionality}. A model it names must
+     * be the one of the call (the path's).
+     */
+    private static ParsedRequest embedding(JsonNode body, String callModel, String where) {
+        JsonNode parts = body.path("content").get("parts");
+        if (parts == null || !parts.isArray() || parts.isEmpty()) {
+            throw ApiError.invalid("* " + where + ".content: content is not specified");
+        }
+        String named = Json.text(body, "model");
+        String model = modelName(callModel != null ? callModel : named);
+        if (named != null && !modelName(named).equals(model)) {
+            throw ApiError.invalid("* " + where + ".model: the request names model " + named + " but the call is for "
+                    + "models/" + model);
+        }
+        Prompts prompts = new Prompts().add(parts, true);
+        Long dims = Json.integer(body, "outputDimensionality", "output_dimensionality");
+        return new ParsedRequest(model, prompts.all(), prompts.user(), ParsedRequest.Kind.EMBEDDING, null, null, 0, 1,
+                dims == null ? DEFAULT_EMBEDDING_DIMENSIONS : (int) Math.max(1, Math.min(dims, 3072)));
+    }
+
+    /**
+     * batchEmbedContents: {@code {"requests":[EmbedContentRequest, …]}}, each naming its model, answered in order.
+     * All inputs share the first request's size.
+     */
+    private static ParsedRequest batchEmbedding(JsonNode body, String callModel) {
+        JsonNode requests = body.get("requests");
+        if (requests == null || !requests.isArray() || requests.isEmpty()) {
+            throw ApiError.invalid("* BatchEmbedContentsRequest.requests: requests is not specified");
+        }
+        if (requests.size() > MAX_BATCH_EMBED_REQUESTS) {
+            throw ApiError.invalid("* BatchEmbedContentsRequest.requests: at most " + MAX_BATCH_EMBED_REQUESTS
+                    + " requests are allowed in a batch, got " + requests.size());
+        }
+        Prompts prompts = new Prompts();
+        ParsedRequest first = null;
+        for (int i = 0; i < requests.size(); i++) {
+            JsonNode r = requests.get(i);
+            if (Json.text(r, "model") == null) {
+                throw ApiError.invalid("* BatchEmbedContentsRequest.requests[" + i + "].model: model is not specified");
+            }
+            ParsedRequest one = embedding(r, callModel, "BatchEmbedContentsRequest.requests[" + i + "]");
+            first = first == null ? one : first;
+            prompts.add(Json.MAPPER.getNodeFactory().textNode(one.promptText()), true);
+        }
+        return new ParsedRequest(first.model(), prompts.all(), prompts.user(), ParsedRequest.Kind.EMBEDDING, null, null,
+                0, requests.size(), first.dimensions());
     }
 
     /** A {@code fileData} part names an uploaded, processed file of its declared media type, as Gemini insists. */
@@ -99,6 +162,9 @@ final class GeminiFormat extends BatchFormat {
 
     @Override
     public ObjectNode render(ParsedRequest req, Answers.Answer answer, String endpoint, long now) {
+        if (EMBED.equals(endpoint) || BATCH_EMBED.equals(endpoint)) {
+            return embeddingBody(req, answer, endpoint);
+        }
         ObjectNode body = Json.object();
         ObjectNode candidate = body.putArray("candidates").addObject();
         ObjectNode content = candidate.putObject("content");
@@ -111,6 +177,25 @@ final class GeminiFormat extends BatchFormat {
                 .put("totalTokenCount", answer.inputTokens() + answer.outputTokens());
         body.put("modelVersion", req.model());
         body.put("responseId", Ids.seeded("", answer.seed(), 22));
+        return body;
+    }
+
+    /** An EmbedContentResponse, or a BatchEmbedContentsResponse with one embedding per request. */
+    private static ObjectNode embeddingBody(ParsedRequest req, Answers.Answer answer, String endpoint) {
+        ObjectNode body = Json.object();
+        java.util.List<float[]> vectors = Answers.vectors(answer, req.embeddingInputs(), req.dimensions());
+        ArrayNode embeddings = EMBED.equals(endpoint) ? null : body.putArray("embeddings");
+        for (float[] vector : vectors) {
+            ObjectNode embedding = embeddings == null ? body.putObject("embedding") : embeddings.addObject();
+            ArrayNode values = embedding.putArray("values");
+            for (float v : vector) {
+                values.add(v);
+            }
+        }
+        if (EMBED.equals(endpoint)) {
+            body.putObject("usageMetadata").put("promptTokenCount", answer.inputTokens())
+                    .put("totalTokenCount", answer.inputTokens());
+        }
         return body;
     }
 
@@ -230,7 +315,8 @@ final class GeminiFormat extends BatchFormat {
         ObjectNode op = Json.object();
         op.put("name", b.id);
         ObjectNode meta = op.putObject("metadata");
-        meta.put("@type", TYPE_PREFIX + "GenerateContentBatch");
+        String kind = EMBED.equals(b.endpoint) ? "EmbedContentBatch" : "GenerateContentBatch";
+        meta.put("@type", TYPE_PREFIX + kind);
         meta.put("name", b.id);
         meta.put("displayName", b.displayName);
         meta.put("model", "models/" + b.model);
@@ -266,7 +352,7 @@ final class GeminiFormat extends BatchFormat {
             }
             meta.set("output", output);
             ObjectNode response = op.putObject("response");
-            response.put("@type", TYPE_PREFIX + "GenerateContentBatchOutput");
+            response.put("@type", TYPE_PREFIX + kind + "Output");
             response.setAll(output.deepCopy());
         }
         return op;

@@ -42,6 +42,15 @@ public interface Sandbox extends Service {
     }
 
     /**
+     * The embedding the sandbox answers for one input {@code text} to {@code model} with {@code dimensions} values, in
+     * every protocol and in batch and realtime alike (a unit vector seeded by a SHA-256 of model and text): what a
+     * test expects to find stored.
+     */
+    static float[] embedding(String model, String text, int dimensions) {
+        return Answers.vector(model, text, dimensions);
+    }
+
+    /**
      * {@code http://host:port} of the running sandbox, starting it (or taking it over) when needed.
      *
      * @throws java.io.UncheckedIOException when no sandbox can be started or reached for now

@@ -1,5 +1,6 @@
 package dev.batchpipe.task;
 
+import dev.batchpipe.provider.BatchRequest;
 import java.util.List;
 import java.util.Map;
 
@@ -61,7 +62,10 @@ public record TaskDefinition(
 
     /**
      * One LLM call per item, or per group of up to {@code rowsPerRequest} items (micro-batching: the items go in as a
-     * JSON array with their ids and one answer comes back per id). Provider and model fall back to the task's.
+     * JSON array with their ids and one answer comes back per id). Provider and model fall back to the task's. An
+     * embedding ({@code kind: embedding}) has the endpoint {@link BatchRequest#EMBEDDINGS}, its text in {@code user},
+     * no system prompt and no output tokens; its answer is {@code {"embedding": [numbers]}} ({@code dimensions} of them
+     * when set, which the provider is asked for).
      */
     public record RequestTemplate(
             String name,
@@ -74,11 +78,16 @@ public record TaskDefinition(
             PromptTemplate user,
             JsonSchemaSpec answerSchema,
             List<Output> outputs,
-            int rowsPerRequest) {
+            int rowsPerRequest,
+            Integer dimensions) {
 
         /** Whether items of this template share prompts (micro-batching). */
         public boolean microBatched() {
             return rowsPerRequest > 1;
+        }
+
+        public boolean isEmbedding() {
+            return BatchRequest.EMBEDDINGS.equals(endpoint);
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.batchpipe.provider.BatchRequest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -75,6 +76,12 @@ public final class TaskLoader {
         }
         if (requests.stream().map(TaskDefinition.RequestTemplate::name).distinct().count() != requests.size()) {
             throw new TaskFileException(source + ": request names must be unique");
+        }
+        for (int i = 0; i < requests.size(); i++) {
+            if (requests.get(i).microBatched() && !imageFields.isEmpty()) {
+                throw new TaskFileException(source + ": requests[" + i + "]: rows_per_request shares one prompt's text "
+                        + "between items; a task with image inputs sends each item in a request of its own");
+            }
         }
         return new TaskDefinition(name, text(root, "description", source, false), source, keyField, inputSchema,
                 provider, model, List.copyOf(requests), dbSource(root.get("source"), source + ": source"),
@@ -178,22 +185,77 @@ public final class TaskLoader {
         if (provider == null || model == null) {
             throw new TaskFileException(where + ": provider and model must be set on the request or the task");
         }
+        String kind = orElse(text(node, "kind", where, false), "completion");
+        if (kind.equals("embedding")) {
+            return embedding(node, where, name, provider, model, itemFields);
+        }
+        if (!kind.equals("completion")) {
+            throw new TaskFileException(where + ": kind must be completion or embedding, not '" + kind + "'");
+        }
         String endpoint = orElse(text(node, "endpoint", where, false), "/v1/chat/completions");
         if (!ENDPOINTS.contains(endpoint)) {
             throw new TaskFileException(where + ": endpoint must be one of " + ENDPOINTS);
         }
         int maxOutput = node.path("max_output_tokens").asInt(1024);
         Double temperature = node.has("temperature") ? node.get("temperature").asDouble() : null;
-        PromptTemplate system = new PromptTemplate(text(node, "system", where, false));
-        PromptTemplate user = new PromptTemplate(text(node, "user", where, true));
-        for (PromptTemplate t : List.of(system, user)) {
-            for (String field : t.fields()) {
-                if (!itemFields.contains(field)) {
-                    throw new TaskFileException(where + ": prompt uses {{" + field + "}} which input.schema does not define");
-                }
+        PromptTemplate system = prompt(node, "system", where, false, itemFields);
+        PromptTemplate user = prompt(node, "user", where, true, itemFields);
+        JsonSchemaSpec answer = schema(required(node, "schema", where), where + ".schema");
+        List<TaskDefinition.Output> outputs = outputs(node, where);
+        int rowsPerRequest = rowsPerRequest(node.get("rows_per_request"), where, system);
+        return new TaskDefinition.RequestTemplate(name, provider, model, endpoint, maxOutput, temperature, system, user,
+                answer, outputs, rowsPerRequest, null);
+    }
+
+    /**
+     * {@code kind: embedding}: the item's {@code text} (a template, e.g. {@code "{{title}}\n\n{{contents}}"}) is sent
+     * to the provider's embeddings endpoint, one item per request; the answer is the vector,
+     * {@code {"embedding": [...]}}, so there is no prompt, schema or output budget to declare.
+     */
+    private static TaskDefinition.RequestTemplate embedding(JsonNode node, String where, String name, String provider,
+                                                            String model, List<String> itemFields) {
+        for (String key : List.of("system", "user", "schema", "endpoint", "max_output_tokens", "temperature",
+                "rows_per_request")) {
+            if (node.has(key)) {
+                throw new TaskFileException(where + ": an embedding takes no " + key
+                        + " (it sends its text and answers {\"embedding\": [numbers]})");
             }
         }
-        JsonSchemaSpec answer = schema(required(node, "schema", where), where + ".schema");
+        PromptTemplate text = prompt(node, "text", where, true, itemFields);
+        Integer dimensions = null;
+        JsonNode d = node.get("dimensions");
+        if (d != null && !d.isNull()) {
+            if (!d.isIntegralNumber() || !d.canConvertToInt() || d.intValue() < 1 || d.intValue() > 16_000) {
+                throw new TaskFileException(where + ": dimensions must be a whole number from 1 to 16000");
+            }
+            dimensions = d.intValue();
+        }
+        ObjectNode vector = YAML.createObjectNode().put("type", "array");
+        vector.putObject("items").put("type", "number");
+        vector.put("minItems", dimensions == null ? 1 : dimensions);
+        if (dimensions != null) {
+            vector.put("maxItems", dimensions);
+        }
+        ObjectNode answer = YAML.createObjectNode().put("type", "object");
+        answer.putArray("required").add("embedding");
+        answer.putObject("properties").set("embedding", vector);
+        return new TaskDefinition.RequestTemplate(name, provider, model, BatchRequest.EMBEDDINGS, 0, null,
+                new PromptTemplate(null), text, new JsonSchemaSpec(answer), outputs(node, where), 1, dimensions);
+    }
+
+    private static PromptTemplate prompt(JsonNode node, String key, String where, boolean required,
+                                         List<String> itemFields) {
+        PromptTemplate t = new PromptTemplate(text(node, key, where, required));
+        for (String field : t.fields()) {
+            if (!itemFields.contains(field)) {
+                throw new TaskFileException(where + ": " + (key.equals("text") ? "text" : "prompt") + " uses {{" + field
+                        + "}} which input.schema does not define");
+            }
+        }
+        return t;
+    }
+
+    private static List<TaskDefinition.Output> outputs(JsonNode node, String where) {
         JsonNode outputNode = required(node, "output", where);
         if (!outputNode.isArray() || outputNode.isEmpty()) {
             throw new TaskFileException(where + ": output must be a non-empty list");
@@ -202,9 +264,7 @@ public final class TaskLoader {
         for (int i = 0; i < outputNode.size(); i++) {
             outputs.add(output(outputNode.get(i), where + ".output[" + i + "]"));
         }
-        int rowsPerRequest = rowsPerRequest(node.get("rows_per_request"), where, system);
-        return new TaskDefinition.RequestTemplate(name, provider, model, endpoint, maxOutput, temperature, system, user,
-                answer, List.copyOf(outputs), rowsPerRequest);
+        return List.copyOf(outputs);
     }
 
     /**

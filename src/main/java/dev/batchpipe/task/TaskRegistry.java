@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +58,21 @@ public final class TaskRegistry {
         if (previous != null) {
             throw new TaskFileException(t.file() + ": task " + t.name() + " is also defined in " + previous.file());
         }
+    }
+
+    /**
+     * This registry once every request template can go to its provider: {@code refusal} (provider, endpoint) says why
+     * not (an embedding for a provider without an embeddings API), and the first refusal fails the load.
+     */
+    public TaskRegistry requireServed(BiFunction<String, String, Optional<String>> refusal) {
+        for (TaskDefinition task : tasks.values()) {
+            for (TaskDefinition.RequestTemplate t : task.requests()) {
+                refusal.apply(t.provider(), t.endpoint()).ifPresent(reason -> {
+                    throw new TaskFileException(task.file() + ": request " + t.name() + ": " + reason);
+                });
+            }
+        }
+        return this;
     }
 
     /** The task, or an operator-facing error listing the known ones. */

@@ -57,7 +57,9 @@ public final class TokenEstimator {
 
     private Encoding encodingFor(String model) {
         String m = model.toLowerCase(java.util.Locale.ROOT);
-        boolean legacy = m.startsWith("gpt-4-") || m.equals("gpt-4") || m.startsWith("gpt-3.5");
+        // OpenAI's embedding models still use cl100k_base
+        boolean legacy = m.startsWith("gpt-4-") || m.equals("gpt-4") || m.startsWith("gpt-3.5")
+                || m.startsWith("text-embedding-");
         return registry.getEncoding(legacy ? EncodingType.CL100K_BASE : EncodingType.O200K_BASE);
     }
 }

@@ -78,8 +78,8 @@ class CliProcessTest {
         assertThat(run(env, "process", "nope.jsonl", "--task", "news-classification")).isEqualTo(2);
         try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "process", "mixed.jsonl", "--task", "no-such-task")) {
             assertThat(p.waitFor(Duration.ofSeconds(60))).isEqualTo(2);
-            assertThat(p.output()).contains("batchpipe: Unknown task 'no-such-task' (known: knowledge-extraction, "
-                    + "news-classification, topic-enrichment)").doesNotContain("\tat ");
+            assertThat(p.output()).contains("batchpipe: Unknown task 'no-such-task' (known: article-embeddings, "
+                    + "knowledge-extraction, news-classification, topic-enrichment)").doesNotContain("\tat ");
         }
         try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "process", "mixed.jsonl", "--task",
                 "news-classification", "--provider", "nowhere")) {

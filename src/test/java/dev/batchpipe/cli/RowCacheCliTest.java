@@ -44,10 +44,10 @@ class RowCacheCliTest {
         assertThat(process(env, "--force", "--no-cache")).contains("0 cache hit(s), 10 newly answered");
 
         Jdbi db = Jdbi.create(url);
-        List<Long> calls = db.withHandle(h -> h.createQuery("SELECT count(s.request_id) FROM requests r "
+        List<Long> sent = db.withHandle(h -> h.createQuery("SELECT count(s.request_id) FROM requests r "
                         + "LEFT JOIN request_submissions s ON s.request_id = r.id GROUP BY r.job_id ORDER BY r.job_id")
                 .mapTo(Long.class).list());
-        assertThat(calls).as("calls per job").containsExactly(10L, 0L, 10L, 10L);
+        assertThat(sent).as("requests sent per job").containsExactly(10L, 0L, 10L, 10L);
         long rows = db.withHandle(h -> h.createQuery("SELECT count(*) FROM topic_enrichments").mapTo(Long.class).one());
         assertThat(rows).isEqualTo(10);
     }

@@ -18,7 +18,7 @@ class BatchDeadlinesTest {
 
     private static ProviderBatch running(ProviderBatch.State state, Instant expiresAt) {
         return new ProviderBatch("b1", state, "in_progress", 1, 0, 0, null, null, null, null, null, null, null, expiresAt,
-                null);
+                null, 0);
     }
 
     private static PolledBatch submitted(Duration ago) {

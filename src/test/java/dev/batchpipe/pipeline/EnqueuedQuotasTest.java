@@ -48,7 +48,7 @@ class EnqueuedQuotasTest extends DatabaseTest {
     }
 
     @Test
-    void halvedBatchesDoubleBackAndAFinishEndsTheWait() {
+    void halvedBatchesDoubleBackAndTheProvidersFinishEndsTheWait() {
         db.useHandle(h -> {
             EnqueuedQuotas.learn(h, "openai", "m", 1000, "Limit: 1,000 enqueued tokens");
             assertThat(EnqueuedQuotas.halve(h, "openai", "m", 800)).isEqualTo(400);
@@ -56,6 +56,7 @@ class EnqueuedQuotasTest extends DatabaseTest {
             EnqueuedQuotas.waitForFinish(h, "openai", "m");
             long batch = h.createQuery("INSERT INTO batches (provider, model, endpoint, request_count, estimated_tokens, "
                     + "state) VALUES ('openai', 'm', '/e', 1, 200, 'finished') RETURNING id").mapTo(Long.class).one();
+            EnqueuedQuotas.released(h, batch);
             EnqueuedQuotas.finished(h, batch, true);
             assertThat(h.createQuery("SELECT max_batch_tokens FROM enqueued_quotas").mapTo(Long.class).one())
                     .isEqualTo(400);

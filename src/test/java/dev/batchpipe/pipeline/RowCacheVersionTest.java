@@ -54,7 +54,7 @@ class RowCacheVersionTest {
         TaskDefinition.RequestTemplate e = enrich;
         assertThat(RowCache.version(new TaskDefinition.RequestTemplate(e.name(), e.provider(), e.model(), e.endpoint(),
                 e.maxOutputTokens(), e.temperature(), e.system(), e.user(), e.answerSchema(), e.outputs(),
-                e.rowsPerRequest() + 1), "openai", "gpt-4o-mini")).isNotEqualTo(version);
+                e.rowsPerRequest() + 1, e.dimensions()), "openai", "gpt-4o-mini")).isNotEqualTo(version);
     }
 
     @Test
@@ -73,6 +73,6 @@ class RowCacheVersionTest {
     private static TaskDefinition.RequestTemplate with(TaskDefinition.RequestTemplate t, PromptTemplate system,
                                                        PromptTemplate user, JsonSchemaSpec schema) {
         return new TaskDefinition.RequestTemplate(t.name(), t.provider(), t.model(), t.endpoint(), t.maxOutputTokens(),
-                t.temperature(), system, user, schema, t.outputs(), t.rowsPerRequest());
+                t.temperature(), system, user, schema, t.outputs(), t.rowsPerRequest(), t.dimensions());
     }
 }

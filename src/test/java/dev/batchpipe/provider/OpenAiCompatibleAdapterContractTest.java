@@ -31,7 +31,7 @@ class OpenAiCompatibleAdapterContractTest {
     void azureSendsItsKeyHeaderTheApiVersionAndUnversionedEndpointsWithTheDeploymentAsModel() throws Exception {
         OpenAiBatchProvider azure = new OpenAiBatchProvider(new OpenAiBatchProvider.Settings("azure",
                 () -> sandbox.server().baseUrl() + "/openai", () -> "azure-contract-key",
-                OpenAiBatchProvider.Auth.API_KEY_HEADER, "2024-10-21", true, null, null, "24h", AdapterFixtures.LIMITS),
+                OpenAiBatchProvider.Auth.API_KEY_HEADER, "2024-10-21", true, null, null, "24h", AdapterFixtures.LIMITS, true),
                 camel.http());
         Path file = batchFile(dir, azure, "my-gpt4o-mini-deployment", 3);
 
@@ -67,7 +67,7 @@ class OpenAiCompatibleAdapterContractTest {
     void aCompatibleVendorIsOpenAiAtAnotherBaseWithBearerAuth() throws Exception {
         OpenAiBatchProvider vendor = new OpenAiBatchProvider(new OpenAiBatchProvider.Settings("openai-compatible",
                 () -> sandbox.server().openAiBaseUrl(), () -> "vendor-key", OpenAiBatchProvider.Auth.BEARER, null, false,
-                null, null, "24h", AdapterFixtures.LIMITS), camel.http());
+                null, null, "24h", AdapterFixtures.LIMITS, false), camel.http());
         Path file = batchFile(dir, vendor, "llama-3.1-8b-instant", 2);
 
         String fileId = vendor.upload(file, "batchpipe-bp-x-2");

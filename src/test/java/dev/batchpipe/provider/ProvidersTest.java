@@ -6,8 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.batchpipe.Config;
 import dev.batchpipe.StartupException;
 import dev.batchpipe.cost.PriceTable;
+import dev.batchpipe.task.TaskFileException;
+import dev.batchpipe.task.TaskLoader;
+import dev.batchpipe.task.TaskRegistry;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.camel.impl.DefaultCamelContext;
@@ -108,5 +117,44 @@ class ProvidersTest {
         // cached input at its own price: Anthropic cache reads, Gemini cached content
         assertThat(prices.batchCost("anthropic", "claude-sonnet-4-5", new ResultLine.Usage(1_000_000, 0, 1_000_000)))
                 .isEqualByComparingTo(new BigDecimal("0.15"));
+    }
+
+    /** The article-embeddings task moved to another provider, as a task file on disk would. */
+    private static TaskRegistry embeddingsTaskFor(String provider) throws IOException {
+        String yaml = Files.readString(Path.of("tasks", "article-embeddings.yaml"))
+                .replace("provider: openai", "provider: " + provider);
+        return new TaskRegistry(List.of(TaskLoader.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)),
+                "tasks/article-embeddings.yaml")));
+    }
+
+    @Test
+    void anEmbeddingTaskForAProviderWithoutAnEmbeddingsApiIsRefusedAtLoadNamingTheProvider() throws IOException {
+        Providers p = providers(Map.of());
+        assertThatThrownBy(() -> embeddingsTaskFor("anthropic").requireServed(p::refusal))
+                .isInstanceOf(TaskFileException.class)
+                .hasMessage("tasks/article-embeddings.yaml: request embed: anthropic has no embeddings API: send "
+                        + "embedding requests to openai, azure or gemini");
+        for (String served : List.of("openai", "azure", "gemini")) {
+            assertThat(embeddingsTaskFor(served).requireServed(p::refusal).get("article-embeddings")).isNotNull();
+        }
+        assertThat(p.refusal("anthropic", "/v1/chat/completions")).as("anthropic answers everything else").isEmpty();
+        // an OpenAI-compatible vendor serves embeddings only when it is said to
+        Map<String, String> vendor = Map.of("batchpipe.openai-compatible.base-url", "http://127.0.0.1:1/v1",
+                "batchpipe.openai-compatible.api-key", "k", "batchpipe.openai-compatible.default-model", "m");
+        assertThat(providers(vendor).refusal("openai-compatible", BatchRequest.EMBEDDINGS)).contains(
+                "openai-compatible has no embeddings API: send embedding requests to openai, azure or gemini");
+        Map<String, String> embeddingVendor = new HashMap<>(vendor);
+        embeddingVendor.put("batchpipe.openai-compatible.embeddings", "true");
+        assertThat(providers(embeddingVendor).refusal("openai-compatible", BatchRequest.EMBEDDINGS)).isEmpty();
+    }
+
+    @Test
+    void embeddingsCostTheirInputAtTheEmbeddingModelsPriceHalvedInABatch() {
+        PriceTable prices = PriceTable.fromConfig(config(Map.of()));
+        ResultLine.Usage million = new ResultLine.Usage(1_000_000, 0, 0);
+        assertThat(prices.realtimeCost("openai", "text-embedding-3-small", million)).isEqualByComparingTo("0.02");
+        assertThat(prices.batchCost("openai", "text-embedding-3-small", million)).isEqualByComparingTo("0.01");
+        assertThat(prices.batchCost("gemini", "gemini-embedding-001", million)).isEqualByComparingTo("0.075");
+        assertThat(prices.batchCost("azure", "text-embedding-3-small", million)).isEqualByComparingTo("0.01");
     }
 }

@@ -89,6 +89,13 @@ class PublishedExamplesTest {
         assertThat(batch.tag()).as("not one of ours: no batchpipe_batch metadata").isNull();
         assertThat(batch.createdAt()).isEqualTo(Instant.ofEpochSecond(1711471533));
         assertThat(batch.expiresAt()).isEqualTo(Instant.ofEpochSecond(1711557933));
+        assertThat(batch.inputTokens()).as("no usage: batches created before September 2025").isZero();
+    }
+
+    /** Batches created since September 2025 carry the usage of the whole batch: the provider's count of its prompts. */
+    @Test
+    void openAiBatchObjectWithUsage() throws IOException {
+        assertThat(OpenAiBatchProvider.parse(json("openai/batch-with-usage.json")).inputTokens()).isEqualTo(1500);
     }
 
     @Test

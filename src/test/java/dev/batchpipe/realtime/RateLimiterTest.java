@@ -8,6 +8,7 @@ import dev.batchpipe.support.DatabaseTest;
 import dev.batchpipe.support.MovableClock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -31,7 +32,8 @@ class RateLimiterTest extends DatabaseTest {
     }
 
     private static RealtimeCall call(String model, int input, int maxOutput) {
-        return new RealtimeCall(1, 1, "t", "r", "openai", model, "/v1/chat/completions", input, maxOutput, "{}", null);
+        return new RealtimeCall("r1s1", List.of(new RealtimeCall.Member(1, 1, input, "{}")), "t", "r", "openai", model,
+                "/v1/chat/completions", maxOutput, null);
     }
 
     @Test

@@ -33,7 +33,8 @@ class TaskLoaderTest {
 
     @Test
     void theShippedTasksLoad() throws IOException {
-        for (String name : new String[] {"news-classification", "knowledge-extraction", "topic-enrichment"}) {
+        for (String name : new String[] {"news-classification", "knowledge-extraction", "topic-enrichment",
+                "article-embeddings"}) {
             try (InputStream in = Files.newInputStream(Path.of("tasks", name + ".yaml"))) {
                 TaskDefinition t = TaskLoader.load(in, name);
                 assertThat(t.name()).isEqualTo(name);
@@ -107,6 +108,57 @@ class TaskLoaderTest {
         assertThatThrownBy(() -> load("name: t\n")).hasMessage("t.yaml: input is required");
     }
 
+    private static final String EMBEDDING = """
+            name: e
+            provider: openai
+            model: text-embedding-3-small
+            input:
+              key: id
+              schema: {type: object, required: [id, body], properties: {id: {type: string}, body: {type: string}}}
+            requests:
+              - name: embed
+                kind: embedding
+                dimensions: 3
+                text: "About {{body}}"
+                output:
+                  - table: e_rows
+                    replace: [k]
+                    columns: {k: $item.id, v: $.embedding}
+            """;
+
+    @Test
+    void anEmbeddingSendsItsTextToTheEmbeddingsEndpointAndItsAnswerIsTheVector() {
+        TaskDefinition.RequestTemplate r = load(EMBEDDING).request("embed");
+        assertThat(r.isEmbedding()).isTrue();
+        assertThat(r.endpoint()).isEqualTo("/v1/embeddings");
+        assertThat(r.dimensions()).isEqualTo(3);
+        assertThat(r.maxOutputTokens()).as("an embedding has no output tokens").isZero();
+        assertThat(r.system().isEmpty()).isTrue();
+        assertThat(r.user().render(new ObjectMapper().createObjectNode().put("body", "rates"))).isEqualTo("About rates");
+        ObjectMapper json = new ObjectMapper();
+        assertThat(r.answerSchema().problems(json.createObjectNode().set("embedding",
+                json.createArrayNode().add(0.5).add(-0.25).add(1)))).isEmpty();
+        assertThat(r.answerSchema().problems(json.createObjectNode().set("embedding",
+                json.createArrayNode().add(0.5).add(-0.25)))).as("two of three dimensions").isNotEmpty();
+        assertThat(r.answerSchema().problems(json.createObjectNode().set("embedding",
+                json.createArrayNode().add("a").add(1).add(2)))).as("not a number").isNotEmpty();
+        assertThat(load(MINIMAL).request("only").isEmbedding()).isFalse();
+    }
+
+    @Test
+    void anEmbeddingTakesNoPromptSchemaOrBudgetAndAWholeDimensionCount() {
+        assertThatThrownBy(() -> load(EMBEDDING.replace("dimensions: 3", "dimensions: 0")))
+                .hasMessage("t.yaml: requests[0]: dimensions must be a whole number from 1 to 16000");
+        assertThatThrownBy(() -> load(EMBEDDING.replace("dimensions: 3", "user: \"{{body}}\"")))
+                .hasMessage("t.yaml: requests[0]: an embedding takes no user (it sends its text and answers "
+                        + "{\"embedding\": [numbers]})");
+        assertThatThrownBy(() -> load(EMBEDDING.replace("{{body}}", "{{bogus}}")))
+                .hasMessage("t.yaml: requests[0]: text uses {{bogus}} which input.schema does not define");
+        assertThatThrownBy(() -> load(EMBEDDING.replace("kind: embedding", "kind: image")))
+                .hasMessage("t.yaml: requests[0]: kind must be completion or embedding, not 'image'");
+        assertThat(load(EMBEDDING.replace("    dimensions: 3\n", "")).request("embed").dimensions()).isNull();
+    }
+
     private static TaskDefinition load(String yaml) {
         return TaskLoader.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), "t.yaml");
     }
@@ -157,6 +209,14 @@ class TaskLoaderTest {
                 .hasMessageContaining("must be a new field name");
         assertThatThrownBy(() -> load(POSTS.formatted("", "image")))
                 .hasMessageContaining("prompt uses {{image}} which input.schema does not define");
+    }
+
+    @Test
+    void aTaskWithImageInputsSendsEachItemInARequestOfItsOwn() {
+        assertThatThrownBy(() -> load(POSTS.formatted("", "caption").replace("  - name: look\n",
+                "  - name: look\n    rows_per_request: 10\n")))
+                .hasMessage("t.yaml: requests[0]: rows_per_request shares one prompt's text between items; a task with "
+                        + "image inputs sends each item in a request of its own");
     }
 
     @Test
