@@ -13,6 +13,7 @@ import dev.batchpipe.intake.DbIntake;
 import dev.batchpipe.intake.DbSourceRoutes;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.FileJobs;
+import dev.batchpipe.intake.ImageInputs;
 import dev.batchpipe.intake.InboxIntake;
 import dev.batchpipe.intake.InboxReadLocks;
 import dev.batchpipe.intake.JobWriter;
@@ -45,6 +46,7 @@ import dev.batchpipe.pipeline.PendingRequests;
 import dev.batchpipe.pipeline.PollRecords;
 import dev.batchpipe.pipeline.PollSchedule;
 import dev.batchpipe.pipeline.ProviderHolds;
+import dev.batchpipe.pipeline.MediaUploads;
 import dev.batchpipe.pipeline.RequestLines;
 import dev.batchpipe.pipeline.RequestGroups;
 import dev.batchpipe.pipeline.RequestRenderer;
@@ -247,6 +249,11 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
+    public ImageInputs imageInputs(ImageSpool spool, Providers providers) {
+        return new ImageInputs(spool, providers);
+    }
+
+    @BindToRegistry(lazy = true)
     public FileIntake fileIntake(CamelContext context) {
         return new FileIntake(context.createProducerTemplate());
     }
@@ -292,8 +299,19 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     }
 
     @BindToRegistry(lazy = true)
-    public RequestRenderer requestRenderer(TaskRegistry tasks) {
-        return new RequestRenderer(tasks);
+    public RequestRenderer requestRenderer(TaskRegistry tasks, MediaUploads uploads, Providers providers,
+                                           ImageSpool spool) {
+        // only Gemini takes video: a task or run sending one elsewhere is refused before anything is rendered
+        return new RequestRenderer(tasks, video -> uploads.fileFor("gemini", providers.mediaFiles("gemini"),
+                spool.path(video.sha256()), video.mediaType(), video.sha256(), video.bytes()).uri());
+    }
+
+    /** Videos, uploaded to the provider's Files API once per content, when a request first needs them. */
+    @BindToRegistry(lazy = true)
+    public MediaUploads mediaUploads(Jdbi jdbi,
+                                     @PropertyInject("batchpipe.video.processing-timeout") Duration timeout,
+                                     @PropertyInject("batchpipe.video.processing-poll") Duration poll) {
+        return new MediaUploads(jdbi, timeout, poll);
     }
 
     @BindToRegistry(lazy = true)

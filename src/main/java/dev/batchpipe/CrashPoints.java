@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
  * <p>Points: {@code intake-chunk} (a chunk of a file committed), {@code after-upload} (input file at the provider, not
  * yet recorded), {@code after-create} (batch created at the provider, its id not yet recorded), {@code mid-download}
  * (a result line read, not yet written), {@code mid-ingest} (a line's rows written, not yet committed),
- * {@code realtime-answered} (a realtime answer recorded, not yet written).
+ * {@code mid-ingest-chunk} (a chunk's output rows written, its results and request states not yet),
+ * {@code mid-intake-chunk} (a chunk's items written, its requests not yet), {@code realtime-answered} (a realtime
+ * answer recorded, not yet written).
  */
 public final class CrashPoints {
 

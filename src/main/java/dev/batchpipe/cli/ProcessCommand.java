@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.apache.camel.CamelContext;
 import picocli.CommandLine.Command;
@@ -123,6 +124,10 @@ public final class ProcessCommand implements Callable<Integer> {
             Providers providers = service.bean("providers", Providers.class);
             if (provider != null) {
                 providers.get(provider);
+                // an embedding task moved to a provider without an embeddings API, refused as its task file would be
+                definition.requests().stream().map(r -> providers.refusal(provider, r.endpoint()))
+                        .flatMap(Optional::stream).findFirst()
+                        .ifPresent(reason -> { throw new StartupException("task " + task + ": " + reason); });
             }
             // a provider without a key that the sandbox may not answer: refuse now rather than take in work that waits
             definition.requests().stream().map(r -> provider != null ? provider : r.provider())

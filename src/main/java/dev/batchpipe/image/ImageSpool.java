@@ -15,7 +15,7 @@ import java.util.HexFormat;
 import java.util.UUID;
 
 /**
- * The images requests send, each copied once from where it came from (a file, a URL, a data URI) into a folder of
+ * The images (and videos) requests send, each copied once from where it came from (a file, a URL, a data URI) into a folder of
  * the data directory under its SHA-256, while it is read: streamed, so memory does not grow with its size, checked
  * ({@link ImageHeader}) and capped. Batch files and realtime calls stream their base64 from here
  * ({@link ImageData#write}), so an image edited or deleted at its source after intake changes no request, and a batch
@@ -39,6 +39,26 @@ public final class ImageSpool {
 
     /** Copies the image in, refusing it past {@code maxBytes} or when it is no whole image of a type providers take. */
     public ImagePart store(InputStream in, long maxBytes) throws BadImage {
+        return copy(in, maxBytes, (file, hash, bytes) -> {
+            ImageHeader header = ImageHeader.read(file);
+            return new ImagePart(header.mediaType(), hash, bytes, header.width(), header.height());
+        });
+    }
+
+    /** Copies a video in, refusing it past {@code maxBytes} or when it is no whole video of a type we know. */
+    public VideoPart storeVideo(InputStream in, long maxBytes) throws BadImage {
+        return copy(in, maxBytes, (file, hash, bytes) -> {
+            VideoHeader header = VideoHeader.read(file);
+            return new VideoPart(header.mediaType(), hash, bytes, header.seconds());
+        });
+    }
+
+    /** What the copied file is, read from it before it is kept. */
+    private interface Check<T> {
+        T read(Path file, String sha256, long bytes) throws BadImage;
+    }
+
+    private <T> T copy(InputStream in, long maxBytes, Check<T> check) throws BadImage {
         Path temp;
         try {
             Files.createDirectories(dir);
@@ -59,16 +79,16 @@ public final class ImageSpool {
                     out.write(buffer, 0, n);
                 }
             }
-            ImageHeader header = ImageHeader.read(temp);
             String hash = HexFormat.of().formatHex(sha.digest());
+            T part = check.read(temp, hash, bytes);
             Path target = path(hash);
             Files.createDirectories(target.getParent());
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException e) {
-                // the same image taken in before
+                // the same content taken in before
             }
-            return new ImagePart(header.mediaType(), hash, bytes, header.width(), header.height());
+            return part;
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         } catch (IOException e) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.batchpipe.CrashPoints;
 import dev.batchpipe.task.TaskDefinition;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -132,13 +133,15 @@ public final class JobWriter {
                         BiConsumer<Handle, Chunk> alsoInTransaction) {
         List<InputRecord.Bad> bad = new ArrayList<>();
         Map<String, Candidate> candidates = new LinkedHashMap<>();
-        for (InputRecord r : records) {
+        for (InputRecord r : records.stream()
+                .flatMap(r -> r instanceof InputRecord.Items i ? i.items().stream() : java.util.stream.Stream.of(r))
+                .toList()) {
             if (r instanceof InputRecord.Bad b) {
                 bad.add(b);
                 continue;
             }
             ObjectNode value = ((InputRecord.Parsed) r).value();
-            String key = value.get(task.keyField()).asText();
+            String key = task.itemKey(value);
             Candidate earlier = candidates.get(key);
             if (earlier != null) {
                 bad.add(duplicate(task, key, earlier.line(), r.line(), value));
@@ -159,39 +162,32 @@ public final class JobWriter {
             }
             // the same key earlier in this input (previous chunks) is a duplicate line, not a new version
             if (!candidates.isEmpty()) {
-                h.createQuery("SELECT i.source_key, i.line FROM items i WHERE i.task = :task AND i.source_key IN (<keys>) "
+                h.createQuery("SELECT i.source_key, i.line FROM items i WHERE i.task = :task AND i.source_key = ANY(:keys) "
                                 + "AND (i.job_id = :job OR EXISTS (SELECT 1 FROM requests r WHERE r.item_id = i.id "
                                 + "AND r.job_id = :job))")
-                        .bind("job", jobId).bind("task", task.name()).bindList("keys", List.copyOf(candidates.keySet()))
+                        .bind("job", jobId).bind("task", task.name())
+                        .bindArray("keys", String.class, List.copyOf(candidates.keySet()))
                         .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).list()
                         .forEach(e -> {
                             Candidate c = candidates.remove(e.getKey());
                             bad.add(duplicate(task, c.key(), e.getValue(), c.line(), c.value()));
                         });
             }
+            Map<String, Long> itemIds = insertItems(h, task, jobId, candidates.values(), options.force());
+            CrashPoints.reached("mid-intake-chunk");
             Map<String, Long> created = new LinkedHashMap<>();
             Set<String> known = new LinkedHashSet<>();
+            List<RequestFactory.NewItem> newItems = new ArrayList<>();
             for (Candidate c : candidates.values()) {
-                Optional<Long> itemId = h.createQuery("INSERT INTO items (task, source_key, content_hash, job_id, line, "
-                                + "payload) VALUES (:task, :key, :hash, :job, :line, CAST(:payload AS jsonb)) "
-                                + "ON CONFLICT (task, source_key, content_hash) DO NOTHING RETURNING id")
-                        .bind("task", task.name()).bind("key", c.key()).bind("hash", c.hash()).bind("job", jobId)
-                        .bind("line", c.line()).bind("payload", c.value().toString())
-                        .mapTo(Long.class).findOne();
-                if (itemId.isEmpty() && options.force()) {
-                    // taken in before: forced, the item gets a new request in this job
-                    itemId = h.createQuery("SELECT id FROM items WHERE task = :task AND source_key = :key "
-                                    + "AND content_hash = :hash")
-                            .bind("task", task.name()).bind("key", c.key()).bind("hash", c.hash())
-                            .mapTo(Long.class).findOne();
-                }
-                if (itemId.isPresent()) {
-                    requests.create(h, task, options, jobId, itemId.get(), c.value());
-                    created.put(c.key(), itemId.get());
+                Long itemId = itemIds.get(c.key());
+                if (itemId != null) {
+                    newItems.add(new RequestFactory.NewItem(itemId, c.value()));
+                    created.put(c.key(), itemId);
                 } else {
                     known.add(c.key());
                 }
             }
+            requests.createAll(h, task, options, jobId, newItems);
             bad.sort(Comparator.comparingLong(InputRecord::line));
             storeErrors(h, jobId, bad);
             h.createUpdate("UPDATE jobs SET lines_read = :line, items_accepted = items_accepted + :accepted, "
@@ -202,6 +198,47 @@ public final class JobWriter {
             alsoInTransaction.accept(h, chunk);
             return chunk;
         });
+    }
+
+    /**
+     * The chunk's new items in one statement (keyed by task, key and content hash, so content taken in before is not
+     * stored again), in line order; returns the ids by key. Content taken in before gets no id, unless forced: then the
+     * existing item's id, so that it gets a new request in this job.
+     */
+    private static Map<String, Long> insertItems(Handle h, TaskDefinition task, long jobId,
+                                                 java.util.Collection<Candidate> candidates, boolean force) {
+        Map<String, Long> ids = new java.util.HashMap<>();
+        if (candidates.isEmpty()) {
+            return ids;
+        }
+        List<String> keys = new ArrayList<>();
+        List<String> hashes = new ArrayList<>();
+        List<Long> lines = new ArrayList<>();
+        List<String> payloads = new ArrayList<>();
+        for (Candidate c : candidates) {
+            keys.add(c.key());
+            hashes.add(c.hash());
+            lines.add(c.line());
+            payloads.add(c.value().toString());
+        }
+        h.createQuery("INSERT INTO items (task, source_key, content_hash, job_id, line, payload) "
+                        + "SELECT :task, u.key, u.hash, :job, u.line, CAST(u.payload AS jsonb) "
+                        + "FROM unnest(:keys, :hashes, :lines, :payloads) AS u(key, hash, line, payload) ORDER BY u.line "
+                        + "ON CONFLICT (task, source_key, content_hash) DO NOTHING RETURNING source_key, id")
+                .bind("task", task.name()).bind("job", jobId).bindArray("keys", String.class, keys)
+                .bindArray("hashes", String.class, hashes).bindArray("lines", Long.class, lines)
+                .bindArray("payloads", String.class, payloads)
+                .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2))).forEach(e -> ids.put(e.getKey(), e.getValue()));
+        if (force && ids.size() < candidates.size()) {
+            // taken in before: forced, the item gets a new request in this job
+            h.createQuery("SELECT i.source_key, i.id FROM items i JOIN unnest(:keys, :hashes) AS u(key, hash) "
+                            + "ON i.source_key = u.key AND i.content_hash = u.hash WHERE i.task = :task")
+                    .bind("task", task.name()).bindArray("keys", String.class, keys)
+                    .bindArray("hashes", String.class, hashes)
+                    .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getLong(2)))
+                    .forEach(e -> ids.putIfAbsent(e.getKey(), e.getValue()));
+        }
+        return ids;
     }
 
     private static InputRecord.Bad duplicate(TaskDefinition task, String key, long firstLine, long line, JsonNode value) {
@@ -221,7 +258,8 @@ public final class JobWriter {
             if (stored++ >= maxStoredErrors) {
                 break;
             }
-            batch.bind("job", jobId).bind("line", b.line()).bind("reason", b.reason()).bind("excerpt", b.excerpt()).add();
+            batch.bind("job", jobId).bind("line", b.line()).bind("reason", b.fieldAndReason()).bind("excerpt", b.excerpt())
+                    .add();
         }
         if (batch.size() > 0) {
             batch.execute();

@@ -1,17 +1,22 @@
 package dev.batchpipe.intake;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.batchpipe.image.ImageData;
 import dev.batchpipe.image.ImagePart;
+import dev.batchpipe.image.VideoPart;
 import dev.batchpipe.pipeline.RequestRenderer;
+import dev.batchpipe.provider.BatchRequest;
 import dev.batchpipe.provider.Providers;
 import dev.batchpipe.task.TaskDefinition;
 import dev.batchpipe.task.TokenEstimator;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.jdbi.v3.core.Handle;
 
 /**
- * Creates the requests of a new item: one per request template of its task, with the provider and model the run
+ * Creates the requests of new items (a chunk of them in one statement): one per request template of its task, with the provider and model the run
  * asked for (or the task's), and an input-token estimate for packing and quota: of the request as its provider will
  * receive it (rendered and encoded by its adapter), so the schema and the wire framing count too.
  */
@@ -38,44 +43,76 @@ public final class RequestFactory {
                 ? providers.defaultModel(runProvider) : t.model();
     }
 
-    /** The input tokens of the request of template {@code t} for {@code item}, as packing and quota count them. */
+    /**
+     * The input tokens of the request of template {@code t} for {@code item}, as packing and quota count them. The
+     * item's user prompt is the part that changes from one item to the next; the rest (system prompt, schema, framing)
+     * is counted once per template ({@link TokenEstimator#estimate(String, String, String, String)}).
+     */
     public int estimate(String task, TaskDefinition.RequestTemplate t, String provider, String model, JsonNode item) {
         int images = 0;
         for (ImagePart image : ImagePart.of(item)) {
             images += TokenEstimator.imageTokens(provider, image.width(), image.height());
         }
-        return tokens.estimate(provider, model, ImageData.withoutImages(sent(task, t, provider, model, item))) + images;
-    }
-
-    public void create(Handle h, TaskDefinition task, JobOptions options, long jobId, long itemId, JsonNode item) {
-        for (TaskDefinition.RequestTemplate t : task.requests()) {
-            String provider = provider(t, options.provider());
-            String model = model(t, options.provider(), options.model());
-            int estimate = estimate(task.name(), t, provider, model, item);
-            h.createUpdate("INSERT INTO requests (item_id, job_id, task, template, provider, model, endpoint, priority, "
-                            + "estimated_tokens, max_output_tokens, not_before) "
-                            + "VALUES (:item, :job, :task, :template, :provider, :model, :endpoint, :priority, :tokens, :max, "
-                            + "CASE WHEN :overnight THEN 'infinity'::timestamptz END)")
-                    .bind("item", itemId).bind("job", jobId).bind("task", task.name()).bind("template", t.name())
-                    .bind("provider", provider).bind("model", model).bind("endpoint", t.endpoint())
-                    .bind("priority", options.priority()).bind("tokens", estimate).bind("max", t.maxOutputTokens())
-                    .bind("overnight", options.schedule().equals("overnight"))
-                    .execute();
+        for (VideoPart video : VideoPart.of(item)) {
+            images += video.tokens();
         }
-    }
-
-    /**
-     * The batch line the provider will receive (the custom id is a placeholder), or the prompts without an adapter.
-     * An embedding is billed on its input text alone, without the line's framing.
-     */
-    private String sent(String task, TaskDefinition.RequestTemplate t, String provider, String model, JsonNode item) {
         if (t.isEmbedding()) {
-            return t.user().render(item);
+            // an embedding is billed on its input text alone, without the line's framing
+            return tokens.estimate(provider, model, t.user().render(item)) + images;
         }
         if (!providers.has(provider)) {
-            return t.system().render(item) + "\n" + t.user().render(item);
+            String user = t.user().render(item);
+            return tokens.estimate(provider, model, t.system().render(item) + "\n" + user, user) + images;
         }
-        return new String(providers.get(provider).encode(renderer.render(0, 1, task, t.name(), model,
-                t.endpoint(), item)), StandardCharsets.UTF_8);
+        // rendered without its videos, whose files are uploaded only when the request is sent
+        BatchRequest request = renderer.render(0, 1, task, t.name(), model, t.endpoint(), VideoPart.without(item));
+        String sent = ImageData.withoutImages(new String(providers.get(provider).encode(request), StandardCharsets.UTF_8));
+        return tokens.estimate(provider, model, sent, new String(JsonStringEncoder.getInstance().quoteAsString(
+                request.user()))) + images;
     }
+
+    /** An item just written, to make requests for. */
+    public record NewItem(long id, JsonNode value) {
+    }
+
+    /** The requests of a chunk of new items, in one statement: per item, one per request template, in that order. */
+    public void createAll(Handle h, TaskDefinition task, JobOptions options, long jobId, List<NewItem> items) {
+        if (items.isEmpty()) {
+            return;
+        }
+        List<Long> itemIds = new ArrayList<>();
+        List<String> templates = new ArrayList<>();
+        List<String> providerNames = new ArrayList<>();
+        List<String> models = new ArrayList<>();
+        List<String> endpoints = new ArrayList<>();
+        List<Integer> estimates = new ArrayList<>();
+        List<Integer> maxOutputs = new ArrayList<>();
+        for (NewItem item : items) {
+            for (TaskDefinition.RequestTemplate t : task.requests()) {
+                String provider = provider(t, options.provider());
+                String model = model(t, options.provider(), options.model());
+                itemIds.add(item.id());
+                templates.add(t.name());
+                providerNames.add(provider);
+                models.add(model);
+                endpoints.add(t.endpoint());
+                estimates.add(estimate(task.name(), t, provider, model, item.value()));
+                maxOutputs.add(t.maxOutputTokens());
+            }
+        }
+        h.createUpdate("INSERT INTO requests (item_id, job_id, task, template, provider, model, endpoint, priority, "
+                        + "estimated_tokens, max_output_tokens, not_before) "
+                        + "SELECT u.item, :job, :task, u.template, u.provider, u.model, u.endpoint, :priority, u.tokens, "
+                        + "u.max, CASE WHEN :overnight THEN 'infinity'::timestamptz END "
+                        + "FROM unnest(:items, :templates, :providers, :models, :endpoints, :tokens, :max) WITH ORDINALITY "
+                        + "AS u(item, template, provider, model, endpoint, tokens, max, n) ORDER BY u.n")
+                .bind("job", jobId).bind("task", task.name()).bind("priority", options.priority())
+                .bind("overnight", options.schedule().equals("overnight"))
+                .bindArray("items", Long.class, itemIds).bindArray("templates", String.class, templates)
+                .bindArray("providers", String.class, providerNames).bindArray("models", String.class, models)
+                .bindArray("endpoints", String.class, endpoints).bindArray("tokens", Integer.class, estimates)
+                .bindArray("max", Integer.class, maxOutputs)
+                .execute();
+    }
+
 }

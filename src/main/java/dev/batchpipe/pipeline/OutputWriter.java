@@ -148,6 +148,87 @@ public final class OutputWriter {
         }
     }
 
+    /** A validated answer to write: the template it answers, the item it is about, and its request. */
+    public record Answer(TaskDefinition.RequestTemplate template, JsonNode item, JsonNode answer, long requestId) {
+    }
+
+    /**
+     * Writes many answers as {@link #write} writes one, with one multi-row DELETE and one multi-row INSERT per output
+     * table (in statements of at most {@value #MAX_PARAMETERS} parameters). Two answers that replace the same row
+     * cannot be written together (written one by one, the later one wins): that is refused with an
+     * {@link IllegalArgumentException}, and the caller writes them one by one.
+     */
+    public void writeAll(Handle h, List<Answer> answers) throws SQLException {
+        Map<TaskDefinition.Output, List<Answer>> byOutput = new LinkedHashMap<>();
+        for (Answer a : answers) {
+            for (TaskDefinition.Output o : a.template().outputs()) {
+                byOutput.computeIfAbsent(o, k -> new ArrayList<>()).add(a);
+            }
+        }
+        Connection c = h.getConnection();
+        for (Map.Entry<TaskDefinition.Output, List<Answer>> e : byOutput.entrySet()) {
+            TaskDefinition.Output o = e.getKey();
+            Map<String, Column> columns = tables.computeIfAbsent(o.table(), t -> loadColumns(h, t));
+            List<String> keyColumns = o.replace();
+            List<List<Object>> keys = new ArrayList<>();
+            Set<List<String>> seen = new java.util.HashSet<>();
+            List<String> names = new ArrayList<>(o.columns().keySet());
+            List<List<Object>> inserts = new ArrayList<>();
+            for (Answer a : e.getValue()) {
+                List<Object> key = new ArrayList<>();
+                for (String k : keyColumns) {
+                    key.add(evaluate(h, o.columns().get(k), a.item(), a.answer(), null));
+                }
+                if (!keyColumns.isEmpty() && !seen.add(key.stream().map(String::valueOf).toList())) {
+                    throw new IllegalArgumentException(o.table() + ": two answers replace the same row " + key);
+                }
+                keys.add(key);
+                for (JsonNode row : rows(o, a.answer())) {
+                    List<Object> values = new ArrayList<>();
+                    for (String name : names) {
+                        values.add(evaluate(h, o.columns().get(name), a.item(), a.answer(), row));
+                    }
+                    values.add(a.requestId());
+                    inserts.add(values);
+                }
+            }
+            if (!keyColumns.isEmpty()) {
+                String tuple = keyColumns.size() == 1 ? keyColumns.get(0) : "(" + String.join(", ", keyColumns) + ")";
+                String placeholder = keyColumns.size() == 1 ? "?" : "(" + "?, ".repeat(keyColumns.size() - 1) + "?)";
+                List<Column> keyTypes = keyColumns.stream().map(columns::get).toList();
+                executeInParts(c, "DELETE FROM " + o.table() + " WHERE " + tuple + " IN (", placeholder, ")", keys,
+                        keyTypes);
+            }
+            if (!inserts.isEmpty()) {
+                List<Column> types = new ArrayList<>(names.stream().map(columns::get).toList());
+                types.add(null); // request_id, a long
+                executeInParts(c, "INSERT INTO " + o.table() + " (" + String.join(", ", names) + ", request_id) VALUES ",
+                        "(" + "?, ".repeat(names.size()) + "?)", " ON CONFLICT DO NOTHING", inserts, types);
+            }
+        }
+    }
+
+    private static final int MAX_PARAMETERS = 30_000;
+
+    /** {@code head} + one {@code placeholder} per tuple, comma-separated, + {@code tail}, in statements of bounded size. */
+    private static void executeInParts(Connection c, String head, String placeholder, String tail,
+                                       List<List<Object>> tuples, List<Column> types) throws SQLException {
+        int perStatement = Math.max(1, MAX_PARAMETERS / types.size());
+        for (int from = 0; from < tuples.size(); from += perStatement) {
+            List<List<Object>> part = tuples.subList(from, Math.min(tuples.size(), from + perStatement));
+            String sql = head + String.join(", ", java.util.Collections.nCopies(part.size(), placeholder)) + tail;
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                int i = 1;
+                for (List<Object> tuple : part) {
+                    for (int t = 0; t < tuple.size(); t++) {
+                        bind(c, ps, i++, tuple.get(t), types.get(t));
+                    }
+                }
+                ps.executeUpdate();
+            }
+        }
+    }
+
     private static List<JsonNode> rows(TaskDefinition.Output o, JsonNode answer) {
         if (o.rows() == null) {
             return List.of(answer);

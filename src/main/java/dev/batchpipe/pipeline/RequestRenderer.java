@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchpipe.image.ImagePart;
+import dev.batchpipe.image.VideoPart;
 import dev.batchpipe.provider.BatchRequest;
 import dev.batchpipe.task.MicroBatchSchema;
 import dev.batchpipe.task.TaskDefinition;
@@ -33,11 +34,19 @@ public final class RequestRenderer {
     public record Item(long requestId, int submission, JsonNode payload) {
     }
 
+    /** Where a video is at the provider: its file's URI, uploaded first if it is not there yet (MediaUploads). */
+    @FunctionalInterface
+    public interface VideoFiles {
+        String uri(VideoPart video);
+    }
+
     private final TaskRegistry tasks;
+    private final VideoFiles videos;
     private final Map<String, ObjectNode> strictSchemas = new ConcurrentHashMap<>();
 
-    public RequestRenderer(TaskRegistry tasks) {
+    public RequestRenderer(TaskRegistry tasks, VideoFiles videos) {
         this.tasks = tasks;
+        this.videos = videos;
     }
 
     /** Our custom id for a submission of a request: valid for every provider ({@code ^[a-zA-Z0-9_-]{1,64}$}). */
@@ -97,7 +106,8 @@ public final class RequestRenderer {
         }
         return new BatchRequest(customId(requestId, submission), model, endpoint, t.system().render(item),
                 t.user().render(item), t.maxOutputTokens(), t.temperature(), schemaName(task, template),
-                strictSchema(task, t), ImagePart.of(item), null);
+                strictSchema(task, t), ImagePart.of(item), null, VideoPart.of(item).stream()
+                .map(v -> new BatchRequest.FileReference(v.mediaType(), videos.uri(v))).toList());
     }
 
     private ObjectNode strictSchema(String task, TaskDefinition.RequestTemplate t) {

@@ -9,7 +9,10 @@ import dev.batchpipe.provider.ResultLine;
 import dev.batchpipe.task.TaskDefinition;
 import dev.batchpipe.task.TaskRegistry;
 import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -54,21 +57,157 @@ public final class ResultIngester {
      * whose request is already settled writes nothing, so a chunk written again (after a crash) changes nothing.
      */
     public void write(List<ResultLine> chunk, long batchId) {
-        jdbi.useTransaction(h -> {
-            for (ResultLine line : chunk) {
-                CrashPoints.reached("mid-download");
-                write(h, line, batchId);
-            }
-        });
+        jdbi.useTransaction(h -> writeChunk(h, chunk, batchId));
     }
 
-    /** Answers of realtime calls: submissions without a batch, priced at the realtime price. */
+    /**
+     * Answers of realtime calls, each recorded in realtime_answers first: submissions without a batch, priced at the
+     * realtime price; a recorded answer already written is not written again.
+     */
     public void writeRealtime(List<ResultLine> chunk) {
-        jdbi.useTransaction(h -> {
-            for (ResultLine line : chunk) {
-                write(h, line, null);
+        jdbi.useTransaction(h -> writeChunk(h, chunk, null));
+    }
+
+    /**
+     * The chunk's requests are read and locked in one query; valid answers to requests not yet settled are written
+     * together (their output rows, results and request states in a few multi-row statements, see {@link #writeAnswers});
+     * every other line (a failure, an answer that fails the schema, a request answered twice in the chunk) goes one by
+     * one through {@link #write(Handle, ResultLine, Long)}, as does every line when a table refuses the chunk's rows.
+     */
+    private void writeChunk(Handle h, List<ResultLine> chunk, Long batchId) {
+        Map<Long, Request> requests = lockRequests(h, chunk, batchId);
+        Map<Long, Integer> answersPerRequest = new HashMap<>();
+        for (ResultLine line : chunk) {
+            long[] id = RequestRenderer.parseCustomId(line.customId());
+            if (id != null) {
+                answersPerRequest.merge(id[0], 1, Integer::sum);
             }
-        });
+        }
+        List<Answer> answers = new ArrayList<>();
+        List<ResultLine> oneByOne = new ArrayList<>();
+        for (ResultLine line : chunk) {
+            CrashPoints.reached("mid-download");
+            long[] id = RequestRenderer.parseCustomId(line.customId());
+            Request r = id == null ? null : requests.get(id[0]);
+            if (r != null && r.submission() != (int) id[1]) {
+                r = null;
+            }
+            Answer answer = r == null || line.outcome() != ResultLine.Outcome.SUCCEEDED
+                    || answersPerRequest.get(id[0]) > 1 ? null : validAnswer(r, line, batchId);
+            if (answer != null) {
+                answers.add(answer);
+            } else if (r == null || !r.settled()) {
+                oneByOne.add(line);
+            }
+        }
+        if (!answers.isEmpty()) {
+            try {
+                h.execute("SAVEPOINT answers");
+                writeAnswers(h, answers, batchId);
+                h.execute("RELEASE SAVEPOINT answers");
+            } catch (RuntimeException | java.sql.SQLException e) {
+                // a table refused a row (a CHECK constraint, say): line by line, so that only its request fails
+                h.execute("ROLLBACK TO SAVEPOINT answers");
+                LOG.debug("Batch {}: writing {} answers together failed ({}), writing them one by one", batchId,
+                        answers.size(), rootMessage(e));
+                answers.forEach(a -> oneByOne.add(a.line()));
+            }
+        }
+        for (ResultLine line : oneByOne) {
+            write(h, line, batchId);
+        }
+    }
+
+    /** The chunk's requests submitted in this very batch (or realtime, without one), locked in id order. */
+    private static Map<Long, Request> lockRequests(Handle h, List<ResultLine> chunk, Long batchId) {
+        List<Long> ids = new ArrayList<>();
+        List<Integer> submissions = new ArrayList<>();
+        for (ResultLine line : chunk) {
+            long[] id = RequestRenderer.parseCustomId(line.customId());
+            if (id != null) {
+                ids.add(id[0]);
+                submissions.add((int) id[1]);
+            }
+        }
+        Map<Long, Request> requests = new HashMap<>();
+        if (ids.isEmpty()) {
+            return requests;
+        }
+        h.createQuery("SELECT r.id, r.task, r.template, r.provider, r.model, r.state, r.batch_id, i.payload::text, "
+                        + "s.submission FROM requests r JOIN items i ON i.id = r.item_id "
+                        + "JOIN request_submissions s ON s.request_id = r.id AND s.batch_id IS NOT DISTINCT FROM :batch "
+                        + "JOIN (SELECT DISTINCT * FROM unnest(:ids, :submissions)) c(id, submission) "
+                        + "ON c.id = r.id AND c.submission = s.submission ORDER BY r.id FOR UPDATE OF r")
+                .bindArray("ids", Long.class, ids).bindArray("submissions", Integer.class, submissions)
+                .bind("batch", batchId)
+                .map((rs, ctx) -> new Request(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getString(6), rs.getObject(7) == null ? 0 : rs.getLong(7), rs.getString(8),
+                        rs.getInt(9)))
+                .forEach(r -> requests.put(r.id(), r));
+        return requests;
+    }
+
+    /** The line's answer, parsed and valid against its template's schema, for a request not yet settled; else null. */
+    private Answer validAnswer(Request r, ResultLine line, Long batchId) {
+        if (r.settled()) {
+            return null;
+        }
+        TaskDefinition.RequestTemplate template = tasks.get(r.task()).request(r.template());
+        JsonNode answer = parse(line.answer());
+        if (answer == null || !template.answerSchema().problems(answer).isEmpty()) {
+            return null;
+        }
+        BigDecimal cost = batchId == null ? prices.realtimeCost(r.provider(), r.model(), line.usage())
+                : prices.batchCost(r.provider(), r.model(), line.usage());
+        return new Answer(r, line, template, answer, cost);
+    }
+
+    /**
+     * Valid answers together: their output rows ({@link OutputWriter#writeAll}), one insert of their results and one
+     * update settling their requests, each a statement over arrays of the chunk's values.
+     */
+    private void writeAnswers(Handle h, List<Answer> answers, Long batchId) throws java.sql.SQLException {
+        List<OutputWriter.Answer> outputs = new ArrayList<>();
+        for (Answer a : answers) {
+            outputs.add(new OutputWriter.Answer(a.template(), readStored(a.request().payload()), a.answer(),
+                    a.request().id()));
+        }
+        writer.writeAll(h, outputs);
+        CrashPoints.reached("mid-ingest-chunk");
+        int n = answers.size();
+        Long[] ids = new Long[n];
+        String[] responses = new String[n];
+        String[] answerTexts = new String[n];
+        Integer[] in = new Integer[n];
+        Integer[] out = new Integer[n];
+        Integer[] cached = new Integer[n];
+        String[] costs = new String[n];
+        for (int i = 0; i < n; i++) {
+            Answer a = answers.get(i);
+            ids[i] = a.request().id();
+            responses[i] = a.line().raw().toString();
+            answerTexts[i] = a.answer().toString();
+            in[i] = a.line().usage().inputTokens();
+            out[i] = a.line().usage().outputTokens();
+            cached[i] = a.line().usage().cachedInputTokens();
+            costs[i] = a.cost().toPlainString();
+        }
+        h.createUpdate("INSERT INTO results (request_id, batch_id, response, answer, input_tokens, output_tokens, "
+                        + "cached_tokens, cost_usd) SELECT u.id, :batch, CAST(u.response AS jsonb), CAST(u.answer AS jsonb), "
+                        + "u.i, u.o, u.c, CAST(u.cost AS numeric) FROM unnest(:ids, :responses, :answers, :in, :out, "
+                        + ":cached, :costs) AS u(id, response, answer, i, o, c, cost) ON CONFLICT (request_id) DO NOTHING")
+                .bind("batch", batchId).bind("ids", ids).bind("responses", responses).bind("answers", answerTexts)
+                .bind("in", in).bind("out", out).bind("cached", cached).bind("costs", costs).execute();
+        h.createUpdate("UPDATE requests r SET input_tokens = r.input_tokens + u.i, output_tokens = r.output_tokens + u.o, "
+                        + "cost_usd = r.cost_usd + CAST(u.cost AS numeric), state = 'succeeded', batch_id = :batch, "
+                        + "last_error = NULL, updated_at = now() "
+                        + "FROM unnest(:ids, :in, :out, :costs) AS u(id, i, o, cost) WHERE r.id = u.id")
+                .bind("batch", batchId).bind("ids", ids).bind("in", in).bind("out", out).bind("costs", costs).execute();
+        cache.rememberAll(h, answers.stream().map(a -> new RowCache.Answered(a.request().id(), a.request().task(),
+                a.request().template(), a.request().provider(), a.request().model(), a.answer())).toList(), batchId);
+        for (int i = 0; i < n; i++) {
+            CrashPoints.reached("mid-ingest");
+        }
     }
 
     private void write(Handle h, ResultLine line, Long batchId) {
@@ -89,7 +228,7 @@ public final class ResultIngester {
                         + "AND s.batch_id IS NOT DISTINCT FROM :batch WHERE r.id = :id FOR UPDATE OF r")
                 .bind("id", id[0]).bind("submission", (int) id[1]).bind("batch", batchId)
                 .map((rs, ctx) -> new Request(id[0], rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getObject(6) == null ? 0 : rs.getLong(6), rs.getString(7)))
+                        rs.getString(5), rs.getObject(6) == null ? 0 : rs.getLong(6), rs.getString(7), (int) id[1]))
                 .findOne().orElse(null);
         if (r == null) {
             LOG.debug("Batch {}: ignoring result line {}: not a request submitted in this batch", batchId,
@@ -98,6 +237,12 @@ public final class ResultIngester {
         }
         if (r.state().equals("succeeded") || r.state().equals("dead")) {
             return; // already settled: a re-ingest
+        }
+        // a realtime answer is made use of once: should the request wait again, its next call is a new one (and a
+        // micro-batch answer written by two of its items' claims after a crash counts once)
+        if (batchId == null && h.createUpdate("UPDATE realtime_answers SET written = true WHERE request_id = :id "
+                + "AND submission = :s AND NOT written").bind("id", r.id()).bind("s", (int) id[1]).execute() == 0) {
+            return;
         }
         BigDecimal cost = batchId == null ? prices.realtimeCost(r.provider(), r.model(), line.usage())
                 : prices.batchCost(r.provider(), r.model(), line.usage());
@@ -148,13 +293,8 @@ public final class ResultIngester {
 
     private void succeeded(Handle h, Request r, ResultLine line, Long batchId, BigDecimal cost, boolean current) {
         TaskDefinition.RequestTemplate template = tasks.get(r.task()).request(r.template());
-        JsonNode answer;
-        try {
-            answer = JSON.readTree(line.answer() == null ? "" : line.answer());
-        } catch (java.io.IOException e) {
-            answer = null;
-        }
-        List<String> problems = answer == null || answer.isMissingNode() ? List.of("the answer is not JSON")
+        JsonNode answer = parse(line.answer());
+        List<String> problems = answer == null ? List.of("the answer is not JSON")
                 : template.answerSchema().problems(answer);
         if (!problems.isEmpty()) {
             if (current) {
@@ -222,8 +362,8 @@ public final class ResultIngester {
     }
 
     /**
-     * After the last line: the model's quota state learns from it (its tokens were released when the provider
-     * finished it, {@link PollRecords#finished}), requests the provider did not answer go back to wait (a batch refused for quota, see {@link SubmitRefusals}, or lines missing
+     * After the last line: the quota is released, unless the provider's finish did ({@link PollRecords#finished}), and
+     * the model's quota state learns from the batch; requests the provider did not answer go back to wait (a batch refused for quota, see {@link SubmitRefusals}, or lines missing
      * from the output), the batch is done, and finished jobs are closed.
      */
     public void finish(long batchId) {
@@ -232,7 +372,10 @@ public final class ResultIngester {
                     .bind("id", batchId).mapTo(String.class).one();
             List<Long> unanswered = h.createQuery("SELECT id FROM requests WHERE batch_id = :b AND state = 'batched'")
                     .bind("b", batchId).mapTo(Long.class).list();
-            Batches.releaseQuota(h, batchId); // a no-op but for a batch left finished by a version that released here
+            // unless the provider's finish released them already (PollRecords.finished)
+            if (Batches.releaseQuota(h, batchId)) {
+                EnqueuedQuotas.released(h, batchId);
+            }
             EnqueuedQuotas.finished(h, batchId, h.createQuery("SELECT count(*) > 0 FROM results WHERE batch_id = :b")
                     .bind("b", batchId).mapTo(Boolean.class).one());
             // the poller records a failed batch's error as "<code>: <message>"
@@ -250,6 +393,16 @@ public final class ResultIngester {
                 LOG.info("Batch {}: {} request(s) without a result go back to wait", batchId, unanswered.size());
             }
         });
+    }
+
+    /** The answer as JSON, or null when it is none. */
+    private static JsonNode parse(String answer) {
+        try {
+            JsonNode node = JSON.readTree(answer == null ? "" : answer);
+            return node == null || node.isMissingNode() ? null : node;
+        } catch (java.io.IOException e) {
+            return null;
+        }
     }
 
     private static JsonNode readStored(String json) {
@@ -273,6 +426,13 @@ public final class ResultIngester {
     }
 
     private record Request(long id, String task, String template, String provider, String model, String state,
-                           long batchId, String payload) {
+                           long batchId, String payload, int submission) {
+        boolean settled() {
+            return state.equals("succeeded") || state.equals("dead");
+        }
+    }
+
+    private record Answer(Request request, ResultLine line, TaskDefinition.RequestTemplate template, JsonNode answer,
+                          BigDecimal cost) {
     }
 }

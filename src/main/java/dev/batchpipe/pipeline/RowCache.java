@@ -53,6 +53,7 @@ public final class RowCache {
                 .put("endpoint", t.endpoint()).put("system", t.system().text()).put("user", t.user().text())
                 .put("max_output_tokens", t.maxOutputTokens()).put("rows_per_request", t.rowsPerRequest());
         made.put("temperature", t.temperature());
+        made.put("dimensions", t.dimensions());
         made.set("schema", t.answerSchema().schema());
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
@@ -64,24 +65,45 @@ public final class RowCache {
         }
     }
 
+    /** An answer a provider gave a request, to keep. */
+    public record Answered(long requestId, String task, String template, String provider, String model,
+                           JsonNode answer) {
+    }
+
     /**
      * Keeps the answer a provider gave request {@code requestId} (just written by the ingest, in its transaction),
      * replacing an older one of the same key, but never a real answer by a sandbox one.
      */
     public void remember(Handle h, long requestId, String task, String template, String provider, String model,
                          JsonNode answer, Long batchId) {
+        rememberAll(h, List.of(new Answered(requestId, task, template, provider, model, answer)), batchId);
+    }
+
+    /** {@link #remember} for a chunk of answers of one batch (or realtime calls), in one statement. */
+    public void rememberAll(Handle h, List<Answered> answers, Long batchId) {
+        Map<List<String>, String> versions = new HashMap<>();
+        Long[] ids = new Long[answers.size()];
+        String[] made = new String[answers.size()];
+        String[] texts = new String[answers.size()];
+        for (int i = 0; i < answers.size(); i++) {
+            Answered a = answers.get(i);
+            ids[i] = a.requestId();
+            made[i] = versions.computeIfAbsent(List.of(a.task(), a.template(), a.provider(), a.model()),
+                    k -> version(tasks.get(a.task()).request(a.template()), a.provider(), a.model()));
+            texts[i] = a.answer().toString();
+        }
         h.createUpdate("""
                         INSERT INTO row_cache (task, template_version, content_hash, answer, request_id, synthetic)
-                        SELECT r.task, :version, i.content_hash, CAST(:answer AS jsonb), r.id,
+                        SELECT r.task, u.version, i.content_hash, CAST(u.answer AS jsonb), r.id,
                                coalesce((SELECT b.synthetic FROM batches b WHERE b.id = CAST(:batch AS bigint)),
                                         EXISTS (SELECT 1 FROM realtime_answers a WHERE a.request_id = r.id AND a.synthetic))
-                        FROM requests r JOIN items i ON i.id = r.item_id WHERE r.id = :id
+                        FROM unnest(:ids, :versions, :answers) AS u(id, version, answer)
+                        JOIN requests r ON r.id = u.id JOIN items i ON i.id = r.item_id
                         ON CONFLICT (task, template_version, content_hash) DO UPDATE
                           SET answer = EXCLUDED.answer, request_id = EXCLUDED.request_id,
                               synthetic = EXCLUDED.synthetic, answered_at = now()
                           WHERE row_cache.synthetic OR NOT EXCLUDED.synthetic""")
-                .bind("version", version(tasks.get(task).request(template), provider, model))
-                .bind("answer", answer.toString()).bind("batch", batchId).bind("id", requestId).execute();
+                .bind("ids", ids).bind("versions", made).bind("answers", texts).bind("batch", batchId).execute();
     }
 
     /** The pending requests of job {@code jobId} for {@code itemIds} that the cache can answer. */

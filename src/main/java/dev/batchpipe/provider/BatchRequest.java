@@ -9,6 +9,8 @@ import java.util.List;
  * strict structured-output modes accept; batchpipe validates answers against the full schema itself). {@code images}
  * go in the user turn before its text, as the provider's image parts. An embedding ({@link #EMBEDDINGS}) carries its
  * text in {@code user}, no schema, and the vector size asked for in {@code dimensions} (null: the model's own).
+ * {@code files} go in the user turn before its text too: references to files uploaded to the provider (Gemini's
+ * videos).
  */
 public record BatchRequest(
         String customId,
@@ -21,7 +23,20 @@ public record BatchRequest(
         String schemaName,
         ObjectNode schema,
         List<ImagePart> images,
-        Integer dimensions) {
+        Integer dimensions,
+        List<FileReference> files) {
+
+    /** A file uploaded to the provider, by its URI, as a request part refers to it. */
+    public record FileReference(String mimeType, String uri) {
+    }
+
+    /** A request without uploaded files. */
+    public BatchRequest(String customId, String model, String endpoint, String system, String user, int maxOutputTokens,
+                        Double temperature, String schemaName, ObjectNode schema, List<ImagePart> images,
+                        Integer dimensions) {
+        this(customId, model, endpoint, system, user, maxOutputTokens, temperature, schemaName, schema, images,
+                dimensions, List.of());
+    }
 
     /** The endpoint of embedding requests, whichever provider serves them (it keeps them out of other batches). */
     public static final String EMBEDDINGS = "/v1/embeddings";

@@ -15,6 +15,9 @@ public interface MediaFiles {
     record MediaFile(String name, String uri, String mimeType, boolean active, boolean failed, Instant expiresAt) {
     }
 
+    /** The largest file the provider takes (Gemini: 2 GB). */
+    long maxFileBytes();
+
     /** The file we uploaded under this display name, if the provider still has it. */
     Optional<MediaFile> findUploaded(String displayName);
 

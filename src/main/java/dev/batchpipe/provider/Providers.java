@@ -42,6 +42,14 @@ public final class Providers {
         return p;
     }
 
+    /** The provider's Files API, for videos: only Gemini has one. */
+    public MediaFiles mediaFiles(String name) {
+        if (get(name) instanceof MediaFiles files) {
+            return files;
+        }
+        throw new IllegalArgumentException("provider " + name + " takes no video");
+    }
+
     public boolean has(String name) {
         return providers.containsKey(name);
     }

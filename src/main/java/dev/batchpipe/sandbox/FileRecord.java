@@ -11,8 +11,11 @@ final class FileRecord {
     String mimeType;
     long bytes;
     long createdAt;
-    /** When an uploaded video is processed (Gemini files are PROCESSING until then); 0 for anything else. */
-    long activeAt;
+    /**
+     * An uploaded video is PROCESSING, as at Gemini, until a status check has seen it so: the first check answers
+     * PROCESSING and the next ACTIVE, so a client must poll before it refers to the file, and tests need no clock.
+     */
+    boolean processing;
     /** The content, relative to the data directory. */
     String dataFile;
 

@@ -31,9 +31,6 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
     /** Inline batch bodies are meant to stay under 20 MB; the sandbox streams them and takes far more. */
     static final long MAX_CREATE_BYTES = 256 * SandboxConfig.MB;
 
-    /** How long an uploaded video stays PROCESSING. */
-    static final long VIDEO_PROCESSING_MS = 1000;
-
     /** A resumable upload between its start and its finalize. */
     private record UploadSession(String displayName, String mimeType, Path data, long[] received) {
     }
@@ -50,8 +47,7 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
         router.put("/upload/v1beta/files").handler(this::upload);
         router.getWithRegex("/download/v1beta/files/([^/:]+):download").handler(this::download);
         router.get("/v1beta/files").handler(this::listFiles);
-        router.get("/v1beta/files/:id").handler(ctx -> Http.json(ctx, 200,
-                GeminiFormat.fileJson(fileNamed(ctx.pathParam("id")), Http.base(ctx))));
+        router.get("/v1beta/files/:id").handler(this::getFile);
         router.postWithRegex("/v1beta/models/([^/:]+):batchGenerateContent")
                 .handler(ctx -> create(ctx, GeminiFormat.GENERATE));
         router.postWithRegex("/v1beta/models/([^/:]+):asyncBatchEmbedContent")
@@ -153,10 +149,25 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
         f.displayName = session.displayName() != null ? session.displayName() : id.substring("files/".length());
         f.mimeType = session.mimeType();
         // a video is processed before requests may refer to it, as Gemini does (state PROCESSING, then ACTIVE)
-        f.activeAt = video ? f.createdAt + VIDEO_PROCESSING_MS : 0;
+        f.processing = video;
         emulator.data().addFile(f, session.data());
         emulator.counters().of(Provider.GEMINI).filesUploaded.increment();
         return f;
+    }
+
+    /** A file's state; a video seen PROCESSING once is ACTIVE from the next check on. */
+    private void getFile(RoutingContext ctx) {
+        FileRecord f = fileNamed(ctx.pathParam("id"));
+        ObjectNode json = GeminiFormat.fileJson(f, Http.base(ctx));
+        if (f.processing) {
+            Http.blocking(ctx, () -> {
+                f.processing = false;
+                emulator.data().saveFile(f);
+                return json;
+            }, out -> Http.json(ctx, 200, out));
+            return;
+        }
+        Http.json(ctx, 200, json);
     }
 
     /** {@code GET /v1beta/files}: newest first, {@code pageSize} (≤ 100) at a time. */

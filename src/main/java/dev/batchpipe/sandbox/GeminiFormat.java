@@ -146,7 +146,7 @@ final class GeminiFormat extends BatchFormat {
             throw ApiError.invalid("* GenerateContentRequest.contents.parts.file_data.mime_type: " + mime
                     + " does not match the file's " + f.mimeType);
         }
-        if (System.currentTimeMillis() < f.activeAt) {
+        if (f.processing) {
             throw ApiError.invalid("The File " + name.substring(6) + " is not in an ACTIVE state and usage is not "
                     + "allowed.");
         }
@@ -302,7 +302,7 @@ final class GeminiFormat extends BatchFormat {
         o.put("expirationTime", Json.rfc3339(f.createdAt + 48L * 3600 * 1000));
         o.put("uri", base + "/v1beta/" + f.id);
         o.put("downloadUri", base + "/download/v1beta/" + f.id + ":download?alt=media");
-        o.put("state", System.currentTimeMillis() < f.activeAt ? "PROCESSING" : "ACTIVE");
+        o.put("state", f.processing ? "PROCESSING" : "ACTIVE");
         o.put("source", f.dataFile.startsWith("batches/") ? "GENERATED" : "UPLOADED");
         return o;
     }

@@ -58,7 +58,8 @@ public final class TaskLoader {
         String provider = text(root, "provider", source, false);
         String model = text(root, "model", source, false);
         JsonNode inputProperties = inputSchema.schema().path("properties");
-        List<String> imageFields = imageFields(inputProperties, source + ": input.schema");
+        List<String> imageFields = fieldsOfFormat(inputProperties, "image", source + ": input.schema");
+        List<String> videoFields = fieldsOfFormat(inputProperties, "video", source + ": input.schema");
         TaskDefinition.Each each = each(input.get("each"), inputProperties, imageFields, source + ": input.each");
         List<String> itemFields = new ArrayList<>();
         inputProperties.fieldNames().forEachRemaining(itemFields::add);
@@ -73,6 +74,9 @@ public final class TaskLoader {
         List<TaskDefinition.RequestTemplate> requests = new ArrayList<>();
         for (int i = 0; i < requestsNode.size(); i++) {
             requests.add(request(requestsNode.get(i), source + ": requests[" + i + "]", provider, model, itemFields));
+        }
+        for (int i = 0; i < requests.size() && !videoFields.isEmpty(); i++) {
+            videoRequest(requests.get(i), videoFields.get(0), source + ": requests[" + i + "]");
         }
         if (requests.stream().map(TaskDefinition.RequestTemplate::name).distinct().count() != requests.size()) {
             throw new TaskFileException(source + ": request names must be unique");
@@ -90,22 +94,42 @@ public final class TaskLoader {
                 List.copyOf(imageFields), each);
     }
 
-    /** Fields declared {@code format: image}: a string, or an array of strings (the format on it or on its items). */
-    private static List<String> imageFields(JsonNode properties, String where) {
+    /**
+     * A request of a task with videos goes to Gemini, the one provider that takes video (through its Files API), one
+     * item at a time.
+     */
+    private static void videoRequest(TaskDefinition.RequestTemplate t, String field, String where) {
+        if (!TaskDefinition.VIDEO_PROVIDERS.contains(t.provider())) {
+            throw new TaskFileException(where + ": input field '" + field + "' is a video (format: video), which only "
+                    + String.join(", ", TaskDefinition.VIDEO_PROVIDERS) + " takes; this request goes to "
+                    + t.provider() + " (set provider: gemini)");
+        }
+        if (t.rowsPerRequest() > 1) {
+            throw new TaskFileException(where + ": rows_per_request must be 1 for a task with videos: each video is "
+                    + "asked about in a request of its own");
+        }
+    }
+
+    /**
+     * Fields declared {@code format: image} or {@code format: video}: a string, or an array of strings (the format on
+     * it or on its items).
+     */
+    static List<String> fieldsOfFormat(JsonNode properties, String format, String where) {
         List<String> fields = new ArrayList<>();
         properties.fields().forEachRemaining(p -> {
             JsonNode f = p.getValue();
             boolean array = "array".equals(f.path("type").asText());
-            boolean image = "image".equals(f.path("format").asText())
-                    || array && "image".equals(f.path("items").path("format").asText());
-            if (!image) {
+            boolean ofFormat = format.equals(f.path("format").asText())
+                    || array && format.equals(f.path("items").path("format").asText());
+            if (!ofFormat) {
                 return;
             }
             boolean strings = array ? "string".equals(f.path("items").path("type").asText())
                     : "string".equals(f.path("type").asText());
             if (!strings) {
-                throw new TaskFileException(where + ": image field '" + p.getKey()
-                        + "' must be a string or an array of strings (a path, an http(s) URL or a data: URI)");
+                throw new TaskFileException(where + ": " + format + " field '" + p.getKey()
+                        + "' must be a string or an array of strings (" + (format.equals("image")
+                        ? "a path, an http(s) URL or a data: URI" : "paths relative to the input file") + ")");
             }
             fields.add(p.getKey());
         });
@@ -118,8 +142,8 @@ public final class TaskLoader {
         }
         String field = text(node, "field", where, true);
         String as = text(node, "as", where, true);
-        if (!imageFields.contains(field) || !"array".equals(properties.path(field).path("type").asText())) {
-            throw new TaskFileException(where + ": field '" + field + "' must be an array field of format image");
+        if (!imageFields.contains(field)) {
+            throw new TaskFileException(where + ": field '" + field + "' must be a field of format image");
         }
         if (!as.matches("[a-z_][a-z0-9_]*") || properties.has(as)) {
             throw new TaskFileException(where + ": as '" + as + "' must be a new field name (lower case, digits, _)");

@@ -4,6 +4,8 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Input-token estimates for packing and quota: the whole request as its provider receives it (system prompt,
@@ -16,13 +18,48 @@ public final class TokenEstimator {
     /** The chat template wraps a request in a few tokens the wire text does not show. */
     private static final int PER_REQUEST_OVERHEAD = 3;
     private static final double OTHER_PROVIDER_MARGIN = 1.15;
+    /** Shorter item texts are not worth splitting the count for. */
+    private static final int MIN_VARYING = 64;
+    private static final int SHARED_COUNTS = 64;
 
     // loaded on first use (a second or so each): commands that take nothing in never pay for it
     private final EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
 
+    /** Requests' shared parts counted (text and model → tokens), the most recently used few. */
+    private final Map<String, Integer> sharedCounts = java.util.Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
+                    return size() > SHARED_COUNTS;
+                }
+            });
+
     /** {@code sent}: the request as sent (its batch line), or its prompts when no adapter can render it. */
     public int estimate(String provider, String model, String sent) {
-        int tokens = PER_REQUEST_OVERHEAD + encodingFor(model).countTokensOrdinary(sent);
+        return withOverhead(provider, encodingFor(model).countTokensOrdinary(sent));
+    }
+
+    /**
+     * As {@link #estimate(String, String, String)}, where {@code varying}, found in {@code sent}, is the part that
+     * changes from one request to the next (the item's text): the rest, the same for every request of a template, is
+     * counted once and remembered, so each request costs only its own text. Counted apart, the two sides of each
+     * seam may tokenize a little differently (a token or two per request).
+     */
+    public int estimate(String provider, String model, String sent, String varying) {
+        int at = varying.length() < MIN_VARYING ? -1 : sent.indexOf(varying);
+        if (at < 0) {
+            return estimate(provider, model, sent);
+        }
+        Encoding encoding = encodingFor(model);
+        String shared = sent.substring(0, at) + '\u0000' + sent.substring(at + varying.length());
+        int sharedTokens = sharedCounts.computeIfAbsent(model + '\u0000' + shared,
+                k -> encoding.countTokensOrdinary(sent.substring(0, at))
+                        + encoding.countTokensOrdinary(sent.substring(at + varying.length())));
+        return withOverhead(provider, sharedTokens + encoding.countTokensOrdinary(varying));
+    }
+
+    private static int withOverhead(String provider, int counted) {
+        int tokens = PER_REQUEST_OVERHEAD + counted;
         if (!provider.startsWith("openai") && !provider.equals("azure")) {
             tokens = (int) Math.ceil(tokens * OTHER_PROVIDER_MARGIN);
         }

@@ -79,12 +79,31 @@ class CliProcessTest {
         try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "process", "mixed.jsonl", "--task", "no-such-task")) {
             assertThat(p.waitFor(Duration.ofSeconds(60))).isEqualTo(2);
             assertThat(p.output()).contains("batchpipe: Unknown task 'no-such-task' (known: article-embeddings, "
-                    + "knowledge-extraction, news-classification, topic-enrichment)").doesNotContain("\tat ");
+                    + "fashion-images, knowledge-extraction, news-classification, topic-enrichment)")
+                    .doesNotContain("\tat ");
         }
         try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "process", "mixed.jsonl", "--task",
                 "news-classification", "--provider", "nowhere")) {
             assertThat(p.waitFor(Duration.ofSeconds(60))).isEqualTo(2);
             assertThat(p.output()).contains("batchpipe: Unknown provider 'nowhere'");
+        }
+        // embeddings go only to a provider with an embeddings API: asked for, or in a task file, it is refused at once
+        try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "process", "mixed.jsonl", "--task",
+                "article-embeddings", "--provider", "anthropic")) {
+            assertThat(p.waitFor(Duration.ofSeconds(60))).isEqualTo(2);
+            assertThat(p.output()).contains("batchpipe: task article-embeddings: anthropic has no embeddings API: "
+                    + "send embedding requests to openai, azure or gemini").doesNotContain("\tat ");
+        }
+        Path tasks = Files.createDirectories(dir.resolve("anthropic-tasks"));
+        Files.writeString(tasks.resolve("article-embeddings.yaml"), Files.readString(Path.of("tasks",
+                "article-embeddings.yaml")).replace("provider: openai", "provider: anthropic"));
+        Map<String, String> anthropicTasks = new java.util.HashMap<>(env);
+        anthropicTasks.put("BATCHPIPE_TASKS_DIR", tasks.toString());
+        try (BatchpipeProcess p = BatchpipeProcess.start(dir, anthropicTasks, "process", "mixed.jsonl", "--task",
+                "news-classification")) {
+            assertThat(p.waitFor(Duration.ofSeconds(60))).isEqualTo(2);
+            assertThat(p.output()).contains("article-embeddings.yaml: request embed: anthropic has no embeddings API")
+                    .doesNotContain("\tat ");
         }
         // a path that climbs out of the working directory is just a path
         try (BatchpipeProcess p = BatchpipeProcess.start(dir.resolve("elsewhere"), env, "process", "../mixed.jsonl",

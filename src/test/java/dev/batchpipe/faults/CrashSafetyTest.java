@@ -168,6 +168,11 @@ class CrashSafetyTest {
     }
 
     private void drop(int n, String prefix) throws Exception {
+        drop(dir, n, prefix);
+    }
+
+    /** A file of {@code n} news articles, moved into the inbox whole. */
+    static void drop(Path dir, int n, String prefix) throws Exception {
         StringBuilder sb = new StringBuilder();
         for (int i = 1; i <= n; i++) {
             sb.append("{\"id\":\"").append(prefix).append('-').append(i).append("\",\"title\":\"Bank ").append(i)
@@ -180,6 +185,11 @@ class CrashSafetyTest {
     }
 
     private Map<String, String> env(String url, Sandboxes sandbox, String crashAt) {
+        return env(dir, url, sandbox, crashAt);
+    }
+
+    /** The crash suite's service: small chunks and batches, quick ticks and a short lease. */
+    static Map<String, String> env(Path dir, String url, Sandboxes sandbox, String crashAt) {
         Map<String, String> env = new HashMap<>();
         env.put("BATCHPIPE_DB_URL", url);
         env.put("BATCHPIPE_HTTP_PORT", "" + BatchpipeProcess.freePort());
@@ -200,7 +210,7 @@ class CrashSafetyTest {
         return env;
     }
 
-    private static boolean allDone(Jdbi db, int items) {
+    static boolean allDone(Jdbi db, int items) {
         try {
             return count(db, "SELECT count(*) FROM items") == items
                     && count(db, "SELECT count(*) FROM jobs WHERE status IN ('receiving', 'active')") == 0;
@@ -209,7 +219,7 @@ class CrashSafetyTest {
         }
     }
 
-    private static void awaitAllDone(Jdbi db, int items) {
+    static void awaitAllDone(Jdbi db, int items) {
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(300)).until(() -> allDone(db, items));
     }
 

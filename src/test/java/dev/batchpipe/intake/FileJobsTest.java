@@ -42,7 +42,9 @@ class FileJobsTest extends DatabaseTest {
         }
         // no provider override in these tests, so the request factory never asks for a default model
         writer = new JobWriter(Jdbi.create(dbUrl), new RequestFactory(new TokenEstimator(), new Providers(),
-                new RequestRenderer(tasks)), 100);
+                new RequestRenderer(tasks, video -> {
+                    throw new AssertionError("no videos here");
+                })), 100);
         // an empty row cache: it answers nothing here, so no answer is ever written through an ingester
         fileJobs = new FileJobs(writer, tasks, new FileJobs.Settings(1 << 20, dir.resolve("errors")),
                 new CachedAnswers(new RowCache(tasks, new Providers()), null), Jdbi.create(dbUrl), new JobCompletion(tasks));

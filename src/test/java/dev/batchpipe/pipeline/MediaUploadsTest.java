@@ -59,7 +59,7 @@ class MediaUploadsTest extends DatabaseTest {
         MediaFile first = uploads().fileFor("gemini", gemini(), clip, "video/mp4", "hash-runway", Files.size(clip));
         MediaFile again = uploads().fileFor("gemini", gemini(), copy, "video/mp4", "hash-runway", Files.size(copy));
 
-        assertThat(first.active()).as("the sandbox keeps a video PROCESSING for a while").isTrue();
+        assertThat(first.active()).as("the sandbox answers PROCESSING to the first status check").isTrue();
         assertThat(again.name()).isEqualTo(first.name());
         assertThat(first.uri()).endsWith("/v1beta/" + first.name());
         assertThat(uploadsSeen()).isEqualTo(1);

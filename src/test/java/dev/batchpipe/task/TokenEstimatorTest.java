@@ -29,6 +29,26 @@ class TokenEstimatorTest {
     }
 
     @Test
+    void countingTheSharedPartOnceGivesAboutTheWholeCount() {
+        String shared = "{\"body\":{\"messages\":[{\"role\":\"system\",\"content\":\""
+                + "You classify news articles for a financial desk. ".repeat(30) + "\"},{\"role\":\"user\",\"content\":\"";
+        int last = 0;
+        for (int i = 1; i <= 3; i++) {
+            String article = ("Title: Bank " + i + " raises rates\\n\\nThe central bank of country " + i
+                    + " kept its policy rate unchanged, citing sticky services inflation. ").repeat(i);
+            String sent = shared + article + "\"}],\"response_format\":{\"type\":\"json_schema\"}}}";
+            int whole = tokens.estimate("openai", "gpt-4o-mini", sent);
+            int split = tokens.estimate("openai", "gpt-4o-mini", sent, article);
+            assertThat(split).as("item %d", i).isBetween(whole - 3, whole + 3);
+            assertThat(split).isGreaterThan(last);
+            last = split;
+        }
+        // an item text not found in the request, or too short to split for: the whole request is counted
+        assertThat(tokens.estimate("openai", "gpt-4o-mini", shared, "elsewhere ".repeat(10)))
+                .isEqualTo(tokens.estimate("openai", "gpt-4o-mini", shared));
+    }
+
+    @Test
     void imagesCountByEachProvidersPublishedRule() {
         // OpenAI, high detail: 1024×1024 → 768×768 → 4 tiles; 2048×4096 → 1024×2048 → 768×1536 → 6 tiles
         assertThat(TokenEstimator.imageTokens("openai", 1024, 1024)).isEqualTo(85 + 170 * 4);
