@@ -8,10 +8,10 @@ public final class Batches {
     private Batches() {
     }
 
-    /** The enqueued tokens of a batch no longer count against its model's quota. */
-    public static void releaseQuota(Handle h, long batchId) {
-        h.createUpdate("UPDATE quota_ledger SET released_at = now() WHERE batch_id = :id AND released_at IS NULL")
-                .bind("id", batchId).execute();
+    /** The enqueued tokens of a batch no longer count against its model's quota; false when they did not already. */
+    public static boolean releaseQuota(Handle h, long batchId) {
+        return h.createUpdate("UPDATE quota_ledger SET released_at = now() WHERE batch_id = :id AND released_at IS NULL")
+                .bind("id", batchId).execute() > 0;
     }
 
     /** The batch will not produce results (refused, or lost by the provider); its requests were already moved on. */

@@ -31,9 +31,10 @@ public final class PollRecords {
         jdbi.useHandle(h -> h.createUpdate("""
                         UPDATE batches SET provider_status = :status, completed_count = :done, failed_count = :failed,
                           provider_counts = CAST(:counts AS jsonb), output_file_id = :out, error_file_id = :err,
-                          expires_at = coalesce(:expires, expires_at)
+                          expires_at = coalesce(:expires, expires_at), reported_tokens = :reported
                         WHERE id = :id""")
                 .bind("status", pb.rawStatus()).bind("done", pb.completed()).bind("failed", pb.failed())
+                .bind("reported", pb.inputTokens() > 0 ? pb.inputTokens() : null)
                 .bind("counts", pb.countsJson()).bind("out", pb.outputFileId()).bind("err", pb.errorFileId())
                 .bind("expires", pb.expiresAt() == null ? null : Timestamp.from(pb.expiresAt()))
                 .bind("id", b.id()).execute());
@@ -41,18 +42,20 @@ public final class PollRecords {
 
     /**
      * The batch reached a final state at its provider; it stays leased to this instance, which ingests it next. Its
-     * enqueued tokens no longer count against the quota from now, as at the provider, not from the end of its ingest.
+     * enqueued tokens no longer count against the quota from now, as at the provider, rather than from the end of its
+     * ingest, once the model's factor is known (else the next packing would count by our estimate alone: the tokens
+     * are released by the ingest, after the factor is learned from the lines).
      */
     public long finished(PolledBatch b, ProviderBatch pb) {
         jdbi.useTransaction(h -> {
-            h.createUpdate("UPDATE batches SET state = 'finished', finished_at = now(), error = :err, "
-                            + "reported_tokens = :reported WHERE id = :id")
+            h.createUpdate("UPDATE batches SET state = 'finished', finished_at = now(), error = :err WHERE id = :id")
                     .bind("err", pb.errorCode() == null ? null : pb.errorCode() + ": " + pb.errorMessage())
-                    .bind("reported", pb.inputTokens() > 0 ? pb.inputTokens() : null)
                     .bind("id", b.id()).execute();
-            Batches.releaseQuota(h, b.id());
+            boolean calibrated = h.createQuery("SELECT EXISTS (SELECT 1 FROM token_calibration t JOIN batches b "
+                    + "ON t.provider = b.provider AND t.model = b.model WHERE b.id = :id)").bind("id", b.id())
+                    .mapTo(Boolean.class).one();
             // a batch refused for quota was never in the provider's queue: it frees nothing a refusal waits for
-            if (!ProviderException.isQuotaCode(pb.errorCode())) {
+            if (calibrated && Batches.releaseQuota(h, b.id()) && !ProviderException.isQuotaCode(pb.errorCode())) {
                 EnqueuedQuotas.released(h, b.id());
             }
         });

@@ -353,8 +353,8 @@ public final class ResultIngester {
     }
 
     /**
-     * After the last line: the model's quota state learns from it (its tokens were released when the provider
-     * finished it, {@link PollRecords#finished}), requests the provider did not answer go back to wait (a batch refused for quota, see {@link SubmitRefusals}, or lines missing
+     * After the last line: the quota is released, unless the provider's finish did ({@link PollRecords#finished}), and
+     * the model's quota state learns from the batch; requests the provider did not answer go back to wait (a batch refused for quota, see {@link SubmitRefusals}, or lines missing
      * from the output), the batch is done, and finished jobs are closed.
      */
     public void finish(long batchId) {
@@ -363,7 +363,10 @@ public final class ResultIngester {
                     .bind("id", batchId).mapTo(String.class).one();
             List<Long> unanswered = h.createQuery("SELECT id FROM requests WHERE batch_id = :b AND state = 'batched'")
                     .bind("b", batchId).mapTo(Long.class).list();
-            Batches.releaseQuota(h, batchId); // a no-op but for a batch left finished by a version that released here
+            // unless the provider's finish released them already (PollRecords.finished)
+            if (Batches.releaseQuota(h, batchId)) {
+                EnqueuedQuotas.released(h, batchId);
+            }
             EnqueuedQuotas.finished(h, batchId, h.createQuery("SELECT count(*) > 0 FROM results WHERE batch_id = :b")
                     .bind("b", batchId).mapTo(Boolean.class).one());
             // the poller records a failed batch's error as "<code>: <message>"
