@@ -13,6 +13,7 @@ import dev.batchpipe.intake.DbIntake;
 import dev.batchpipe.intake.DbSourceRoutes;
 import dev.batchpipe.intake.FileIntake;
 import dev.batchpipe.intake.FileJobs;
+import dev.batchpipe.intake.ImageInputs;
 import dev.batchpipe.intake.InboxIntake;
 import dev.batchpipe.intake.InboxReadLocks;
 import dev.batchpipe.intake.JobWriter;
@@ -245,6 +246,11 @@ public class BatchpipeConfiguration implements CamelConfiguration {
     @BindToRegistry(lazy = true)
     public CachedAnswers cachedAnswers(RowCache cache, ResultIngester ingester) {
         return new CachedAnswers(cache, ingester);
+    }
+
+    @BindToRegistry(lazy = true)
+    public ImageInputs imageInputs(ImageSpool spool, Providers providers) {
+        return new ImageInputs(spool, providers);
     }
 
     @BindToRegistry(lazy = true)

@@ -1,6 +1,7 @@
 package dev.batchpipe;
 
 import dev.batchpipe.fetch.ArticleExtractor;
+import dev.batchpipe.fetch.ImageAnswers;
 import dev.batchpipe.fetch.PageAnswers;
 import dev.batchpipe.fetch.UrlGuard;
 import java.time.Duration;
@@ -55,6 +56,13 @@ public class FetchConfiguration implements CamelConfiguration {
                                    @PropertyInject("batchpipe.fetch.max-redirects") int maxRedirects,
                                    @PropertyInject("batchpipe.fetch.timeout") Duration timeout) {
         return new PageAnswers(maxBytes, maxRedirects, timeout);
+    }
+
+    /** Images fetched from URLs (routes/intake-images.camel.yaml), under the same redirect and time limits as pages. */
+    @BindToRegistry(lazy = true)
+    public ImageAnswers imageAnswers(@PropertyInject("batchpipe.fetch.max-redirects") int maxRedirects,
+                                     @PropertyInject("batchpipe.fetch.timeout") Duration timeout) {
+        return new ImageAnswers(maxRedirects, timeout);
     }
 
     @BindToRegistry(lazy = true)

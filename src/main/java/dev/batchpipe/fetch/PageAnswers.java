@@ -86,7 +86,7 @@ public final class PageAnswers {
     }
 
     /** Closing an unread HttpClient body would read it to its end; aborting drops the connection instead. */
-    private static void release(InputStream body, boolean complete) throws IOException {
+    static void release(InputStream body, boolean complete) throws IOException {
         if (body == null) {
             return;
         }

@@ -46,6 +46,11 @@ public final class FileJob {
         return options.fetch();
     }
 
+    /** The task's records hold images (format: image): each chunk's images are read in (routes/intake-images.camel.yaml). */
+    public boolean isImages() {
+        return task != null && task.hasImages();
+    }
+
     boolean alreadyTakenIn() {
         return alreadyTakenIn;
     }

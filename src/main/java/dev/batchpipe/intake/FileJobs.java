@@ -166,6 +166,9 @@ public final class FileJobs {
                 if (bad.line() > 0) {
                     line.put("line", bad.line());
                 }
+                if (bad.field() != null) {
+                    line.put("field", bad.field());
+                }
                 line.put("reason", bad.reason());
                 if (bad.excerpt() != null) {
                     line.put("excerpt", bad.excerpt());

@@ -1,8 +1,16 @@
 package dev.batchpipe.intake;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.batchpipe.fetch.FetchFailed;
+import dev.batchpipe.fetch.PageFetch;
+import dev.batchpipe.fetch.UrlGuard;
 import dev.batchpipe.image.BadImage;
 import dev.batchpipe.image.ImagePart;
 import dev.batchpipe.image.ImageSpool;
+import dev.batchpipe.provider.Providers;
+import dev.batchpipe.task.TaskDefinition;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,9 +21,13 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Resolves the image references of an input record (fields declared {@code format: image}) into images in the
@@ -26,10 +38,154 @@ import java.util.Set;
  */
 public final class ImageInputs {
 
-    private final ImageSpool spool;
+    private static final Set<String> ALL_TYPES = Set.of("image/png", "image/jpeg", "image/gif", "image/webp");
+    private static final long DEFAULT_MAX_BYTES = 20L << 20;
 
-    public ImageInputs(ImageSpool spool) {
+    private final ImageSpool spool;
+    private final Providers providers;
+
+    public ImageInputs(ImageSpool spool, Providers providers) {
         this.spool = spool;
+        this.providers = providers;
+    }
+
+    /** The references in a record's image fields, in field order; none for a rejected record. */
+    public List<ImageReference> references(FileJob job, InputRecord record) {
+        List<ImageReference> refs = new ArrayList<>();
+        TaskDefinition.Each each = job.task().each();
+        if (record instanceof InputRecord.Parsed p) {
+            for (String field : job.task().imageFields()) {
+                JsonNode v = p.value().get(field);
+                if (v == null || v.isNull()) {
+                    continue;
+                }
+                if (v.isArray()) {
+                    for (int i = 0; i < v.size(); i++) {
+                        refs.add(new ImageReference(field, i, v.get(i).asText()));
+                    }
+                } else if (each != null && each.field().equals(field)) {
+                    String[] listed = v.asText().strip().split("\\s+");
+                    for (int i = 0; i < listed.length; i++) {
+                        refs.add(new ImageReference(field, i, listed[i]));
+                    }
+                } else {
+                    refs.add(new ImageReference(field, -1, v.asText()));
+                }
+            }
+        }
+        return refs;
+    }
+
+    /** A path (relative to the input file's folder) or a data: URI, read into the spool, or why it cannot be. */
+    public ImageReference read(FileJob job, ImageReference ref) {
+        Limits limits = limits(job);
+        try {
+            return ref.read(local(ref.reference(), job.file().toAbsolutePath().getParent(), limits.maxBytes(),
+                    limits.types()));
+        } catch (BadImage e) {
+            return ref.bad(e.reason());
+        }
+    }
+
+    /** The first hop of an http(s) image: the URL as URL intake accepts it. */
+    public PageFetch page(ImageReference ref) throws FetchFailed {
+        return new PageFetch(UrlGuard.fetchable(ref.reference()));
+    }
+
+    /** The largest image the job's providers all take, for the fetch to refuse a larger one before reading it. */
+    public long maxBytes(FileJob job) {
+        return limits(job).maxBytes();
+    }
+
+    /** The body of a fetched image, read into the spool (and the connection released), or why it is bad. */
+    public ImageReference fetched(FileJob job, ImageReference ref, InputStream body) throws IOException {
+        Limits limits = limits(job);
+        try (body) {
+            return ref.read(fetched(body, limits.maxBytes(), limits.types()));
+        } catch (BadImage e) {
+            return ref.bad(e.reason());
+        }
+    }
+
+    /** A fetch that failed: the HTTP status or the cause, as URL intake words it. */
+    public ImageReference failed(ImageReference ref, Throwable failure) {
+        return ref.bad(PageFetch.reason(failure));
+    }
+
+    /**
+     * The record with its images: its item records them ({@link ImagePart#ITEM_FIELD}, in reference order); with
+     * {@code input.each} it becomes one item per image of that field, keyed by record and image, each rejected alone
+     * when its image is bad. Any other bad image rejects the record, naming the field and the reason.
+     */
+    public InputRecord record(FileJob job, InputRecord record, List<ImageReference> refs) {
+        if (!(record instanceof InputRecord.Parsed p)) {
+            return record;
+        }
+        TaskDefinition.Each each = job.task().each();
+        List<ImageReference> shared = refs.stream().filter(r -> each == null || !r.field().equals(each.field())).toList();
+        List<ImageReference> badShared = shared.stream().filter(r -> r.image() == null).toList();
+        if (!badShared.isEmpty()) {
+            return bad(p, badShared);
+        }
+        if (each == null) {
+            return new InputRecord.Parsed(p.line(), withImages(p.value(), shared));
+        }
+        List<ImageReference> own = refs.stream().filter(r -> r.field().equals(each.field())).toList();
+        if (own.isEmpty()) {
+            return new InputRecord.Bad(p.line(), "no images", p.value().toString(), each.field());
+        }
+        List<InputRecord> items = new ArrayList<>();
+        for (ImageReference r : own) {
+            if (r.image() == null) {
+                items.add(bad(p, List.of(r)));
+                continue;
+            }
+            ObjectNode item = p.value().deepCopy();
+            item.remove(each.field());
+            item.put(each.as(), r.reference());
+            List<ImageReference> images = new ArrayList<>(List.of(r));
+            images.addAll(shared);
+            items.add(new InputRecord.Parsed(p.line(), withImages(item, images)));
+        }
+        return new InputRecord.Items(p.line(), items);
+    }
+
+    private static ObjectNode withImages(ObjectNode value, List<ImageReference> refs) {
+        ObjectNode item = value.deepCopy();
+        ArrayNode images = item.putArray(ImagePart.ITEM_FIELD);
+        for (ImageReference r : refs) {
+            r.image().toJson(images.addObject(), r.where());
+        }
+        return item;
+    }
+
+    private static InputRecord.Bad bad(InputRecord.Parsed p, List<ImageReference> bad) {
+        String fields = bad.stream().map(ImageReference::where).collect(Collectors.joining(", "));
+        String reasons = bad.stream().map(r -> r.problem() + " (" + excerpt(r.reference()) + ")")
+                .collect(Collectors.joining("; "));
+        return new InputRecord.Bad(p.line(), reasons, p.value().toString(), fields);
+    }
+
+    /** A data: URI is named by its start only. */
+    private static String excerpt(String reference) {
+        return reference.length() > 60 ? reference.substring(0, 60) + "…" : reference;
+    }
+
+    private record Limits(long maxBytes, Set<String> types) {
+    }
+
+    /** What every provider the job's requests go to takes: the smallest image limit, the types all of them take. */
+    private Limits limits(FileJob job) {
+        long max = DEFAULT_MAX_BYTES;
+        Set<String> types = new HashSet<>(ALL_TYPES);
+        for (TaskDefinition.RequestTemplate t : job.task().requests()) {
+            String provider = RequestFactory.provider(t, job.options().provider());
+            if (providers.has(provider)) {
+                max = Math.min(max, providers.get(provider).maxImageBytes());
+                types.retainAll(providers.get(provider).imageTypes());
+            }
+        }
+        return new Limits(max, types);
     }
 
     /** Whether the reference is an http(s) URL, fetched by the route rather than read here. */

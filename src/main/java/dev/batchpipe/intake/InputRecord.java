@@ -11,9 +11,23 @@ public sealed interface InputRecord {
     record Parsed(long line, ObjectNode value) implements InputRecord {
     }
 
-    record Bad(long line, String reason, String excerpt) implements InputRecord {
+    /** {@code field}: the field at fault when the record itself was readable (an image), else null. */
+    record Bad(long line, String reason, String excerpt, String field) implements InputRecord {
         public Bad {
             excerpt = excerpt == null ? null : excerpt.length() > 200 ? excerpt.substring(0, 200) + "…" : excerpt;
         }
+
+        public Bad(long line, String reason, String excerpt) {
+            this(line, reason, excerpt, null);
+        }
+
+        /** The reason with its field, as input_errors keeps it. */
+        public String fieldAndReason() {
+            return field == null ? reason : field + ": " + reason;
+        }
+    }
+
+    /** A record that became several items (one per image, input.each), each accepted or rejected on its own. */
+    record Items(long line, java.util.List<InputRecord> items) implements InputRecord {
     }
 }

@@ -133,13 +133,15 @@ public final class JobWriter {
                         BiConsumer<Handle, Chunk> alsoInTransaction) {
         List<InputRecord.Bad> bad = new ArrayList<>();
         Map<String, Candidate> candidates = new LinkedHashMap<>();
-        for (InputRecord r : records) {
+        for (InputRecord r : records.stream()
+                .flatMap(r -> r instanceof InputRecord.Items i ? i.items().stream() : java.util.stream.Stream.of(r))
+                .toList()) {
             if (r instanceof InputRecord.Bad b) {
                 bad.add(b);
                 continue;
             }
             ObjectNode value = ((InputRecord.Parsed) r).value();
-            String key = value.get(task.keyField()).asText();
+            String key = task.itemKey(value);
             Candidate earlier = candidates.get(key);
             if (earlier != null) {
                 bad.add(duplicate(task, key, earlier.line(), r.line(), value));
@@ -256,7 +258,8 @@ public final class JobWriter {
             if (stored++ >= maxStoredErrors) {
                 break;
             }
-            batch.bind("job", jobId).bind("line", b.line()).bind("reason", b.reason()).bind("excerpt", b.excerpt()).add();
+            batch.bind("job", jobId).bind("line", b.line()).bind("reason", b.fieldAndReason()).bind("excerpt", b.excerpt())
+                    .add();
         }
         if (batch.size() > 0) {
             batch.execute();

@@ -17,7 +17,10 @@ final class Prompts {
             append(content.asText(), fromUser);
         } else if (content.isArray()) {
             for (JsonNode part : content) {
-                if (part.isTextual()) {
+                String image = ImageParts.word(part);
+                if (image != null) {
+                    append(image, fromUser);
+                } else if (part.isTextual()) {
                     append(part.asText(), fromUser);
                 } else if (part.path("text").isTextual()) {
                     append(part.get("text").asText(), fromUser);

@@ -28,7 +28,8 @@ public record TaskDefinition(
         Integer dailyLimit,
         // input fields declared format: image (a string, or an array of strings), in schema order: a record's images
         List<String> imageFields,
-        // input.each: each image of this array field becomes an item of its own (null: one item per record)
+        // input.each: each image of this field (an array, or a string of references separated by spaces) becomes an
+        // item of its own (null: one item per record)
         Each each) {
 
     /** The providers that take video: Gemini, through its Files API. */
@@ -52,7 +53,10 @@ public record TaskDefinition(
         return each == null ? key : key + "/" + value.path(each.as()).asText();
     }
 
-    /** {@code input.each}: the array image field whose elements become items, and the field each item holds one in. */
+    /**
+     * {@code input.each}: the image field whose images become items (an array, or a string listing them separated by
+     * spaces, as a CSV cell holds them), and the field each item holds its one image in.
+     */
     public record Each(String field, String as) {
     }
 

@@ -142,8 +142,8 @@ public final class TaskLoader {
         }
         String field = text(node, "field", where, true);
         String as = text(node, "as", where, true);
-        if (!imageFields.contains(field) || !"array".equals(properties.path(field).path("type").asText())) {
-            throw new TaskFileException(where + ": field '" + field + "' must be an array field of format image");
+        if (!imageFields.contains(field)) {
+            throw new TaskFileException(where + ": field '" + field + "' must be a field of format image");
         }
         if (!as.matches("[a-z_][a-z0-9_]*") || properties.has(as)) {
             throw new TaskFileException(where + ": as '" + as + "' must be a new field name (lower case, digits, _)");

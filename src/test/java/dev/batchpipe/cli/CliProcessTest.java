@@ -79,7 +79,8 @@ class CliProcessTest {
         try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "process", "mixed.jsonl", "--task", "no-such-task")) {
             assertThat(p.waitFor(Duration.ofSeconds(60))).isEqualTo(2);
             assertThat(p.output()).contains("batchpipe: Unknown task 'no-such-task' (known: article-embeddings, "
-                    + "knowledge-extraction, news-classification, topic-enrichment)").doesNotContain("\tat ");
+                    + "fashion-images, knowledge-extraction, news-classification, topic-enrichment)")
+                    .doesNotContain("\tat ");
         }
         try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "process", "mixed.jsonl", "--task",
                 "news-classification", "--provider", "nowhere")) {

@@ -35,7 +35,7 @@ class ImageInputsTest {
         Files.write(inbox.resolve("images/a.png"), png);
         Files.write(root.resolve("secret.png"), png);
         spool = new ImageSpool(root.resolve("data/images"));
-        inputs = new ImageInputs(spool);
+        inputs = new ImageInputs(spool, null);
     }
 
     private String reason(String reference, long max, Set<String> types) {

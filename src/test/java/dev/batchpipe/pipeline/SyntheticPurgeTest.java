@@ -59,7 +59,7 @@ class SyntheticPurgeTest extends PipelineTest {
         assertThat(dry.deleted()).extracting(SyntheticPurge.Deleted::table, SyntheticPurge.Deleted::rows)
                 .containsExactlyInAnyOrder(tuple("story_topics", 0L), tuple("story_entities", entities),
                         tuple("news_classifications", 0L), tuple("topic_enrichments", 0L), tuple("article_embeddings", 0L),
-                        tuple("results", 3L), tuple("row_cache", 3L));
+                        tuple("fashion_image_analyses", 0L), tuple("results", 3L), tuple("row_cache", 3L));
         assertThat(dry.requests()).isEqualTo(3);
         assertThat(dry.jobs()).isEqualTo(1);
         assertThat(count("SELECT count(*) FROM story_entities")).as("a dry run changes nothing").isEqualTo(entities);

@@ -34,7 +34,7 @@ class TaskLoaderTest {
     @Test
     void theShippedTasksLoad() throws IOException {
         for (String name : new String[] {"news-classification", "knowledge-extraction", "topic-enrichment",
-                "article-embeddings"}) {
+                "article-embeddings", "fashion-images"}) {
             try (InputStream in = Files.newInputStream(Path.of("tasks", name + ".yaml"))) {
                 TaskDefinition t = TaskLoader.load(in, name);
                 assertThat(t.name()).isEqualTo(name);
@@ -203,8 +203,9 @@ class TaskLoaderTest {
         assertThat(t.each()).isEqualTo(new TaskDefinition.Each("images", "image"));
         assertThat(t.itemKey(new ObjectMapper().createObjectNode().put("post_id", "p1").put("image", "a.png")))
                 .isEqualTo("p1/a.png");
-        assertThatThrownBy(() -> load(POSTS.formatted("each: {field: cover, as: image}", "caption")))
-                .hasMessageContaining("input.each: field 'cover' must be an array field of format image");
+        assertThat(load(POSTS.formatted("each: {field: cover, as: image}", "image")).each().field()).isEqualTo("cover");
+        assertThatThrownBy(() -> load(POSTS.formatted("each: {field: caption, as: image}", "caption")))
+                .hasMessageContaining("input.each: field 'caption' must be a field of format image");
         assertThatThrownBy(() -> load(POSTS.formatted("each: {field: images, as: caption}", "caption")))
                 .hasMessageContaining("must be a new field name");
         assertThatThrownBy(() -> load(POSTS.formatted("", "image")))
