@@ -43,6 +43,8 @@ public final class BatchDraft {
     private final BatchFiles.Writer file;
     private final List<Long> ids = new ArrayList<>();
     private final List<Integer> submissions = new ArrayList<>();
+    private final List<String> groups = new ArrayList<>();
+    private int lines;
     private long bytes;
     private long tokens;
     private String waiting;
@@ -91,13 +93,14 @@ public final class BatchDraft {
 
     /** What is left of the budget for the next batch of the group. */
     public Budget remaining() {
-        return budget.less(tokens, ids.size());
+        return budget.less(tokens, lines);
     }
 
+    /** The provider's limits and queue count lines (a micro-batch is one request to the provider). */
     private boolean fits(PendingLine l) {
-        long t = tokens + l.request().tokens();
-        // the first request of a batch is taken even when larger than the batch size after refusals
-        return ids.size() < Math.min(limits.maxRequests(), budget.requests())
+        long t = tokens + l.tokens();
+        // the first line of a batch is taken even when larger than the batch size after refusals
+        return lines < Math.min(limits.maxRequests(), budget.requests())
                 && bytes + l.bytes() <= limits.maxBytes()
                 && (t <= budget.tokens() || ids.isEmpty() && budget.idle())
                 && (t <= budget.batchTokens() || ids.isEmpty());
@@ -105,10 +108,14 @@ public final class BatchDraft {
 
     private void add(PendingLine l) {
         file.write(l.line());
-        ids.add(l.request().id());
-        submissions.add(l.request().submissions());
+        for (PendingRequest r : l.requests()) {
+            ids.add(r.id());
+            submissions.add(r.submissions());
+            groups.add(l.groupId());
+        }
+        lines++;
         bytes += l.bytes();
-        tokens += l.request().tokens();
+        tokens += l.tokens();
     }
 
     public boolean isEmpty() {
@@ -134,6 +141,16 @@ public final class BatchDraft {
 
     public List<Long> ids() {
         return ids;
+    }
+
+    /** The lines of the batch: what the provider counts as its requests. */
+    public int lines() {
+        return lines;
+    }
+
+    /** Each request's micro-batch (its custom id), or null for a request alone. */
+    public List<String> groups() {
+        return groups;
     }
 
     /** Each request's submission count when it was rendered (a request packed meanwhile elsewhere has moved on). */

@@ -12,6 +12,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -99,21 +101,44 @@ public final class BatchFiles {
         return file;
     }
 
+    /** The batch's lines: its requests alone, then its micro-batches, each rendered from its items in id order. */
     private void rebuild(Handle h, SubmitBatch b, BatchProvider provider, Writer w) {
-        try (var rows = h.createQuery("SELECT r.id, r.submissions, r.task, r.template, i.payload::text "
-                        + "FROM requests r JOIN items i ON i.id = r.item_id WHERE r.batch_id = :b AND r.state = 'batched' "
-                        + "ORDER BY r.id")
+        try (var rows = h.createQuery("SELECT r.id, r.submissions, r.task, r.template, i.payload::text, s.group_id "
+                        + "FROM requests r JOIN items i ON i.id = r.item_id "
+                        + "LEFT JOIN request_submissions s ON s.request_id = r.id AND s.submission = r.submissions "
+                        + "WHERE r.batch_id = :b AND r.state = 'batched' ORDER BY s.group_id NULLS FIRST, r.id")
                 .bind("b", b.id()).setFetchSize(500)
-                .map((rs, ctx) -> {
-                    try {
-                        return provider.encode(renderer.render(rs.getLong(1), rs.getInt(2), rs.getString(3),
-                                rs.getString(4), b.model(), b.endpoint(), JSON.readTree(rs.getString(5))));
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                })
+                .map((rs, ctx) -> new Stored(new RequestRenderer.Item(rs.getLong(1), rs.getInt(2), json(rs.getString(5))),
+                        rs.getString(3), rs.getString(4), rs.getString(6)))
                 .stream()) {
-            rows.forEach(w::write);
+            List<Stored> group = new ArrayList<>();
+            rows.forEach(r -> {
+                if (!group.isEmpty() && (r.groupId() == null || !r.groupId().equals(group.get(0).groupId()))) {
+                    write(w, provider, b, group);
+                }
+                group.add(r);
+            });
+            if (!group.isEmpty()) {
+                write(w, provider, b, group);
+            }
+        }
+    }
+
+    private void write(Writer w, BatchProvider provider, SubmitBatch b, List<Stored> group) {
+        Stored first = group.get(0);
+        w.write(provider.encode(renderer.render(first.task(), first.template(), b.model(), b.endpoint(),
+                group.stream().map(Stored::item).toList())));
+        group.clear();
+    }
+
+    private record Stored(RequestRenderer.Item item, String task, String template, String groupId) {
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

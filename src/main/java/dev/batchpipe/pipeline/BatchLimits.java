@@ -40,8 +40,8 @@ public final class BatchLimits {
         ProviderLimits limits = of(r.provider());
         // against the configured quota only: one the provider stated may grow again, and our count may be high
         long quota = limits.enqueuedTokens(r.model());
-        if (quota > 0 && r.tokens() > quota) {
-            return "needs about " + r.tokens() + " input tokens as the provider counts them, more than the "
+        if (quota > 0 && l.tokens() > quota) {
+            return "needs about " + l.tokens() + " input tokens as the provider counts them, more than the "
                     + "enqueued-token quota of " + quota + " for " + r.provider() + " " + r.model()
                     + ": it can never be submitted";
         }

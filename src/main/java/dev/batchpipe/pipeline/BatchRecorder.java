@@ -41,8 +41,9 @@ public final class BatchRecorder {
     public Long record(BatchDraft d) {
         try {
             long batchId = jdbi.inTransaction(h -> insert(h, d));
-            LOG.info("Packed batch {}: {} {} requests to {} {} ({} bytes, ~{} input tokens)", batchId, d.ids().size(),
-                    d.endpoint(), d.provider(), d.model(), d.bytes(), d.tokens());
+            LOG.info("Packed batch {}: {} {} requests to {} {} ({} bytes, ~{} input tokens){}", batchId, d.lines(),
+                    d.endpoint(), d.provider(), d.model(), d.bytes(), d.tokens(),
+                    d.lines() == d.ids().size() ? "" : ", carrying " + d.ids().size() + " items in micro-batches");
             return batchId;
         } catch (Overtaken e) {
             files.discard(d.file());
@@ -61,7 +62,7 @@ public final class BatchRecorder {
         long quota = EnqueuedQuotas.limit(h, d.provider(), d.model(), l.enqueuedTokens(d.model()));
         long used = used(h, d);
         // a lone request larger than a stated quota goes when nothing else is in flight (BatchDraft)
-        if (quota > 0 && used + d.tokens() > quota && !(used == 0 && d.ids().size() == 1)) {
+        if (quota > 0 && used + d.tokens() > quota && !(used == 0 && d.lines() == 1)) {
             throw new Overtaken("the enqueued-token quota filled meanwhile");
         }
         if (l.maxQueuedRequests() > 0) {
@@ -69,13 +70,13 @@ public final class BatchRecorder {
             long queued = h.createQuery("SELECT coalesce(sum(request_count), 0) FROM batches WHERE provider = :p "
                             + "AND state IN ('packed', 'uploaded', 'creating', 'submitted')")
                     .bind("p", d.provider()).mapTo(Long.class).one();
-            if (queued + d.ids().size() > l.maxQueuedRequests()) {
+            if (queued + d.lines() > l.maxQueuedRequests()) {
                 throw new Overtaken("the batch queue filled meanwhile");
             }
         }
         long batchId = h.createQuery("INSERT INTO batches (provider, model, endpoint, request_count, bytes, "
                         + "estimated_tokens, synthetic) VALUES (:p, :m, :e, :n, :bytes, :tokens, :synthetic) RETURNING id")
-                .bind("p", d.provider()).bind("m", d.model()).bind("e", d.endpoint()).bind("n", d.ids().size())
+                .bind("p", d.provider()).bind("m", d.model()).bind("e", d.endpoint()).bind("n", d.lines())
                 .bind("bytes", d.bytes()).bind("tokens", d.tokens()).bind("synthetic", synthetic.test(d.provider()))
                 .mapTo(Long.class).one();
         int batched = h.createUpdate("""
@@ -88,9 +89,11 @@ public final class BatchRecorder {
         if (batched != d.ids().size()) {
             throw new Overtaken((d.ids().size() - batched) + " of them were packed elsewhere");
         }
-        h.createUpdate("INSERT INTO request_submissions (request_id, batch_id, submission) "
-                        + "SELECT id, batch_id, submissions FROM requests WHERE batch_id = :b")
-                .bind("b", batchId).execute();
+        h.createUpdate("INSERT INTO request_submissions (request_id, batch_id, submission, group_id) "
+                        + "SELECT r.id, r.batch_id, r.submissions, x.group_id FROM requests r "
+                        + "JOIN unnest(:ids, :groups) AS x(id, group_id) ON x.id = r.id WHERE r.batch_id = :b")
+                .bind("b", batchId).bindArray("ids", Long.class, d.ids()).bindArray("groups", String.class, d.groups())
+                .execute();
         h.createUpdate("INSERT INTO quota_ledger (batch_id, provider, model, tokens) VALUES (:b, :p, :m, :t)")
                 .bind("b", batchId).bind("p", d.provider()).bind("m", d.model()).bind("t", d.tokens()).execute();
         files.commit(d.file(), batchId);

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.batchpipe.provider.Providers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Renders a pending request as the line its provider's batch file will hold. */
+/** Renders pending requests, one alone or a micro-batch of them, as the line their provider's batch file will hold. */
 public final class RequestLines {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -18,15 +20,20 @@ public final class RequestLines {
         this.renderer = renderer;
     }
 
-    public PendingLine render(PendingRequest r) {
-        if (!providers.has(r.provider())) {
-            return new PendingLine(r, null);
+    public PendingLine render(List<PendingRequest> group) {
+        PendingRequest first = group.get(0);
+        if (!providers.has(first.provider())) {
+            return new PendingLine(group, null);
         }
-        try {
-            return new PendingLine(r, providers.get(r.provider()).encode(renderer.render(r.id(), r.nextSubmission(),
-                    r.task(), r.template(), r.model(), r.endpoint(), JSON.readTree(r.payload()))));
-        } catch (IOException e) {
-            throw new UncheckedIOException("stored item of request " + r.id() + " is not JSON", e);
+        List<RequestRenderer.Item> items = new ArrayList<>();
+        for (PendingRequest r : group) {
+            try {
+                items.add(new RequestRenderer.Item(r.id(), r.nextSubmission(), JSON.readTree(r.payload())));
+            } catch (IOException e) {
+                throw new UncheckedIOException("stored item of request " + r.id() + " is not JSON", e);
+            }
         }
+        return new PendingLine(group, providers.get(first.provider()).encode(renderer.render(first.task(),
+                first.template(), first.model(), first.endpoint(), items)));
     }
 }

@@ -60,7 +60,10 @@ public final class ResultIngester {
         jdbi.useTransaction(h -> writeChunk(h, chunk, batchId));
     }
 
-    /** Answers of realtime calls: submissions without a batch, priced at the realtime price. */
+    /**
+     * Answers of realtime calls, each recorded in realtime_answers first: submissions without a batch, priced at the
+     * realtime price; a recorded answer already written is not written again.
+     */
     public void writeRealtime(List<ResultLine> chunk) {
         jdbi.useTransaction(h -> writeChunk(h, chunk, null));
     }
@@ -234,6 +237,12 @@ public final class ResultIngester {
         }
         if (r.state().equals("succeeded") || r.state().equals("dead")) {
             return; // already settled: a re-ingest
+        }
+        // a realtime answer is made use of once: should the request wait again, its next call is a new one (and a
+        // micro-batch answer written by two of its items' claims after a crash counts once)
+        if (batchId == null && h.createUpdate("UPDATE realtime_answers SET written = true WHERE request_id = :id "
+                + "AND submission = :s AND NOT written").bind("id", r.id()).bind("s", (int) id[1]).execute() == 0) {
+            return;
         }
         BigDecimal cost = batchId == null ? prices.realtimeCost(r.provider(), r.model(), line.usage())
                 : prices.batchCost(r.provider(), r.model(), line.usage());

@@ -17,7 +17,8 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * Claims due requests of realtime jobs with a lease ({@code SKIP LOCKED}, so instances share them; a dead instance's
  * claims are taken again when the lease ends), never more than the free call slots of this instance. A claim starts a
- * new submission, unless the current one was already answered (recorded before a crash): then it is written as it is.
+ * new submission, unless the current one was already answered and the answer not yet written (recorded before a
+ * crash): then it is written as it is.
  * A request whose provider and model, or task, reached its daily cap ({@link DailyCaps}) is not claimed until the
  * next day. Requests of a micro-batching template are claimed together, a group of them per call
  * ({@link RequestGroups}); a call counts once against the caps.
@@ -30,7 +31,8 @@ public final class RealtimeClaims {
      */
     private static final String DUE = """
             SELECT r.id, r.task, r.template, r.provider, r.model, r.endpoint, r.estimated_tokens, r.alone,
-                   EXISTS (SELECT 1 FROM realtime_answers a WHERE a.request_id = r.id AND a.submission = r.submissions)
+                   EXISTS (SELECT 1 FROM realtime_answers a WHERE a.request_id = r.id AND a.submission = r.submissions
+                           AND NOT a.written)
             FROM requests r JOIN jobs j ON j.id = r.job_id
             WHERE r.state = 'pending' AND j.mode = 'realtime'
               AND (r.not_before IS NULL OR r.not_before <= now())
@@ -44,12 +46,12 @@ public final class RealtimeClaims {
     private static final String CLAIM = """
             UPDATE requests r SET call_owner = :me, call_until = now() + make_interval(secs => :lease), updated_at = now(),
                    submissions = r.submissions + CASE WHEN EXISTS (SELECT 1 FROM realtime_answers a
-                       WHERE a.request_id = r.id AND a.submission = r.submissions) THEN 0 ELSE 1 END
+                       WHERE a.request_id = r.id AND a.submission = r.submissions AND NOT a.written) THEN 0 ELSE 1 END
             WHERE r.id = ANY(:ids)
             RETURNING r.id, r.submissions, coalesce(r.max_output_tokens, 0),
                       (SELECT i.payload::text FROM items i WHERE i.id = r.item_id),
                       (SELECT a.response::text FROM realtime_answers a
-                       WHERE a.request_id = r.id AND a.submission = r.submissions),
+                       WHERE a.request_id = r.id AND a.submission = r.submissions AND NOT a.written),
                       (SELECT s.group_id FROM request_submissions s
                        WHERE s.request_id = r.id AND s.submission = r.submissions)""";
 

@@ -2,6 +2,7 @@ package dev.batchpipe.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -32,15 +33,17 @@ final class Answers {
 
     /**
      * The answer to a request, reporting {@code inputTokens} as its prompt tokens; {@code invalid} makes a structured
-     * answer violate its schema on purpose.
+     * answer violate its schema on purpose, and {@code faults}' micro-batch knobs leave items out of a micro-batch
+     * answer or answer them against their schema.
      */
-    static Answer answer(ParsedRequest req, int inputTokens, boolean invalid) {
+    static Answer answer(ParsedRequest req, int inputTokens, boolean invalid, ProviderFaults faults) {
         long seed = seed(req.model(), req.promptText());
         SplittableRandom rnd = new SplittableRandom(seed);
         PromptWords words = PromptWords.of(req.userText().isBlank() ? req.promptText() : req.userText());
         JsonNode structured = switch (req.kind()) {
             case SCHEMA, TOOL -> invalid ? SchemaInstances.invalid(req.schema(), rnd, words)
-                    : SchemaInstances.generate(req.schema(), rnd, words);
+                    : spoilMicroBatch(SchemaInstances.generate(req.schema(), rnd, words), req.schema(), faults, rnd,
+                            words);
             case JSON_OBJECT -> Json.object().put("answer", words.sentence(rnd, 4, 12));
             case TEXT, EMBEDDING -> null;
         };
@@ -51,6 +54,45 @@ final class Answers {
         };
         int outputTokens = req.kind() == ParsedRequest.Kind.EMBEDDING ? 0 : Math.max(1, Tokens.of(text));
         return new Answer(text, structured, inputTokens, outputTokens, seed);
+    }
+
+    /**
+     * A micro-batch answer (an object schema of at least two properties, all required, all with one schema: one
+     * answer per item id) with its first {@code groupMissingIds} items left out and the next {@code groupInvalidIds}
+     * answered against the item schema; any other answer as it is.
+     */
+    private static JsonNode spoilMicroBatch(JsonNode answer, JsonNode schema, ProviderFaults faults,
+                                            SplittableRandom rnd, PromptWords words) {
+        int missing = faults.groupMissingIds();
+        int invalid = faults.groupInvalidIds();
+        if (missing + invalid == 0 || !(answer instanceof ObjectNode obj) || !isMicroBatch(schema)) {
+            return answer;
+        }
+        List<String> ids = new ArrayList<>();
+        schema.path("properties").fieldNames().forEachRemaining(ids::add);
+        for (int i = 0; i < ids.size() && i < missing + invalid; i++) {
+            if (i < missing) {
+                obj.remove(ids.get(i));
+            } else {
+                obj.set(ids.get(i), SchemaInstances.invalid(schema.path("properties").path(ids.get(i)), rnd, words));
+            }
+        }
+        return obj;
+    }
+
+    private static boolean isMicroBatch(JsonNode schema) {
+        JsonNode properties = schema.path("properties");
+        if (!schema.path("type").asText().equalsIgnoreCase("object") || properties.size() < 2
+                || schema.path("required").size() != properties.size()) {
+            return false;
+        }
+        JsonNode first = properties.elements().next();
+        for (JsonNode r : schema.path("required")) {
+            if (!properties.has(r.asText()) || !properties.get(r.asText()).equals(first)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A few sentences of prompt words, kept within the answer budget (4 bytes a token). */

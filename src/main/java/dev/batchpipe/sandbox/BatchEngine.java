@@ -379,7 +379,8 @@ final class BatchEngine implements AutoCloseable {
         ParsedRequest req = line.request();
         boolean structured = req.kind() == ParsedRequest.Kind.SCHEMA || req.kind() == ParsedRequest.Kind.TOOL;
         boolean invalid = structured && Answers.lineFraction(b.id, line.id(), "invalid") < b.invalidAnswerFraction;
-        Answers.Answer answer = Answers.answer(req, format.promptTokens(req, format.lineBody(line.json())), invalid);
+        Answers.Answer answer = Answers.answer(req, format.promptTokens(req, format.lineBody(line.json())), invalid,
+                faults.of(b.provider));
         format.writeSuccess(b, line.json(), format.render(req, answer, b.endpoint, now), cursor.results);
         synchronized (b) {
             b.succeeded++;

@@ -38,6 +38,8 @@ public final class ProviderFaults {
     private final Map<String, Long> enqueuedTokenLimits = new ConcurrentHashMap<>();
     private volatile int realtimeRequestsPerMinute;
     private volatile long realtimeTokensPerMinute;
+    private volatile int groupMissingIds;
+    private volatile int groupInvalidIds;
 
     /** Back to "no faults, no quotas". */
     public synchronized ProviderFaults reset() {
@@ -56,6 +58,8 @@ public final class ProviderFaults {
         enqueuedTokenLimits.clear();
         realtimeRequestsPerMinute = 0;
         realtimeTokensPerMinute = 0;
+        groupMissingIds = 0;
+        groupInvalidIds = 0;
         return this;
     }
 
@@ -261,6 +265,34 @@ public final class ProviderFaults {
     @JsonProperty("realtimeTokensPerMinute")
     public ProviderFaults realtimeTokensPerMinute(long tpm) {
         realtimeTokensPerMinute = nonNegative(tpm, "realtimeTokensPerMinute");
+        return this;
+    }
+
+    /**
+     * How many items a micro-batch answer leaves out: the first ones of its schema. A micro-batch answer is a structured
+     * answer whose schema is an object of at least two properties, all required and all with the same schema (one
+     * answer per item id).
+     */
+    @JsonProperty("groupMissingIds")
+    public int groupMissingIds() {
+        return groupMissingIds;
+    }
+
+    @JsonProperty("groupMissingIds")
+    public ProviderFaults groupMissingIds(int ids) {
+        groupMissingIds = nonNegative((long) ids, "groupMissingIds").intValue();
+        return this;
+    }
+
+    /** How many items of a micro-batch answer, after the missing ones, get an answer that violates their schema. */
+    @JsonProperty("groupInvalidIds")
+    public int groupInvalidIds() {
+        return groupInvalidIds;
+    }
+
+    @JsonProperty("groupInvalidIds")
+    public ProviderFaults groupInvalidIds(int ids) {
+        groupInvalidIds = nonNegative((long) ids, "groupInvalidIds").intValue();
         return this;
     }
 

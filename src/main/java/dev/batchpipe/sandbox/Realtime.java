@@ -42,7 +42,7 @@ final class Realtime {
         ProviderFaults f = faults.of(provider);
         boolean structured = req.kind() == ParsedRequest.Kind.SCHEMA || req.kind() == ParsedRequest.Kind.TOOL;
         boolean invalid = structured && ThreadLocalRandom.current().nextDouble() < f.invalidAnswerFraction();
-        Answers.Answer answer = Answers.answer(req, format.promptTokens(req, body), invalid);
+        Answers.Answer answer = Answers.answer(req, format.promptTokens(req, body), invalid, f);
         if (admitted != null) {
             synchronized (windows.get(provider)) {
                 admitted[1] = (long) answer.inputTokens() + answer.outputTokens();

@@ -25,8 +25,8 @@ class BatchAggregationTest {
 
     private static PendingLine line(long id, int tokens) {
         // 150 tokens in flight of the 1,000 quota when the requests were read
-        return new PendingLine(new PendingRequest(id, "t", "main", "openai", "m", "/v1/chat/completions", tokens, 0, "{}",
-                150, 0, 1000, 0, false), "{}".getBytes());
+        return new PendingLine(List.of(new PendingRequest(id, "t", "main", "openai", "m", "/v1/chat/completions", tokens,
+                0, "{}", 150, 0, 1000, 0, false)), "{}".getBytes());
     }
 
     /** Feeds the lines through the strategy; returns the completed batches' request ids. */

@@ -6,6 +6,7 @@ import dev.batchpipe.provider.ProviderLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,8 +25,29 @@ class BatchDraftTest {
 
     /** A pending request of {@code tokens} whose line is {@code bytes - 1} bytes (plus its newline); quota 100. */
     private static PendingLine line(long id, int tokens, int bytes) {
-        return new PendingLine(new PendingRequest(id, "t", "main", "openai", "m", "/v1/chat/completions", tokens, 0, "{}",
-                0, 0, 100, 0, false), "x".repeat(bytes - 1).getBytes());
+        return new PendingLine(List.of(request(id, tokens)), "x".repeat(bytes - 1).getBytes());
+    }
+
+    private static PendingRequest request(long id, int tokens) {
+        return new PendingRequest(id, "t", "main", "openai", "m", "/v1/chat/completions", tokens, 0, "{}", 0, 0, 100, 0,
+                false);
+    }
+
+    @Test
+    void aMicroBatchIsOneRequestToTheProviderWithTheTokensOfAllItsItems() {
+        PendingLine group = new PendingLine(List.of(request(1, 10), request(2, 10), request(3, 10)), "xxxxxxxxx".getBytes());
+        BatchDraft d = BatchDraft.start(group, limits(2, 1000, 0, 0), new BatchDraft.Budget(45, NONE), file("a"));
+        assertThat(d.lines()).isEqualTo(1);
+        assertThat(d.ids()).containsExactly(1L, 2L, 3L);
+        assertThat(d.groups()).containsOnly("g1s1");
+        assertThat(d.tokens()).isEqualTo(30);
+        // a second line fits the request limit of 2, but not the 15 tokens left
+        assertThat(d.fullFor(line(4, 15, 10))).isFalse();
+        assertThat(d.fullFor(line(4, 16, 10))).isTrue();
+        d.offer(line(4, 15, 10));
+        assertThat(d.lines()).isEqualTo(2);
+        assertThat(d.groups()).containsExactly("g1s1", "g1s1", "g1s1", null);
+        assertThat(d.fullFor(line(5, 0, 10))).isTrue();
     }
 
     private BatchFiles.Writer file(String name) {

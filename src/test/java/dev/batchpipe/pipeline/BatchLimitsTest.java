@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.batchpipe.provider.ProviderLimits;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -13,8 +14,8 @@ class BatchLimitsTest {
     private final BatchLimits limits = new BatchLimits(p -> new ProviderLimits(100, 1_000_000, Map.of(), 2000, 0), 0.5);
 
     private static PendingLine line(int tokens, long inFlight, long quota, long batchTokens) {
-        return new PendingLine(new PendingRequest(1, "t", "main", "openai", "m", "/e", tokens, 0, "{}", inFlight, 0,
-                quota, batchTokens, false), new byte[10]);
+        return new PendingLine(List.of(new PendingRequest(1, "t", "main", "openai", "m", "/e", tokens, 0, "{}", inFlight,
+                0, quota, batchTokens, false)), new byte[10]);
     }
 
     @Test

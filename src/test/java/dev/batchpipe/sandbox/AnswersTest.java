@@ -51,6 +51,8 @@ class AnswersTest {
                  "exclusiveMaximum":0}}},{"type":"object","required":["y"],"properties":{"y":{"type":"boolean"}}}]},
                "code":{"type":"string","pattern":"^[a-z]+$"}}}""");
 
+    private static final ProviderFaults NO_FAULTS = new ProviderFaults();
+
     private static ParsedRequest request(String prompt, JsonNode schema) {
         return ParsedRequest.text("gpt-4o-mini", "You extract facts.\n" + prompt, prompt, 256).withSchema(schema);
     }
@@ -59,8 +61,8 @@ class AnswersTest {
     void structuredAnswersValidateAgainstTheirSchemaForManyPrompts() {
         for (int i = 0; i < 200; i++) {
             String prompt = ARTICLE + " Story " + i + ".";
-            assertValid(ENTITIES, Answers.answer(request(prompt, ENTITIES), 1, false).structured());
-            assertValid(KITCHEN_SINK, Answers.answer(request(prompt, KITCHEN_SINK), 1, false).structured());
+            assertValid(ENTITIES, Answers.answer(request(prompt, ENTITIES), 1, false, NO_FAULTS).structured());
+            assertValid(KITCHEN_SINK, Answers.answer(request(prompt, KITCHEN_SINK), 1, false, NO_FAULTS).structured());
         }
     }
 
@@ -73,7 +75,7 @@ class AnswersTest {
                    "label":{"type":"STRING","format":"enum","enum":["good","bad"]},
                    "comment":{"type":"STRING","nullable":true}}}""");
         for (int i = 0; i < 50; i++) {
-            JsonNode answer = Answers.answer(request(ARTICLE + i, gemini), 1, false).structured();
+            JsonNode answer = Answers.answer(request(ARTICLE + i, gemini), 1, false, NO_FAULTS).structured();
             assertValid(asJsonSchema(gemini), answer);
             assertThat(answer.get("topics")).hasSize(2);
         }
@@ -81,18 +83,18 @@ class AnswersTest {
 
     @Test
     void sameModelAndPromptGiveTheSameAnswerAndOtherPromptsAnother() {
-        Answers.Answer a = Answers.answer(request(ARTICLE, ENTITIES), 1, false);
-        Answers.Answer b = Answers.answer(request(ARTICLE, ENTITIES), 1, false);
+        Answers.Answer a = Answers.answer(request(ARTICLE, ENTITIES), 1, false, NO_FAULTS);
+        Answers.Answer b = Answers.answer(request(ARTICLE, ENTITIES), 1, false, NO_FAULTS);
         assertThat(a.text()).isEqualTo(b.text());
         assertThat(a.structured()).isEqualTo(b.structured());
         Set<String> answers = new HashSet<>();
         for (int i = 0; i < 20; i++) {
-            answers.add(Answers.answer(request(ARTICLE + " Update " + i, ENTITIES), 1, false).text());
+            answers.add(Answers.answer(request(ARTICLE + " Update " + i, ENTITIES), 1, false, NO_FAULTS).text());
         }
         assertThat(answers).hasSizeGreaterThan(15);
         ParsedRequest otherModel = new ParsedRequest("gpt-4.1", "You extract facts.\n" + ARTICLE, ARTICLE,
                 ParsedRequest.Kind.SCHEMA, ENTITIES, null, 256, 0, 0);
-        assertThat(Answers.answer(otherModel, 1, false).text()).isNotEqualTo(a.text());
+        assertThat(Answers.answer(otherModel, 1, false, NO_FAULTS).text()).isNotEqualTo(a.text());
     }
 
     @Test
@@ -100,7 +102,7 @@ class AnswersTest {
         Set<String> names = new HashSet<>();
         for (int i = 0; i < 30; i++) {
             String prompt = ARTICLE + " Part " + i;
-            JsonNode answer = Answers.answer(request(prompt, ENTITIES), 1, false).structured();
+            JsonNode answer = Answers.answer(request(prompt, ENTITIES), 1, false, NO_FAULTS).structured();
             answer.get("entities").forEach(e -> names.add(e.get("name").asText()));
             answer.get("topics").forEach(t -> assertThat(prompt.toLowerCase()).contains(t.asText()));
         }
@@ -114,16 +116,36 @@ class AnswersTest {
     void invalidAnswersFailValidation() {
         for (JsonNode schema : new JsonNode[] {ENTITIES, KITCHEN_SINK, parse("{\"type\":\"string\"}"),
                 parse("{\"type\":\"array\",\"items\":{\"type\":\"integer\"}}")}) {
-            JsonNode invalid = Answers.answer(request(ARTICLE, schema), 1, true).structured();
+            JsonNode invalid = Answers.answer(request(ARTICLE, schema), 1, true, NO_FAULTS).structured();
             assertThat(violations(schema, invalid)).as("%s should not validate", invalid).isNotEmpty();
         }
+    }
+
+    @Test
+    void microBatchKnobsLeaveOutTheFirstItemsAndBreakTheNextOnesOfAMicroBatchAnswerOnly() {
+        JsonNode item = parse("{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"tldr\"],"
+                + "\"properties\":{\"tldr\":{\"type\":\"string\"}}}");
+        ObjectNode group = Json.object().put("type", "object").put("additionalProperties", false);
+        for (String id : new String[] {"5", "6", "7", "8"}) {
+            group.withObject("properties").set(id, item);
+            group.withArray("required").add(id);
+        }
+        ProviderFaults faults = new ProviderFaults().groupMissingIds(2).groupInvalidIds(1);
+
+        JsonNode answer = Answers.answer(request(ARTICLE, group), 1, false, faults).structured();
+        assertThat(answer.fieldNames()).toIterable().containsExactly("7", "8");
+        assertThat(violations(item, answer.get("7"))).isNotEmpty();
+        assertThat(violations(item, answer.get("8"))).isEmpty();
+        // any other schema is answered as it is
+        assertValid(ENTITIES, Answers.answer(request(ARTICLE, ENTITIES), 1, false, faults).structured());
+        assertValid(group, Answers.answer(request(ARTICLE, group), 1, false, NO_FAULTS).structured());
     }
 
     @Test
     void textAnswersStayWithinTheOutputBudgetAndCountTokensAsBytesOverFour() {
         ParsedRequest req = ParsedRequest.text("claude-x", "Summarise: " + ARTICLE, ARTICLE, 5);
         int prompt = TokenCounting.PROMPT_TEXT.promptTokens(req, Json.object());
-        Answers.Answer answer = Answers.answer(req, prompt, false);
+        Answers.Answer answer = Answers.answer(req, prompt, false, NO_FAULTS);
         assertThat(answer.text().length()).isLessThanOrEqualTo(20);
         assertThat(answer.outputTokens()).isEqualTo((answer.text().getBytes().length + 3) / 4);
         assertThat(answer.inputTokens()).isEqualTo(prompt).isEqualTo((("Summarise: " + ARTICLE).getBytes().length + 3) / 4);
