@@ -18,6 +18,7 @@ import dev.batchpipe.intake.InboxIntake;
 import dev.batchpipe.intake.InboxReadLocks;
 import dev.batchpipe.intake.JobWriter;
 import dev.batchpipe.intake.RequestFactory;
+import dev.batchpipe.intake.VideoInputs;
 import dev.batchpipe.pipeline.BatchAggregation;
 import dev.batchpipe.pipeline.BatchCanceller;
 import dev.batchpipe.pipeline.BatchClaims;
@@ -304,6 +305,11 @@ public class BatchpipeConfiguration implements CamelConfiguration {
         // only Gemini takes video: a task or run sending one elsewhere is refused before anything is rendered
         return new RequestRenderer(tasks, video -> uploads.fileFor("gemini", providers.mediaFiles("gemini"),
                 spool.path(video.sha256()), video.mediaType(), video.sha256(), video.bytes()).uri());
+    }
+
+    @BindToRegistry(lazy = true)
+    public VideoInputs videoInputs(ImageSpool spool, Providers providers) {
+        return new VideoInputs(spool, providers);
     }
 
     /** Videos, uploaded to the provider's Files API once per content, when a request first needs them. */

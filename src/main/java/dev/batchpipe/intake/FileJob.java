@@ -55,6 +55,11 @@ public final class FileJob {
         return alreadyTakenIn;
     }
 
+    /** The task's records hold videos (format: video): each chunk's are read into the spool before it commits. */
+    public boolean isVideos() {
+        return task != null && !task.videoFields().isEmpty();
+    }
+
     TaskDefinition task() {
         return task;
     }
