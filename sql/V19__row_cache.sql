@@ -1,8 +1,9 @@
 -- The row cache (#12): the validated answer of every item a provider answered, by task, request template version (a
 -- digest of what the request is made of besides the item: provider, model, endpoint, prompts, schema, temperature,
--- answer budget, rows per request; RowCache.version) and the item's content hash (items.content_hash). Intake serves
--- a new request whose key is here from it, with no call, through the ingest's own writer; a changed prompt, schema or
--- model is another version and misses. The newest answer wins, except that a sandbox answer never replaces a real one.
+-- answer budget, rows per request, dimensions; RowCache.version) and the item's content hash (items.content_hash).
+-- Intake serves a new request whose key is here from it, with no call, through the ingest's own writer; a changed
+-- prompt, schema or model is another version and misses. The newest answer wins, except that a sandbox answer never
+-- replaces a real one.
 CREATE TABLE row_cache (
     task              text NOT NULL,
     template_version  text NOT NULL,

@@ -53,6 +53,7 @@ public final class RowCache {
                 .put("endpoint", t.endpoint()).put("system", t.system().text()).put("user", t.user().text())
                 .put("max_output_tokens", t.maxOutputTokens()).put("rows_per_request", t.rowsPerRequest());
         made.put("temperature", t.temperature());
+        made.put("dimensions", t.dimensions());
         made.set("schema", t.answerSchema().schema());
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")

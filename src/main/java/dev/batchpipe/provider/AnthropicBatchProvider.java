@@ -19,6 +19,12 @@ import org.slf4j.LoggerFactory;
  * Anthropic's Message Batches API. Requests travel inline in the create call (streamed from the batch file); the
  * answer is forced through one tool whose input schema is the task's schema.
  *
+ * <p>What every request of a task shares comes first and is marked for prompt caching: the tool (the schema), then
+ * the system prompt, whose block carries {@code cache_control} (Anthropic caches tools, then system, then messages, up
+ * to the marked block). Inside a batch the cache lives an hour ({@code "ttl":"1h"}), as a batch's lines may be
+ * processed far apart; a realtime call keeps the default five minutes, its job's calls coming seconds apart. A prefix
+ * shorter than the model's minimum is simply not cached.
+ *
  * <p>Anthropic batches carry no metadata, so a batch created just before a crash is recognised by its size and age
  * alone ({@link #findCreated}). To make a wrong guess harmless, custom ids on the wire carry this installation's
  * prefix ({@code bp-<installation>-r12s1}): result lines of another installation's batch decode to ids that are not
@@ -74,14 +80,14 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
     public byte[] encode(BatchRequest r) {
         ObjectNode line = ProviderHttp.JSON.createObjectNode();
         line.put("custom_id", settings.customIdPrefix() + r.customId());
-        line.set("params", params(r));
+        line.set("params", params(r, "1h"));
         return line.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** {@code POST /v1/messages} with the Messages API parameters a batch line carries. */
     @Override
     public ProviderRequest realtime(BatchRequest r) {
-        return httpPost("/v1/messages", params(r));
+        return httpPost("/v1/messages", params(r, null));
     }
 
     /** The answer is the message a batch result line carries under {@code result.message}. */
@@ -92,7 +98,8 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
         return decodeLine(line, "");
     }
 
-    private static ObjectNode params(BatchRequest r) {
+    /** The Messages API parameters; {@code cacheTtl}: the prompt cache's lifetime (null: Anthropic's default). */
+    private static ObjectNode params(BatchRequest r, String cacheTtl) {
         if (r.embedding()) {
             throw new IllegalArgumentException(Providers.noEmbeddings("anthropic"));
         }
@@ -100,7 +107,11 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
         params.put("model", r.model());
         params.put("max_tokens", r.maxOutputTokens());
         if (r.system() != null && !r.system().isBlank()) {
-            params.put("system", r.system());
+            ObjectNode cache = params.putArray("system").addObject().put("type", "text").put("text", r.system())
+                    .putObject("cache_control").put("type", "ephemeral");
+            if (cacheTtl != null) {
+                cache.put("ttl", cacheTtl);
+            }
         }
         ObjectNode user = params.putArray("messages").addObject().put("role", "user");
         if (r.images().isEmpty()) {

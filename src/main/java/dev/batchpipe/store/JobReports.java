@@ -316,7 +316,8 @@ public final class JobReports {
                             SELECT c.conrelid::regclass::text FROM pg_constraint c
                             JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
                             WHERE c.contype = 'f' AND c.confrelid = 'requests'::regclass AND a.attname = 'request_id'
-                              AND c.conrelid::regclass::text NOT IN ('results', 'request_submissions', 'dead_letters')
+                              AND c.conrelid::regclass::text NOT IN ('results', 'request_submissions', 'dead_letters',
+                                                                     'row_cache')
                             ORDER BY 1""", rs -> rs.getString(1));
             List<OutputRows> rows = new ArrayList<>();
             for (String table : tables) {

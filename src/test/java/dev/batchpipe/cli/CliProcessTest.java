@@ -158,15 +158,17 @@ class CliProcessTest {
         String url = TestDatabase.freshUrl();
         Map<String, String> env = Map.of("BATCHPIPE_DB_URL", url);
         try (BatchpipeProcess p = BatchpipeProcess.start(dir, env, "run", "--task", "knowledge-extraction", "--limit", "5",
-                "--since", "2026-01-01", "--priority", "8", "--now")) {
+                "--since", "2026-01-01", "--priority", "8", "--no-cache", "--now")) {
             assertThat(p.waitFor(Duration.ofSeconds(60))).as(p.output()).isZero();
             assertThat(p.output()).contains("Extraction run 1 of knowledge-extraction requested");
         }
         var row = org.jdbi.v3.core.Jdbi.create(url).withHandle(h -> h.createQuery(
-                "SELECT task, row_limit, priority, schedule, status, since IS NOT NULL AS has_since FROM extraction_runs")
+                "SELECT task, row_limit, priority, schedule, status, since IS NOT NULL AS has_since, use_cache "
+                        + "FROM extraction_runs")
                 .mapToMap().one());
         assertThat(row).containsEntry("task", "knowledge-extraction").containsEntry("row_limit", 5)
-                .containsEntry("schedule", "asap").containsEntry("status", "requested").containsEntry("has_since", true);
+                .containsEntry("schedule", "asap").containsEntry("status", "requested").containsEntry("has_since", true)
+                .containsEntry("use_cache", false);
         assertThat(((Number) row.get("priority")).intValue()).isEqualTo(8);
         assertThat(run(env, "run", "--task", "news-classification")).as("a task without a source table").isEqualTo(2);
         assertThat(run(env, "run", "--limit", "5")).as("run options without --task").isEqualTo(2);

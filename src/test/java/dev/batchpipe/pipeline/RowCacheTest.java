@@ -31,7 +31,7 @@ class RowCacheTest extends PipelineTest {
     void aSecondFileWithTheSameRowsIsServedFromTheCacheWithNoCall() throws Exception {
         long first = take("first.csv", topics(1, 10), JobOptions.file(TASK).withMode("realtime"));
         awaitFinished(first);
-        assertThat(calls(first)).isEqualTo(10);
+        assertThat(sent(first)).isEqualTo(10);
         assertThat(count("SELECT count(*) FROM row_cache WHERE task = ?", TASK)).isEqualTo(10);
 
         long callsBefore = sandbox.stats().openai().realtimeCalls();
@@ -43,7 +43,7 @@ class RowCacheTest extends PipelineTest {
         assertThat(status(second)).isEqualTo("succeeded");
         assertThat(sandbox.stats().openai().realtimeCalls() - callsBefore).isZero();
         assertThat(sandbox.stats().openai().batchesCreated() - batchesBefore).isZero();
-        assertThat(calls(second)).isZero();
+        assertThat(sent(second)).isZero();
         // the same rows, now written by the second job's requests, each result naming the answer it reused
         assertThat(count("SELECT count(*) FROM topic_enrichments t JOIN requests r ON r.id = t.request_id "
                 + "WHERE r.job_id = ?", second)).isEqualTo(10);
@@ -62,7 +62,7 @@ class RowCacheTest extends PipelineTest {
         long job = take("more.csv", topics(1, 15), JobOptions.file(TASK).withMode("realtime").withForce(true));
         awaitFinished(job);
 
-        assertThat(calls(job)).isEqualTo(5);
+        assertThat(sent(job)).isEqualTo(5);
         assertThat(summary(job)).isEqualTo(new JobReports.AnswerSummary(15, 10, 5, 0, 1.0));
         assertThat(count("SELECT count(*) FROM topic_enrichments")).isEqualTo(15);
     }
@@ -74,7 +74,7 @@ class RowCacheTest extends PipelineTest {
                 .withOverrides("openai", "gpt-4o"));
         awaitFinished(job);
 
-        assertThat(calls(job)).isEqualTo(10);
+        assertThat(sent(job)).isEqualTo(10);
         assertThat(summary(job).cacheHits()).isZero();
         // both models' answers are kept, each under its own version
         assertThat(count("SELECT count(DISTINCT template_version) FROM row_cache WHERE task = ?", TASK)).isEqualTo(2);
@@ -87,7 +87,7 @@ class RowCacheTest extends PipelineTest {
                 .withCache(false));
         awaitFinished(job);
 
-        assertThat(calls(job)).isEqualTo(10);
+        assertThat(sent(job)).isEqualTo(10);
         assertThat(summary(job)).isEqualTo(new JobReports.AnswerSummary(10, 0, 10, 0, 1.0));
         // the new answers are the ones the cache serves from now on
         assertThat(count("SELECT count(*) FROM row_cache c JOIN requests r ON r.id = c.request_id WHERE r.job_id = ?",
@@ -103,8 +103,8 @@ class RowCacheTest extends PipelineTest {
         return job;
     }
 
-    /** Calls made to the provider for the job's requests: its submissions, realtime or in batches. */
-    private long calls(long job) {
+    /** The job's requests sent to the provider (alone or in a micro-batch, realtime or in batches). */
+    private long sent(long job) {
         return count("SELECT count(*) FROM request_submissions s JOIN requests r ON r.id = s.request_id "
                 + "WHERE r.job_id = ?", job);
     }

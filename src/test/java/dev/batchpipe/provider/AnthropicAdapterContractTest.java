@@ -63,7 +63,9 @@ class AnthropicAdapterContractTest {
         assertThat(params.path("model").asText()).isEqualTo(MODEL);
         assertThat(params.path("max_tokens").asInt()).isEqualTo(300);
         assertThat(params.path("temperature").asDouble()).isZero();
-        assertThat(params.path("system").asText()).isEqualTo("You classify news.");
+        // the prompt shared by every request of the task is marked for caching, for an hour inside a batch
+        assertThat(params.path("system")).isEqualTo(read("[{\"type\":\"text\",\"text\":\"You classify news.\","
+                + "\"cache_control\":{\"type\":\"ephemeral\",\"ttl\":\"1h\"}}]"));
         assertThat(params.path("messages")).hasSize(1);
         assertThat(params.at("/messages/0/role").asText()).isEqualTo("user");
         assertThat(params.at("/messages/0/content").asText()).startsWith("Title: Bank 1 raises rates");
@@ -89,6 +91,26 @@ class AnthropicAdapterContractTest {
             assertThat(r.path()).isEqualTo("/v1/messages/batches/" + created.id() + "/results");
             assertThat(r.header("anthropic-version")).isEqualTo("2023-06-01");
         });
+    }
+
+    @Test
+    void aRealtimeCallMarksTheSharedPromptForTheDefaultCacheAndReadsItsCachedTokens() throws Exception {
+        ProviderRequest call = provider.realtime(AdapterFixtures.request(7, MODEL));
+        assertThat(call.url()).isEqualTo(sandbox.server().anthropicBaseUrl() + "/v1/messages");
+        ProviderHttp.Reply reply = camel.http().call(call);
+        JsonNode params = read(sandbox.server().received().get(0).body());
+        assertThat(params.path("system")).isEqualTo(read("[{\"type\":\"text\",\"text\":\"You classify news.\","
+                + "\"cache_control\":{\"type\":\"ephemeral\"}}]"));
+        assertThat(params.at("/tools/0/input_schema")).isEqualTo(SCHEMA);
+        assertThat(provider.answer("r7s1", reply.body()).outcome()).isEqualTo(ResultLine.Outcome.SUCCEEDED);
+
+        // a prefix read from the cache counts as input, and as cached input (priced at the cached rate)
+        ResultLine cached = provider.answer("r7s1", read("""
+                {"id":"msg_1","type":"message","role":"assistant","model":"claude-haiku-4-5","stop_reason":"tool_use",
+                 "content":[{"type":"tool_use","id":"t","name":"news_classify","input":{}}],
+                 "usage":{"input_tokens":40,"output_tokens":12,"cache_creation_input_tokens":0,
+                          "cache_read_input_tokens":1500}}"""));
+        assertThat(cached.usage()).isEqualTo(new ResultLine.Usage(1540, 12, 1500));
     }
 
     @Test

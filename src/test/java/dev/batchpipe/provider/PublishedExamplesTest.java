@@ -182,4 +182,27 @@ class PublishedExamplesTest {
         assertThat(lines.get(1).failure()).isEqualTo(ResultLine.Failure.TRANSIENT);
         assertThat(lines.get(1).error()).startsWith("RESOURCE_EXHAUSTED: ");
     }
+
+    @Test
+    void openAiEmbeddingsOutputLineIsTheVectorWithInputTokensOnly() {
+        List<ResultLine> lines = jsonl(OpenAiBatchProvider::decodeLine, "openai/embeddings-output.jsonl");
+
+        assertThat(lines).singleElement().satisfies(line -> {
+            assertThat(line.outcome()).isEqualTo(ResultLine.Outcome.SUCCEEDED);
+            assertThat(line.customId()).isEqualTo("request-1");
+            assertThat(ProviderHttp.JSON.readTree(line.answer())).isEqualTo(ProviderHttp.JSON.readTree(
+                    "{\"embedding\":[0.0023064255,-0.009327292,-0.0028842222]}"));
+            assertThat(line.usage()).isEqualTo(new ResultLine.Usage(8, 0, 0));
+        });
+    }
+
+    @Test
+    void geminiEmbeddingBatchOutputLines() {
+        List<ResultLine> lines = jsonl(GeminiBatchProvider::decodeLine, "gemini/embed-batch-output.jsonl");
+
+        assertThat(lines).extracting(ResultLine::customId).containsExactly("request-1", "request-2");
+        assertThat(lines.get(0).outcome()).isEqualTo(ResultLine.Outcome.SUCCEEDED);
+        assertThat(lines.get(0).answer()).isEqualTo("{\"embedding\":[0.013168523,-0.008711934,-0.046782676]}");
+        assertThat(lines.get(1).failure()).isEqualTo(ResultLine.Failure.INVALID_REQUEST);
+    }
 }
