@@ -10,6 +10,9 @@ import javax.imageio.ImageIO;
 /**
  * Draws the small garment pictures of samples/images/ that samples/posts.csv names (run from the project folder:
  * {@code java samples/GenerateImages.java}). Drawn, not downloaded: the sample runs offline and the files are ours.
+ * {@code java samples/GenerateImages.java DIR N SIDE} instead draws N pictures of SIDE×SIDE pixels with noise (so
+ * they do not compress away), half PNG, half JPEG, into DIR/images/, and DIR/posts.csv with two images per post
+ * (bench/images.sh).
  */
 public class GenerateImages {
 
@@ -17,6 +20,10 @@ public class GenerateImages {
     }
 
     public static void main(String[] args) throws IOException {
+        if (args.length == 3) {
+            many(new File(args[0]), Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+            return;
+        }
         Picture[] pictures = {
             new Picture("p1-front.png", "png", "tshirt", new Color(0xd62828), Color.WHITE),
             new Picture("p1-back.png", "png", "tshirt", new Color(0xd62828), new Color(0x003049)),
@@ -43,6 +50,34 @@ public class GenerateImages {
             g.dispose();
             ImageIO.write(img, p.format(), new File(dir, p.name()));
         }
+    }
+
+    private static void many(File dir, int n, int side) throws IOException {
+        File images = new File(dir, "images");
+        images.mkdirs();
+        java.util.Random random = new java.util.Random(42);
+        String[] garments = {"tshirt", "dress", "trousers", "skirt", "jacket"};
+        StringBuilder posts = new StringBuilder("post_id,caption,images\n");
+        for (int i = 1; i <= n; i++) {
+            BufferedImage img = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < side; y++) {
+                for (int x = 0; x < side; x++) {
+                    img.setRGB(x, y, random.nextInt(0x1000000));
+                }
+            }
+            Graphics2D g = img.createGraphics();
+            g.setColor(new Color(random.nextInt(0x1000000)));
+            g.scale(side / 96.0, side / 128.0);
+            g.fillPolygon(shape(garments[i % garments.length]));
+            g.dispose();
+            String name = String.format("img-%05d.%s", i, i % 2 == 0 ? "jpg" : "png");
+            ImageIO.write(img, i % 2 == 0 ? "jpeg" : "png", new File(images, name));
+            if (i % 2 == 0) {
+                posts.append(String.format("post-%05d,Look number %d,images/img-%05d.png images/%s%n", i / 2, i / 2,
+                        i - 1, name));
+            }
+        }
+        java.nio.file.Files.writeString(new File(dir, "posts.csv").toPath(), posts);
     }
 
     private static Polygon shape(String garment) {

@@ -61,6 +61,11 @@ public final class TaskLoader {
         List<String> imageFields = fieldsOfFormat(inputProperties, "image", source + ": input.schema");
         List<String> videoFields = fieldsOfFormat(inputProperties, "video", source + ": input.schema");
         TaskDefinition.Each each = each(input.get("each"), inputProperties, imageFields, source + ": input.each");
+        if (!imageFields.isEmpty() && root.hasNonNull("source")) {
+            // rows of a source table have no folder their paths are relative to; images are read at file intake
+            throw new TaskFileException(source + ": a task with image fields takes its input from files, not from a "
+                    + "source table");
+        }
         List<String> itemFields = new ArrayList<>();
         inputProperties.fieldNames().forEachRemaining(itemFields::add);
         if (each != null) {

@@ -195,6 +195,8 @@ class TaskLoaderTest {
         assertThat(t.hasImages()).isTrue();
         assertThat(t.each()).isNull();
         assertThat(load(MINIMAL).hasImages()).isFalse();
+        assertThatThrownBy(() -> load(POSTS.formatted("", "caption") + "source:\n  table: posts\n"))
+                .hasMessageContaining("a task with image fields takes its input from files, not from a source table");
     }
 
     @Test
