@@ -152,15 +152,16 @@ public final class ApiReads {
     private static final String BATCH_SQL = """
             SELECT b.id, b.provider, b.model, b.state, b.provider_batch_id, b.provider_status, b.request_count,
                    CASE WHEN b.state = 'ingested' THEN w.written ELSE coalesce(b.completed_count, 0) END,
-                   CASE WHEN b.state = 'ingested' THEN b.request_count - w.written ELSE coalesce(b.failed_count, 0) END,
+                   CASE WHEN b.state = 'ingested' THEN w.items - w.written ELSE coalesce(b.failed_count, 0) END,
                    b.estimated_tokens,
                    ARRAY(SELECT DISTINCT q.job_id FROM request_submissions s JOIN requests q ON q.id = s.request_id
                          WHERE s.batch_id = b.id ORDER BY 1),
                    w.cost, b.error, b.created_at, b.submitted_at, b.finished_at, b.ingested_at, b.expires_at,
                    b.cancel_requested_at, b.synthetic
             FROM batches b,
-                 LATERAL (SELECT count(*)::int AS written, coalesce(sum(r.cost_usd), 0) AS cost FROM results r
-                          WHERE r.batch_id = b.id) w
+                 LATERAL (SELECT count(*)::int AS written, coalesce(sum(r.cost_usd), 0) AS cost,
+                                 (SELECT count(*)::int FROM request_submissions s WHERE s.batch_id = b.id) AS items
+                          FROM results r WHERE r.batch_id = b.id) w
             """;
 
     public BatchPage batches(String state, String provider, String job, String limit, String cursor) {

@@ -190,12 +190,14 @@ public final class JobReports {
         return query("""
                         SELECT b.id, b.provider, b.model, b.state, b.provider_batch_id, b.provider_status, b.request_count,
                                CASE WHEN b.state = 'ingested' THEN w.written ELSE coalesce(b.completed_count, 0) END,
-                               CASE WHEN b.state = 'ingested' THEN b.request_count - w.written
+                               CASE WHEN b.state = 'ingested' THEN w.items - w.written
                                     ELSE coalesce(b.failed_count, 0) END,
                                b.estimated_tokens, b.error,
                                b.created_at, coalesce(b.ingested_at, b.finished_at), b.synthetic
                         FROM batches b,
-                             LATERAL (SELECT count(*)::int AS written FROM results r WHERE r.batch_id = b.id) w
+                             LATERAL (SELECT count(*)::int AS written,
+                                     (SELECT count(*)::int FROM request_submissions s WHERE s.batch_id = b.id) AS items
+                                     FROM results r WHERE r.batch_id = b.id) w
                         WHERE b.id IN (SELECT s.batch_id FROM request_submissions s JOIN requests q ON q.id = s.request_id
                                        WHERE q.job_id = ?)
                         ORDER BY b.id""",

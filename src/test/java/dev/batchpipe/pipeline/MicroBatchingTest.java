@@ -87,5 +87,24 @@ class MicroBatchingTest extends PipelineTest {
                 + "WHERE r.job_id = ? AND s.batch_id IS NOT NULL AND s.cost_usd > 0", job)).isEqualTo(45);
         assertThat(count("SELECT count(*) FROM topic_enrichments WHERE topic_id LIKE 'batch-%'")).isEqualTo(45);
         assertThat(count("SELECT count(*) FROM requests WHERE job_id = ? AND (attempts > 0 OR alone)", job)).isZero();
+
+        // a batch file lost before its upload is rebuilt group by group: the same lines the provider received
+        long batch = count("SELECT max(s.batch_id) FROM request_submissions s JOIN requests r ON r.id = s.request_id "
+                + "WHERE r.job_id = ?", job);
+        String firstGroup = "\"custom_id\":\"g" + count("SELECT min(id) FROM requests WHERE job_id = ?", job) + "s1\"";
+        List<String> uploaded = sandbox.received().stream()
+                .filter(r -> r.method().equals("POST") && r.path().equals("/v1/files"))
+                .map(r -> r.body()).filter(b -> b.contains(firstGroup)).reduce((a, b) -> b).orElseThrow()
+                .lines().sorted().toList();
+        BatchFiles files = template.getCamelContext().getRegistry().lookupByNameAndType("batchFiles", BatchFiles.class);
+        db.useHandle(h -> h.execute("UPDATE requests SET state = 'batched' WHERE job_id = ?", job));
+        try {
+            Path rebuilt = files.ensure(new SubmitBatch(batch, "openai", "gpt-4o-mini", "/v1/chat/completions", "packed",
+                    null, 3, java.time.Instant.now()));
+            assertThat(Files.readAllLines(rebuilt).stream().sorted().toList()).hasSize(3).isEqualTo(uploaded);
+        } finally {
+            files.delete(batch);
+            db.useHandle(h -> h.execute("UPDATE requests SET state = 'succeeded' WHERE job_id = ?", job));
+        }
     }
 }
