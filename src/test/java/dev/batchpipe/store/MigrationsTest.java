@@ -33,6 +33,26 @@ class MigrationsTest {
         }
     }
 
+    /**
+     * A database of the previous release (schema version 22) takes every migration added since: Flyway refuses a new
+     * migration numbered below one already applied, so a new one must be numbered above the release's highest.
+     */
+    @Test
+    void aDatabaseOfThePreviousReleaseUpgrades() {
+        String url = TestDatabase.emptyDatabaseUrl();
+        org.flywaydb.core.Flyway.configure().dataSource(url, "postgres", null).locations("classpath:sql")
+                .target("22").load().migrate();
+
+        try (Database upgraded = Database.open(settings(url))) {
+            List<String> versions = upgraded.jdbi().withHandle(h -> h.createQuery(
+                    "SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank").mapTo(String.class)
+                    .list());
+            assertThat(versions).contains("22", "26", "30").doesNotHaveDuplicates();
+            assertThat(versions.subList(versions.indexOf("22") + 1, versions.size()))
+                    .allSatisfy(v -> assertThat(Integer.parseInt(v)).isGreaterThan(22));
+        }
+    }
+
     @Test
     void constraintsEnforceTheInvariants() {
         Jdbi jdbi = Jdbi.create(TestDatabase.freshUrl());
