@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Set;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 
@@ -16,8 +15,6 @@ import org.apache.camel.Message;
  * into the image spool (where its type is sniffed from its bytes and the cap applied again), within the time limit.
  */
 public final class ImageAnswers {
-
-    private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
 
     private final int maxRedirects;
     private final Duration timeout;
@@ -34,17 +31,8 @@ public final class ImageAnswers {
         InputStream body = answer.getBody(InputStream.class);
         boolean handedOn = false;
         try {
-            if (REDIRECTS.contains(status)) {
-                String location = answer.getHeader("Location", String.class);
-                if (location == null) {
-                    throw new FetchFailed("HTTP " + status + " redirect without a Location");
-                }
-                page.redirect(location, maxRedirects);
+            if (PageAnswers.redirected(page, answer, status, maxRedirects)) {
                 return null;
-            }
-            if (status < 200 || status > 299) {
-                String text = answer.getHeader(Exchange.HTTP_RESPONSE_TEXT, String.class);
-                throw new FetchFailed("HTTP " + status + (text == null || text.isBlank() ? "" : " " + text.strip()));
             }
             String type = answer.getHeader(Exchange.CONTENT_TYPE, String.class);
             String mediaType = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);

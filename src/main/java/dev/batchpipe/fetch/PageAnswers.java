@@ -30,23 +30,34 @@ public final class PageAnswers {
         this.timeout = timeout;
     }
 
+    /**
+     * Whether this hop was a redirect (then the next hop is on {@code page}); an answer other than a redirect or a
+     * 2xx fails the fetch with its status.
+     */
+    static boolean redirected(PageFetch page, Message answer, int status, int maxRedirects) throws FetchFailed {
+        if (REDIRECTS.contains(status)) {
+            String location = answer.getHeader("Location", String.class);
+            if (location == null) {
+                throw new FetchFailed("HTTP " + status + " redirect without a Location");
+            }
+            page.redirect(location, maxRedirects);
+            return true;
+        }
+        if (status < 200 || status > 299) {
+            String text = answer.getHeader(Exchange.HTTP_RESPONSE_TEXT, String.class);
+            throw new FetchFailed("HTTP " + status + (text == null || text.isBlank() ? "" : " " + text.strip()));
+        }
+        return false;
+    }
+
     public void read(PageFetch page, Exchange exchange) throws IOException {
         Message answer = exchange.getMessage();
         int status = answer.getHeader(Exchange.HTTP_RESPONSE_CODE, 0, Integer.class);
         InputStream body = answer.getBody(InputStream.class);
         boolean complete = false;
         try {
-            if (REDIRECTS.contains(status)) {
-                String location = answer.getHeader("Location", String.class);
-                if (location == null) {
-                    throw new FetchFailed("HTTP " + status + " redirect without a Location");
-                }
-                page.redirect(location, maxRedirects);
+            if (redirected(page, answer, status, maxRedirects)) {
                 return;
-            }
-            if (status < 200 || status > 299) {
-                String text = answer.getHeader(Exchange.HTTP_RESPONSE_TEXT, String.class);
-                throw new FetchFailed("HTTP " + status + (text == null || text.isBlank() ? "" : " " + text.strip()));
             }
             String type = answer.getHeader(Exchange.CONTENT_TYPE, String.class);
             String mediaType = type == null ? "" : type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);

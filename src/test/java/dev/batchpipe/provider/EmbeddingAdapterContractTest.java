@@ -5,6 +5,7 @@ import static dev.batchpipe.provider.AdapterFixtures.read;
 import static dev.batchpipe.provider.AdapterFixtures.results;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.batchpipe.sandbox.ReceivedRequest;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -76,10 +78,13 @@ class EmbeddingAdapterContractTest {
     }
 
     /** The batch create call the sandbox received last. */
+    /** The last batch create the sandbox received, once its record holds the body (recorded as the body is read). */
     private static ReceivedRequest createCall() {
-        List<ReceivedRequest> creates = sandbox.server().received().stream()
-                .filter(r -> r.method().equals("POST") && r.path().endsWith("/batches")).toList();
-        return creates.get(creates.size() - 1);
+        return await().atMost(Duration.ofSeconds(10)).until(() -> {
+            List<ReceivedRequest> creates = sandbox.server().received().stream()
+                    .filter(r -> r.method().equals("POST") && r.path().endsWith("/batches")).toList();
+            return creates.isEmpty() ? null : creates.get(creates.size() - 1);
+        }, r -> r != null && r.body() != null && !r.body().isEmpty());
     }
 
     private static OpenAiBatchProvider openAi() {
