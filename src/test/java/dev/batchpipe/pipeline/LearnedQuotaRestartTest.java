@@ -1,5 +1,6 @@
 package dev.batchpipe.pipeline;
 
+import static dev.batchpipe.support.PipelineTest.articles;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.batchpipe.sandbox.SandboxConfig;
@@ -113,15 +114,5 @@ class LearnedQuotaRestartTest {
 
     private static long count(Jdbi db, String sql) {
         return db.withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
-    }
-
-    private static String articles(String prefix, int n) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 1; i <= n; i++) {
-            sb.append("{\"id\":\"").append(prefix).append('-').append(i).append("\",\"title\":\"Bank ").append(i)
-                    .append(" raises rates\",\"contents\":\"Istanbul Bank number ").append(i)
-                    .append(" raised its lending rates on Monday as inflation stayed high. Shares of Garanti BBVA fell.\"}\n");
-        }
-        return sb.toString();
     }
 }

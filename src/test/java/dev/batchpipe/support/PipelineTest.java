@@ -168,7 +168,7 @@ public abstract class PipelineTest extends DatabaseTest {
     }
 
     /** JSON Lines of news articles with ids {@code prefix-1..n}. */
-    protected static String articles(String prefix, int n) {
+    public static String articles(String prefix, int n) {
         StringBuilder sb = new StringBuilder();
         for (int i = 1; i <= n; i++) {
             sb.append("{\"id\":\"").append(prefix).append('-').append(i).append("\",\"title\":\"Bank ").append(i)
