@@ -219,6 +219,22 @@ class CrashSafetyTest {
         }
     }
 
+    /**
+     * A service started without the crash point finishes every item; a restart on a busy machine can take a minute
+     * before intake resumes. Shows the service's log when it does not finish.
+     */
+    static void restartUntilAllDone(Path dir, Map<String, String> env, Jdbi db, int items) throws Exception {
+        env.remove("BATCHPIPE_CRASH_AT");
+        try (BatchpipeProcess survivor = BatchpipeProcess.start(dir, env, "run")) {
+            try {
+                await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(300))
+                        .until(() -> allDone(db, items));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("not all done after the restart:\n" + survivor.output(), e);
+            }
+        }
+    }
+
     static void awaitAllDone(Jdbi db, int items) {
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(300)).until(() -> allDone(db, items));
     }

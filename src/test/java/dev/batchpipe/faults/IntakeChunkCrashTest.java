@@ -1,7 +1,6 @@
 package dev.batchpipe.faults;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.batchpipe.support.BatchpipeProcess;
 import dev.batchpipe.support.Sandboxes;
@@ -40,16 +39,7 @@ class IntakeChunkCrashTest {
             long linesRead = db.withHandle(h -> h.createQuery("SELECT lines_read FROM jobs").mapTo(Long.class).one());
             assertThat(items).as("items of the two chunks committed before the kill").isEqualTo(20);
             assertThat(linesRead).isEqualTo(20);
-            env.remove("BATCHPIPE_CRASH_AT");
-            try (BatchpipeProcess survivor = BatchpipeProcess.start(dir, env, "run")) {
-                try {
-                    // a restart on a busy machine can take a minute before intake resumes
-                    await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofMillis(300))
-                            .until(() -> CrashSafetyTest.allDone(db, ARTICLES));
-                } catch (org.awaitility.core.ConditionTimeoutException e) {
-                    throw new AssertionError("not all done after the restart:\n" + survivor.output(), e);
-                }
-            }
+            CrashSafetyTest.restartUntilAllDone(dir, env, db, ARTICLES);
             CrashSafetyTest.assertNothingLostOrDuplicated(db, sandbox, ARTICLES, 1);
         }
     }
