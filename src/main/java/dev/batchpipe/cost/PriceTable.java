@@ -15,14 +15,18 @@ import org.slf4j.LoggerFactory;
 /**
  * List prices per provider and model (USD per million tokens) from {@code batchpipe.price.<provider>.<model>.<kind>}
  * with kind input, output or cached-input; batch calls cost {@code batchpipe.price.batch-discount} (0.5) of that.
- * A dated model name (gpt-4o-mini-2024-07-18) uses the price of its longest listed prefix.
+ * Prompt-cache writes cost the input price times {@code batchpipe.price.cache-write-factor} (Anthropic's five-minute
+ * cache: 1.25) or {@code batchpipe.price.long-cache-write-factor} (its one-hour cache: 2); a model may list its own
+ * {@code cache-write} and {@code long-cache-write} prices instead. A dated model name (gpt-4o-mini-2024-07-18) uses
+ * the price of its longest listed prefix.
  */
 public final class PriceTable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PriceTable.class);
     private static final BigDecimal MILLION = BigDecimal.valueOf(1_000_000);
 
-    public record Price(BigDecimal input, BigDecimal output, BigDecimal cachedInput) {
+    public record Price(BigDecimal input, BigDecimal output, BigDecimal cachedInput, BigDecimal cacheWrite,
+                        BigDecimal longCacheWrite) {
     }
 
     private final Map<String, Map<String, Price>> prices;
@@ -46,11 +50,15 @@ public final class PriceTable {
                     .computeIfAbsent(key.substring(firstDot + 1, lastDot), k -> new HashMap<>())
                     .put(key.substring(lastDot + 1), new BigDecimal(value.trim()));
         });
+        BigDecimal writeFactor = new BigDecimal(config.required("batchpipe.price.cache-write-factor"));
+        BigDecimal longWriteFactor = new BigDecimal(config.required("batchpipe.price.long-cache-write-factor"));
         Map<String, Map<String, Price>> prices = new HashMap<>();
         raw.forEach((provider, models) -> models.forEach((model, kinds) -> {
             BigDecimal input = kinds.getOrDefault("input", BigDecimal.ZERO);
             prices.computeIfAbsent(provider, p -> new HashMap<>()).put(model, new Price(input,
-                    kinds.getOrDefault("output", BigDecimal.ZERO), kinds.getOrDefault("cached-input", input)));
+                    kinds.getOrDefault("output", BigDecimal.ZERO), kinds.getOrDefault("cached-input", input),
+                    kinds.getOrDefault("cache-write", input.multiply(writeFactor)),
+                    kinds.getOrDefault("long-cache-write", input.multiply(longWriteFactor))));
         }));
         return new PriceTable(prices, new BigDecimal(config.required("batchpipe.price.batch-discount")));
     }
@@ -77,9 +85,12 @@ public final class PriceTable {
             }
             return null;
         }
-        long uncached = Math.max(0, usage.inputTokens() - usage.cachedInputTokens());
+        long uncached = Math.max(0, (long) usage.inputTokens() - usage.cachedInputTokens() - usage.cacheWriteTokens()
+                - usage.longCacheWriteTokens());
         BigDecimal list = p.input().multiply(BigDecimal.valueOf(uncached))
                 .add(p.cachedInput().multiply(BigDecimal.valueOf(usage.cachedInputTokens())))
+                .add(p.cacheWrite().multiply(BigDecimal.valueOf(usage.cacheWriteTokens())))
+                .add(p.longCacheWrite().multiply(BigDecimal.valueOf(usage.longCacheWriteTokens())))
                 .add(p.output().multiply(BigDecimal.valueOf(usage.outputTokens())));
         return list.divide(MILLION, 16, RoundingMode.HALF_UP);
     }

@@ -124,7 +124,8 @@ public final class GroupAnswers {
         List<ResultLine.Usage> parts = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             parts.add(new ResultLine.Usage(part(usage.inputTokens(), n, i), part(usage.outputTokens(), n, i),
-                    part(usage.cachedInputTokens(), n, i)));
+                    part(usage.cachedInputTokens(), n, i), part(usage.cacheWriteTokens(), n, i),
+                    part(usage.longCacheWriteTokens(), n, i)));
         }
         return parts;
     }

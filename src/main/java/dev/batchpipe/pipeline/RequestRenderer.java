@@ -89,11 +89,11 @@ public final class RequestRenderer {
             ids.add(Long.toString(item.requestId()));
             array.addObject().put("id", Long.toString(item.requestId())).put("input", t.user().render(item.payload()));
         }
-        String system = t.system().render(first.payload());
-        return new BatchRequest(groupId(first.requestId(), first.submission()), model, endpoint,
-                system.isBlank() ? GROUP_INSTRUCTIONS : system.stripTrailing() + "\n\n" + GROUP_INSTRUCTIONS,
+        String system = groupSystem(t.system().render(first.payload()));
+        return new BatchRequest(groupId(first.requestId(), first.submission()), model, endpoint, system,
                 array.toString(), RequestGroups.maxOutputTokens(t, items.size()), t.temperature(),
-                schemaName(task, template) + "_items", MicroBatchSchema.of(strictSchema(task, t), ids));
+                schemaName(task, template) + "_items", MicroBatchSchema.of(strictSchema(task, t), ids), List.of(), null,
+                List.of(), system, null); // a micro-batch's system prompt has no placeholders (TaskLoader)
     }
 
     public BatchRequest render(long requestId, int submission, String task, String template, String model,
@@ -107,7 +107,12 @@ public final class RequestRenderer {
         return new BatchRequest(customId(requestId, submission), model, endpoint, t.system().render(item),
                 t.user().render(item), t.maxOutputTokens(), t.temperature(), schemaName(task, template),
                 strictSchema(task, t), ImagePart.of(item), null, VideoPart.of(item).stream()
-                .map(v -> new BatchRequest.FileReference(v.mediaType(), videos.uri(v))).toList());
+                .map(v -> new BatchRequest.FileReference(v.mediaType(), videos.uri(v))).toList(),
+                t.system().constantPrefix(), null);
+    }
+
+    private static String groupSystem(String system) {
+        return system.isBlank() ? GROUP_INSTRUCTIONS : system.stripTrailing() + "\n\n" + GROUP_INSTRUCTIONS;
     }
 
     private ObjectNode strictSchema(String task, TaskDefinition.RequestTemplate t) {

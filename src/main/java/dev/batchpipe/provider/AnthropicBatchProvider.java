@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What every request of a task shares comes first and is marked for prompt caching: the tool (the schema), then
  * the system prompt, whose block carries {@code cache_control} (Anthropic caches tools, then system, then messages, up
- * to the marked block). Inside a batch the cache lives an hour ({@code "ttl":"1h"}), as a batch's lines may be
+ * to the marked block). A system prompt with placeholders differs per item: only its part before the first one goes
+ * in the marked block, the rest in a block of its own after it; with no such part, the tool is the marked block. Inside a batch the cache lives an hour ({@code "ttl":"1h"}), as a batch's lines may be
  * processed far apart; a realtime call keeps the default five minutes, its job's calls coming seconds apart. A prefix
  * shorter than the model's minimum is simply not cached.
  *
@@ -95,7 +96,7 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
     public ResultLine answer(String customId, JsonNode body) {
         ObjectNode line = ProviderHttp.JSON.createObjectNode().put("custom_id", customId);
         line.putObject("result").put("type", "succeeded").set("message", body);
-        return decodeLine(line, "");
+        return decodeLine(line, "", false);
     }
 
     /** The Messages API parameters; {@code cacheTtl}: the prompt cache's lifetime (null: Anthropic's default). */
@@ -106,11 +107,16 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
         ObjectNode params = ProviderHttp.JSON.createObjectNode();
         params.put("model", r.model());
         params.put("max_tokens", r.maxOutputTokens());
+        // the cache keeps the prompt up to the marked block: the system's shared part if it has one, else the tool
+        String shared = r.sharedSystem() == null || r.sharedSystem().isBlank() ? "" : r.sharedSystem();
         if (r.system() != null && !r.system().isBlank()) {
-            ObjectNode cache = params.putArray("system").addObject().put("type", "text").put("text", r.system())
-                    .putObject("cache_control").put("type", "ephemeral");
-            if (cacheTtl != null) {
-                cache.put("ttl", cacheTtl);
+            ArrayNode system = params.putArray("system");
+            if (!shared.isEmpty()) {
+                cacheControl(system.addObject().put("type", "text").put("text", shared), cacheTtl);
+            }
+            String rest = r.system().substring(shared.length());
+            if (!rest.isBlank()) {
+                system.addObject().put("type", "text").put("text", rest);
             }
         }
         ObjectNode user = params.putArray("messages").addObject().put("role", "user");
@@ -128,11 +134,21 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
             params.put("temperature", r.temperature());
         }
         String tool = r.schemaName().length() > MAX_TOOL_NAME ? r.schemaName().substring(0, MAX_TOOL_NAME) : r.schemaName();
-        params.putArray("tools").addObject().put("name", tool)
-                .put("description", "Records the answer in the required structure.")
-                .set("input_schema", r.schema());
+        ObjectNode toolBlock = params.putArray("tools").addObject().put("name", tool)
+                .put("description", "Records the answer in the required structure.");
+        toolBlock.set("input_schema", r.schema());
+        if (shared.isEmpty()) {
+            cacheControl(toolBlock, cacheTtl);
+        }
         params.putObject("tool_choice").put("type", "tool").put("name", tool);
         return params;
+    }
+
+    private static void cacheControl(ObjectNode block, String ttl) {
+        ObjectNode cache = block.putObject("cache_control").put("type", "ephemeral");
+        if (ttl != null) {
+            cache.put("ttl", ttl);
+        }
     }
 
     /** Nothing to upload: the requests go with {@link #create}. */
@@ -187,17 +203,20 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
     public ResultStream results(ProviderBatch batch) {
         String prefix = settings.customIdPrefix();
         return new JsonLineResults(List.of(() -> http.stream(httpGet("/v1/messages/batches/" + batch.id() + "/results"))),
-                line -> decodeLine(line, prefix));
+                line -> decodeLine(line, prefix, true));
     }
 
-    /** One result line; {@code prefix} is taken off our custom ids (others stay as they are, and are not ours). */
-    static ResultLine decodeLine(JsonNode line, String prefix) {
+    /**
+     * One result line; {@code prefix} is taken off our custom ids (others stay as they are, and are not ours).
+     * {@code inBatch}: the line is a batch's, whose cache writes are for an hour (a realtime call's for five minutes).
+     */
+    static ResultLine decodeLine(JsonNode line, String prefix, boolean inBatch) {
         String wireId = line.path("custom_id").asText();
         String customId = wireId.startsWith(prefix) ? wireId.substring(prefix.length()) : wireId;
         JsonNode result = line.path("result");
         String type = result.path("type").asText();
         return switch (type) {
-            case "succeeded" -> succeeded(customId, result.path("message"), line);
+            case "succeeded" -> succeeded(customId, result.path("message"), line, inBatch);
             case "errored" -> {
                 JsonNode error = result.path("error").path("error");
                 String errorType = error.path("type").asText("");
@@ -213,8 +232,8 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
         };
     }
 
-    private static ResultLine succeeded(String customId, JsonNode message, JsonNode line) {
-        ResultLine.Usage usage = usage(message.path("usage"));
+    private static ResultLine succeeded(String customId, JsonNode message, JsonNode line, boolean inBatch) {
+        ResultLine.Usage usage = usage(message.path("usage"), inBatch);
         String stop = message.path("stop_reason").asText("");
         if (stop.equals("max_tokens")) {
             return ResultLine.failed(customId, ResultLine.Outcome.ERRORED, ResultLine.Failure.REQUEST,
@@ -239,11 +258,19 @@ public final class AnthropicBatchProvider extends HttpBatchProvider {
         };
     }
 
-    /** Cache writes and reads are input too; reads are billed at the cached-input price. */
-    static ResultLine.Usage usage(JsonNode u) {
+    /**
+     * Cache writes and reads are input too, each at its own price. The writes are split by lifetime where the usage
+     * says ({@code cache_creation.ephemeral_5m_input_tokens} / {@code ephemeral_1h_input_tokens}); otherwise they are
+     * all of the lifetime we asked for: an hour in a batch ({@code inBatch}), five minutes in a realtime call.
+     */
+    static ResultLine.Usage usage(JsonNode u, boolean inBatch) {
         int cacheRead = u.path("cache_read_input_tokens").asInt();
-        return new ResultLine.Usage(u.path("input_tokens").asInt() + u.path("cache_creation_input_tokens").asInt()
-                + cacheRead, u.path("output_tokens").asInt(), cacheRead);
+        int writes = u.path("cache_creation_input_tokens").asInt();
+        JsonNode split = u.path("cache_creation");
+        int longWrites = split.isObject() ? split.path("ephemeral_1h_input_tokens").asInt() : inBatch ? writes : 0;
+        int shortWrites = split.isObject() ? split.path("ephemeral_5m_input_tokens").asInt() : writes - longWrites;
+        return new ResultLine.Usage(u.path("input_tokens").asInt() + writes + cacheRead, u.path("output_tokens").asInt(),
+                cacheRead, shortWrites, longWrites);
     }
 
     static ProviderBatch parse(JsonNode b) {

@@ -53,6 +53,14 @@ public final class OpenAiBatchProvider extends HttpBatchProvider {
         String endpoint(String endpoint) {
             return unversionedEndpoints && endpoint.startsWith("/v1/") ? endpoint.substring(3) : endpoint;
         }
+
+        /**
+         * Only OpenAI's own API documents {@code prompt_cache_key}; Azure deployments and other compatible bases may
+         * refuse a field they do not know, and cache on the shared prefix (sent first) anyway.
+         */
+        boolean promptCacheKey() {
+            return name.equals("openai");
+        }
     }
 
     private static final Map<String, ProviderBatch.State> STATES = Map.of(
@@ -109,11 +117,24 @@ public final class OpenAiBatchProvider extends HttpBatchProvider {
         return settings.embeddings();
     }
 
-    private static ObjectNode body(BatchRequest r) {
+    private ObjectNode body(BatchRequest r) {
         if (r.embedding()) {
             return embeddingBody(r);
         }
-        return r.endpoint().equals("/v1/responses") ? responsesBody(r) : chatBody(r);
+        ObjectNode body = r.endpoint().equals("/v1/responses") ? responsesBody(r) : chatBody(r);
+        if (settings.promptCacheKey()) {
+            body.put("prompt_cache_key", promptCacheKey(r));
+        }
+        return body;
+    }
+
+    /**
+     * Routes the requests of one template version to the same prompt cache: the template's name and a digest of the
+     * prefix they share, at most 64 characters.
+     */
+    static String promptCacheKey(BatchRequest r) {
+        String name = r.schemaName().length() > 40 ? r.schemaName().substring(0, 40) : r.schemaName();
+        return name + "-" + r.sharedPrefixDigest().substring(0, 16);
     }
 
     /** One input; {@code dimensions} only when asked for (text-embedding-3 models take it, older ones refuse it). */

@@ -27,8 +27,19 @@ public record ResultLine(
         REQUEST
     }
 
-    public record Usage(int inputTokens, int outputTokens, int cachedInputTokens) {
+    /**
+     * Tokens of one call. {@code inputTokens} counts all input: the tokens read from a prompt cache
+     * ({@code cachedInputTokens}) and those written to one, for five minutes ({@code cacheWriteTokens}) or for an hour
+     * ({@code longCacheWriteTokens}), are part of it and priced at their own rates ({@link dev.batchpipe.cost.PriceTable}).
+     */
+    public record Usage(int inputTokens, int outputTokens, int cachedInputTokens, int cacheWriteTokens,
+                        int longCacheWriteTokens) {
         public static final Usage NONE = new Usage(0, 0, 0);
+
+        /** Usage without cache writes (every provider but Anthropic). */
+        public Usage(int inputTokens, int outputTokens, int cachedInputTokens) {
+            this(inputTokens, outputTokens, cachedInputTokens, 0, 0);
+        }
     }
 
     public static ResultLine succeeded(String customId, String answer, Usage usage, JsonNode raw) {

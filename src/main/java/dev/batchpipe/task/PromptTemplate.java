@@ -43,6 +43,14 @@ public final class PromptTemplate {
         return fields;
     }
 
+    /**
+     * What every rendering of this template starts with, whatever the item: the whole text when it has no
+     * placeholder, else the text before the first one (what a provider's prompt cache may keep for all items).
+     */
+    public String constantPrefix() {
+        return (String) parts.get(0);
+    }
+
     public boolean isEmpty() {
         return text.isBlank();
     }

@@ -22,7 +22,7 @@ class AlertRulesTest extends DatabaseTest {
     private final MeterRegistry meters = new SimpleMeterRegistry();
     // $1 per million input tokens at list price, so $0.50 in a batch
     private final PriceTable prices = new PriceTable(Map.of("openai", Map.of("m",
-            new PriceTable.Price(BigDecimal.ONE, BigDecimal.ONE, BigDecimal.ONE))), new BigDecimal("0.5"));
+            new PriceTable.Price(BigDecimal.ONE, BigDecimal.ONE, BigDecimal.ONE, BigDecimal.ONE, BigDecimal.ONE))), new BigDecimal("0.5"));
     private final AlertRules rules = new AlertRules(db,
             new DayBudgets(db, new TaskRegistry(List.of()), prices, BigDecimal.ONE, clock), meters,
             new AlertRules.Settings(0.5, Duration.ofHours(1), 4, Duration.ofHours(26), 3, Duration.ofMinutes(10),

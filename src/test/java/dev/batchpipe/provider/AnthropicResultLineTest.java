@@ -12,7 +12,7 @@ class AnthropicResultLineTest {
     private static final String PREFIX = "bp-0123456789ab-";
 
     private static ResultLine decode(String json) throws Exception {
-        return AnthropicBatchProvider.decodeLine(JSON.readTree(json), PREFIX);
+        return AnthropicBatchProvider.decodeLine(JSON.readTree(json), PREFIX, true);
     }
 
     @Test
@@ -27,7 +27,21 @@ class AnthropicResultLineTest {
         assertThat(r.outcome()).isEqualTo(ResultLine.Outcome.SUCCEEDED);
         assertThat(r.customId()).isEqualTo("r7s2");
         assertThat(JSON.readTree(r.answer())).isEqualTo(JSON.readTree("{\"x\":1,\"y\":[\"a\"]}"));
-        assertThat(r.usage()).isEqualTo(new ResultLine.Usage(170, 30, 50));
+        assertThat(r.usage()).as("a batch's cache writes are one-hour ones")
+                .isEqualTo(new ResultLine.Usage(170, 30, 50, 0, 20));
+    }
+
+    @Test
+    void cacheWritesAreSplitByLifetimeWhereTheUsageSaysAndAreFiveMinuteOnesInARealtimeCall() throws Exception {
+        String line = """
+                {"custom_id":"bp-0123456789ab-r7s2","result":{"type":"succeeded","message":{"stop_reason":"tool_use",
+                  "content":[{"type":"tool_use","id":"t","name":"n","input":{}}],
+                  "usage":{"input_tokens":10,"output_tokens":5,"cache_creation_input_tokens":%s,
+                           "cache_read_input_tokens":0%s}}}}""";
+        assertThat(decode(line.formatted("300", ",\"cache_creation\":{\"ephemeral_5m_input_tokens\":100,"
+                + "\"ephemeral_1h_input_tokens\":200}")).usage()).isEqualTo(new ResultLine.Usage(310, 5, 0, 100, 200));
+        assertThat(AnthropicBatchProvider.decodeLine(JSON.readTree(line.formatted("40", "")), PREFIX, false).usage())
+                .isEqualTo(new ResultLine.Usage(50, 5, 0, 40, 0));
     }
 
     @Test

@@ -100,7 +100,7 @@ class PublishedExamplesTest {
 
     @Test
     void anthropicResultLinesOfEveryType() {
-        List<ResultLine> lines = jsonl(line -> AnthropicBatchProvider.decodeLine(line, "bp-0123456789ab-"),
+        List<ResultLine> lines = jsonl(line -> AnthropicBatchProvider.decodeLine(line, "bp-0123456789ab-", true),
                 "anthropic/results.jsonl");
 
         assertThat(lines).extracting(ResultLine::customId).containsExactly("my-second-request", "my-weather-request",
