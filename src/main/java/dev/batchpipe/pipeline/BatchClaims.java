@@ -21,7 +21,7 @@ public final class BatchClaims {
     private static final LeaseClaim POLL = LeaseClaim.ofBatches(
             "state = 'submitted' AND next_poll_at <= now() AND " + LeaseClaim.LEASE_FREE, "next_poll_at", 100,
             "id, provider, provider_batch_id, polls, expires_at, submitted_at");
-    // an ingest this instance started and did not finish is taken up again at once
+    // the poll that saw the batch finish, or takeOverIngests, leased it to this instance already
     private static final LeaseClaim INGEST = LeaseClaim.ofBatches(
             "id = :id AND state = 'finished' AND (" + LeaseClaim.LEASE_FREE + " OR lease_owner = :me)", "id", 1, "id");
 
@@ -58,19 +58,25 @@ public final class BatchClaims {
                 .list());
     }
 
-    /** Finished batches not yet ingested that this instance may ingest (interrupted ingests included). */
-    public List<Long> toIngest() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT id FROM batches WHERE state = 'finished' AND ("
-                        + LeaseClaim.LEASE_FREE + " OR lease_owner = :me) ORDER BY finished_at LIMIT 20")
-                .bind("me", instance.id()).mapTo(Long.class).list());
-    }
-
     /**
      * Finished batches nobody holds, claimed for this instance now: a stopped instance's batches move here at once, even
-     * while this instance's ingest consumers are busy with slow downloads. Their ingest claims them again, as its own.
+     * while this instance's ingest consumers are busy with slow downloads, and one whose ingest gave up its lease
+     * ({@link #giveUpIngest}). Their ingest claims them again, as its own. A batch this instance holds is not listed:
+     * its ingest is queued or running already (the poll that saw it finish handed it on), and a second one would
+     * download and settle it again beside the first.
      */
     public List<Long> takeOverIngests() {
-        return toIngest().stream().map(this::claimForIngest).filter(java.util.Objects::nonNull).toList();
+        return jdbi.withHandle(h -> h.createQuery("SELECT id FROM batches WHERE state = 'finished' AND "
+                        + LeaseClaim.LEASE_FREE + " ORDER BY finished_at LIMIT 20")
+                .bind("me", instance.id()).mapTo(Long.class).list())
+                .stream().map(this::claimForIngest).filter(java.util.Objects::nonNull).toList();
+    }
+
+    /** An ingest that stopped short gives up its lease, so the next poll tick takes the batch up again at once. */
+    public void giveUpIngest(long batchId) {
+        jdbi.useHandle(h -> h.createUpdate("UPDATE batches SET lease_owner = NULL, lease_until = NULL "
+                        + "WHERE id = :id AND state = 'finished' AND lease_owner = :me")
+                .bind("id", batchId).bind("me", instance.id()).execute());
     }
 
     /** The batch id, leased to this instance for ingesting; null when it is held elsewhere or already ingested. */

@@ -7,21 +7,14 @@ import dev.batchpipe.api.DatabaseHealthCheck;
 import dev.batchpipe.sandbox.SandboxConfig;
 import dev.batchpipe.store.EmbeddedPostgresServer;
 import dev.batchpipe.support.BatchpipeProcess;
+import dev.batchpipe.support.LogCapture;
 import dev.batchpipe.support.PipelineTest;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.apache.camel.health.HealthCheck;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.WriterAppender;
-import org.apache.logging.log4j.core.config.LoggerConfig;
-import org.apache.logging.log4j.core.layout.PatternLayout;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -42,8 +35,6 @@ class DatabaseOutageTest extends PipelineTest {
     private static Path serverDir;
     private static int port;
     private static EmbeddedPostgresServer server;
-
-    private final StringWriter log = new StringWriter();
 
     @BeforeAll
     static void aServerOfItsOwn() throws IOException {
@@ -84,7 +75,7 @@ class DatabaseOutageTest extends PipelineTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> count("SELECT count(*) FROM batches WHERE state = 'submitted'") > 0);
         assertThat(health.call().getState()).isEqualTo(HealthCheck.State.UP);
 
-        capture();
+        LogCapture capture = LogCapture.start("outage");
         Path during = drop("news-classification", "during.jsonl", articles("during", 40));
         server.close();
         await().atMost(Duration.ofSeconds(30)).until(() -> health.call().getState() == HealthCheck.State.DOWN);
@@ -99,7 +90,8 @@ class DatabaseOutageTest extends PipelineTest {
         template.sendBody("direct:pack", null);
         awaitFinished(first);
         awaitFinished(second);
-        String said = stopCapture();
+        String said = capture.text();
+        capture.close();
 
         assertExactlyOneOutcomePerItem(first, "before-%");
         assertExactlyOneOutcomePerItem(second, "during-%");
@@ -138,32 +130,5 @@ class DatabaseOutageTest extends PipelineTest {
             }
         });
         return dump.toString();
-    }
-
-    /** Everything logged from now on, whatever the logger. */
-    private void capture() {
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        WriterAppender appender = WriterAppender.newBuilder().setName("outage").setTarget(log)
-                .setLayout(PatternLayout.newBuilder().withPattern("%level %c %msg%n%throwable").build()).build();
-        appender.start();
-        for (LoggerConfig logger : loggers(context)) {
-            logger.addAppender(appender, Level.INFO, null);
-        }
-        context.updateLoggers();
-    }
-
-    private String stopCapture() {
-        LoggerContext context = (LoggerContext) LogManager.getContext(false);
-        for (LoggerConfig logger : loggers(context)) {
-            logger.removeAppender("outage");
-        }
-        context.updateLoggers();
-        return log.toString();
-    }
-
-    private static List<LoggerConfig> loggers(LoggerContext context) {
-        var all = new java.util.ArrayList<>(context.getConfiguration().getLoggers().values());
-        all.add(context.getConfiguration().getRootLogger());
-        return all.stream().distinct().toList();
     }
 }

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import dev.batchpipe.sandbox.SandboxConfig;
 import dev.batchpipe.sandbox.TokenCounting;
 import dev.batchpipe.support.PipelineTest;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +34,7 @@ class EnqueuedQuotaTest extends PipelineTest {
     @Test
     @Order(1)
     void aJobTheProviderCountsTwiceAsLargeCompletesUnderTheQuotaItLearnsFromTheRefusal() throws Exception {
-        Path file = drop("news-classification", "twice.jsonl", articles("twice", 40));
-        long job = awaitJobFor(file);
+        long job = takeIn("news-classification", "twice.jsonl", articles("twice", 40));
         long ours = count("SELECT sum(estimated_tokens) FROM requests WHERE job_id = ?", job);
         long limit = ours / 2; // the provider counts about twice ours: a quarter of the job
         sandbox.faults().openAi().enqueuedTokenLimit(MODEL, limit);
@@ -76,8 +74,7 @@ class EnqueuedQuotaTest extends PipelineTest {
     void theLearnedFactorIsInPostgresSoAnInstanceStartedLaterPacksWithIt() throws Exception {
         double factor = factor();
         // a packing of an instance that knows nothing in memory: a new bean on the same database
-        Path file = drop("news-classification", "later.jsonl", articles("later", 10));
-        long job = awaitJobFor(file);
+        long job = takeIn("news-classification", "later.jsonl", articles("later", 10));
         PendingRequests fresh = new PendingRequests(db, p -> Optional.of(new dev.batchpipe.provider.ProviderLimits(
                 50_000, 200_000_000, Map.of(), 0, 0)), List.of(), 1.05);
         try (PendingRequests.Stream due = fresh.open()) {

@@ -42,6 +42,18 @@ class InboxToTablesTest extends PipelineTest {
         assertThat(stats.duplicateCustomIds()).isZero();
     }
 
+    /** The end of a file's intake asks for packing: the pack tick is an hour away in these tests, and nobody packs. */
+    @Test
+    void aDroppedFileIsPackedWhenItsIntakeEndsNotAtTheNextTick() throws Exception {
+        Path file = drop("news-classification", "unpacked.jsonl", articles("up", 5));
+
+        long job = awaitJobFor(file);
+        awaitFinished(job);
+
+        assertThat(status(job)).isEqualTo("succeeded");
+        assertThat(count("SELECT count(*) FROM news_classifications WHERE article_id LIKE 'up-%'")).isEqualTo(5);
+    }
+
     @Test
     void storyGroupsBecomeTopicsAndResolvedEntities() throws Exception {
         Path file = drop("knowledge-extraction", "groups.csv", """

@@ -2,13 +2,9 @@ package dev.batchpipe.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.batchpipe.intake.FileIntake;
-import dev.batchpipe.intake.JobOptions;
 import dev.batchpipe.sandbox.SandboxConfig;
 import dev.batchpipe.sandbox.TokenCounting;
 import dev.batchpipe.support.PipelineTest;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,10 +31,7 @@ class QuotaHalvingTest extends PipelineTest {
 
     @Test
     void aBatchRefusedWithNothingInFlightIsHalvedAndTheJobCompletes() throws Exception {
-        Path file = Files.createDirectories(work.resolve("files")).resolve("halved.jsonl");
-        Files.writeString(file, articles("halved", 30));
-        FileIntake intake = template.getCamelContext().getRegistry().lookupByNameAndType("fileIntake", FileIntake.class);
-        long job = intake.accept(file, JobOptions.file("news-classification")).jobId();
+        long job = takeIn("news-classification", "halved.jsonl", articles("halved", 30));
         long ours = count("SELECT sum(estimated_tokens) FROM requests WHERE job_id = ?", job);
         long quota = ours / 2;
         sandbox.faults().openAi().enqueuedTokenLimit(MODEL, quota);

@@ -141,6 +141,10 @@ class LeaseClaimTest extends DatabaseTest {
         assertThat(count("SELECT count(*) FROM batches WHERE lease_owner = 'b' AND lease_until > now()"))
                 .isEqualTo(takenOver.size());
         assertThat(b.claimForIngest(takenOver.get(0))).as("its ingest claims it again, as its own").isEqualTo(takenOver.get(0));
+        // held by b, queued or being ingested: not handed on a second time, until that ingest gives it up
+        assertThat(b.takeOverIngests()).isEmpty();
+        b.giveUpIngest(takenOver.get(0));
+        assertThat(b.takeOverIngests()).containsExactly(takenOver.get(0));
     }
 
     /** Five batches claimed for ten minutes by {@code owner}, the only ones left. */

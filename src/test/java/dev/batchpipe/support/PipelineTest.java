@@ -112,12 +112,24 @@ public abstract class PipelineTest extends DatabaseTest {
      * prompts it would see from the inbox.
      */
     protected long process(String task, String name, String content, String provider, String model) throws IOException {
+        long job = takeIn(name, content, JobOptions.file(task).withOverrides(provider, model));
+        template.asyncSendBody("direct:pack", null);
+        return job;
+    }
+
+    /**
+     * Takes a file in as a job of {@code task} and packs nothing (a file dropped in the inbox is packed at once), so a
+     * test can set the provider up for the requests it now knows; returns the job.
+     */
+    protected long takeIn(String task, String name, String content) throws IOException {
+        return takeIn(name, content, JobOptions.file(task));
+    }
+
+    private long takeIn(String name, String content, JobOptions options) throws IOException {
         Path file = Files.createDirectories(work.resolve("files")).resolve(name);
         Files.writeString(file, content);
         FileIntake intake = template.getCamelContext().getRegistry().lookupByNameAndType("fileIntake", FileIntake.class);
-        long job = intake.accept(file, JobOptions.file(task).withOverrides(provider, model)).jobId();
-        template.asyncSendBody("direct:pack", null);
-        return job;
+        return intake.accept(file, options).jobId();
     }
 
     protected Path inbox(String task) {
