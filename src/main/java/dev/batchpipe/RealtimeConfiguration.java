@@ -12,14 +12,18 @@ import dev.batchpipe.provider.Providers;
 import dev.batchpipe.realtime.AutoModeChooser;
 import dev.batchpipe.realtime.ConfiguredLimits;
 import dev.batchpipe.realtime.DailyCaps;
+import dev.batchpipe.realtime.GeminiContextCache;
 import dev.batchpipe.realtime.RateLimiter;
 import dev.batchpipe.realtime.RealtimeCaller;
 import dev.batchpipe.realtime.RealtimeClaims;
 import dev.batchpipe.realtime.RealtimeWriter;
 import dev.batchpipe.store.Instance;
 import dev.batchpipe.task.TaskRegistry;
+import dev.batchpipe.task.TokenEstimator;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
@@ -66,11 +70,23 @@ public class RealtimeConfiguration implements CamelConfiguration {
                 new RateLimiter.Backoff(decrease, increase, floor, cooldown, wait), clock);
     }
 
+    /** Gemini cached contents for the shared system prompts of realtime calls; min-tokens.<model> per model. */
+    @BindToRegistry(lazy = true)
+    public GeminiContextCache geminiContextCache(CamelContext context, Jdbi jdbi, Providers providers, Clock clock,
+                                                 @PropertyInject("batchpipe.gemini.cached-content.ttl") Duration ttl,
+                                                 @PropertyInject("batchpipe.gemini.cached-content.min-tokens") int min) {
+        Map<String, Integer> byModel = new HashMap<>();
+        new Config(context).withPrefix("batchpipe.gemini.cached-content.min-tokens.")
+                .forEach((model, tokens) -> byModel.put(model, Integer.parseInt(tokens.trim())));
+        return new GeminiContextCache(jdbi, providers, new TokenEstimator(),
+                new GeminiContextCache.Settings(ttl, min, byModel), clock);
+    }
+
     @BindToRegistry(lazy = true)
     public RealtimeCaller realtimeCaller(CamelContext context, Jdbi jdbi, Providers providers, RequestRenderer renderer,
-                                         RateLimiter limiter, ImageSpool images) {
+                                         RateLimiter limiter, ImageSpool images, GeminiContextCache contextCache) {
         return new RealtimeCaller(jdbi, providers, renderer, new ProviderHttp(context.createProducerTemplate()), limiter,
-                images);
+                images, contextCache);
     }
 
     @BindToRegistry(lazy = true)

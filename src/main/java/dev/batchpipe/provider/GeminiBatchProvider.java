@@ -166,8 +166,11 @@ public final class GeminiBatchProvider extends HttpBatchProvider implements Medi
                     .put("data", ImageData.placeholder(image));
         }
         parts.addObject().put("text", r.user());
-        if (r.system() != null && !r.system().isBlank()) {
-            request.putObject("systemInstruction").putArray("parts").addObject().put("text", r.system());
+        if (r.cachedContent() != null) {
+            // the cached content holds the system instruction, which Gemini then refuses in the request
+            request.put("cachedContent", r.cachedContent());
+        } else if (r.system() != null && !r.system().isBlank()) {
+            request.set("systemInstruction", systemInstruction(r.system()));
         }
         ObjectNode config = request.putObject("generationConfig");
         config.put("maxOutputTokens", r.maxOutputTokens());
@@ -177,6 +180,31 @@ public final class GeminiBatchProvider extends HttpBatchProvider implements Medi
         config.put("responseMimeType", "application/json");
         config.set("responseSchema", GeminiSchema.of(r.schema()));
         return request;
+    }
+
+    private static ObjectNode systemInstruction(String system) {
+        ObjectNode instruction = ProviderHttp.JSON.createObjectNode();
+        instruction.putArray("parts").addObject().put("text", system);
+        return instruction;
+    }
+
+    /** A cached content: its name ({@code cachedContents/…}), for requests to refer to, and when Gemini drops it. */
+    public record CachedContent(String name, Instant expiresAt) {
+    }
+
+    /**
+     * {@code POST /v1beta/cachedContents}: the system prompt kept for {@code model} for {@code ttl}. A repeated call
+     * (a retry) only leaves a second cache to expire unused.
+     */
+    public CachedContent createCachedContent(String model, String system, Duration ttl) {
+        ObjectNode body = ProviderHttp.JSON.createObjectNode();
+        body.put("model", "models/" + modelId(model));
+        body.set("systemInstruction", systemInstruction(system));
+        body.put("ttl", ttl.toSeconds() + "s");
+        JsonNode created = http.json(httpPost("/v1beta/cachedContents", body));
+        Instant expires = ProviderJson.rfc3339(created.get("expireTime"));
+        return new CachedContent(ProviderJson.required(created, "name", "cached content"),
+                expires == null ? Instant.now().plus(ttl) : expires);
     }
 
     /** Small batches are not uploaded (null): {@link #create} sends them inline. */

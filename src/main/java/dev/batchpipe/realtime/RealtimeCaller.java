@@ -6,6 +6,8 @@ import dev.batchpipe.CrashPoints;
 import dev.batchpipe.image.ImageData;
 import dev.batchpipe.image.ImageSpool;
 import dev.batchpipe.pipeline.RequestRenderer;
+import dev.batchpipe.provider.BatchRequest;
+import dev.batchpipe.provider.ProviderException;
 import dev.batchpipe.provider.ProviderHttp;
 import dev.batchpipe.provider.ProviderRequest;
 import dev.batchpipe.provider.Providers;
@@ -18,7 +20,8 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * Makes one realtime call: the request (or the micro-batch of requests) rendered as for a batch line, sent by its provider's adapter to the
- * synchronous endpoint through {@code provider-http}, and its answer recorded (committed) before anything else is
+ * synchronous endpoint through {@code provider-http} (naming a Gemini cached content for the shared system prompt where
+ * {@link GeminiContextCache} has one), and its answer recorded (committed) before anything else is
  * made of it, so that a crash after this point writes the answer on restart instead of calling again.
  */
 public final class RealtimeCaller {
@@ -31,10 +34,12 @@ public final class RealtimeCaller {
     private final ProviderHttp http;
     private final RateLimiter limiter;
     private final ImageSpool images;
+    private final GeminiContextCache contextCache;
 
     public RealtimeCaller(Jdbi jdbi, Providers providers, RequestRenderer renderer, ProviderHttp http,
-                          RateLimiter limiter, ImageSpool images) {
+                          RateLimiter limiter, ImageSpool images, GeminiContextCache contextCache) {
         this.images = images;
+        this.contextCache = contextCache;
         this.jdbi = jdbi;
         this.providers = providers;
         this.renderer = renderer;
@@ -45,11 +50,9 @@ public final class RealtimeCaller {
     public RealtimeAnswer call(RealtimeCall c) {
         List<RequestRenderer.Item> items = c.members().stream()
                 .map(m -> new RequestRenderer.Item(m.requestId(), m.submission(), parse(m.payload()))).toList();
-        var request = providers.get(c.provider()).realtime(renderer.render(c.task(), c.template(), c.model(),
-                c.endpoint(), items))
-                // a 429 is not redelivered there: it comes back to the route, to slow the shared budget down
-                .retry(ProviderHttp.Retry.SERVER_ERRORS);
-        ProviderHttp.Reply reply = http.call(withImages(request));
+        BatchRequest rendered = renderer.render(c.task(), c.template(), c.model(), c.endpoint(), items);
+        BatchRequest sent = contextCache.use(c.provider(), rendered);
+        ProviderHttp.Reply reply = sendNamingCache(c, rendered, sent);
         // every item of a micro-batch gets the answer, in one statement: after a crash each finds it recorded
         jdbi.useHandle(h -> h.createUpdate("INSERT INTO realtime_answers (request_id, submission, provider, synthetic, "
                         + "response) SELECT id, s, :p, :synthetic, CAST(:response AS jsonb) FROM unnest(:ids, :subs) AS "
@@ -62,6 +65,25 @@ public final class RealtimeCaller {
         RealtimeAnswer answer = new RealtimeAnswer(c, reply.body());
         limiter.settle(c, providers.get(c.provider()).answer("", reply.body()).usage(), reply.headers());
         return answer;
+    }
+
+    /** The call; when Gemini says the cached content it names is gone (404, 403), again with a new one. */
+    private ProviderHttp.Reply sendNamingCache(RealtimeCall c, BatchRequest rendered, BatchRequest sent) {
+        try {
+            return send(c, sent);
+        } catch (ProviderException e) {
+            if (sent.cachedContent() == null || (e.status() != 404 && e.status() != 403)) {
+                throw e;
+            }
+            contextCache.forget(c.provider(), sent);
+            return send(c, contextCache.use(c.provider(), rendered));
+        }
+    }
+
+    private ProviderHttp.Reply send(RealtimeCall c, BatchRequest r) {
+        return http.call(withImages(providers.get(c.provider()).realtime(r)
+                // a 429 is not redelivered there: it comes back to the route, to slow the shared budget down
+                .retry(ProviderHttp.Retry.SERVER_ERRORS)));
     }
 
     /** The call with its images' base64 streamed into the body from the spool. */

@@ -23,7 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Gemini's Batch, Files (resumable upload, download) and generateContent endpoints. */
+/** Gemini's Batch, Files (resumable upload, download), cachedContents and generateContent endpoints. */
 final class GeminiApi extends ProviderApi<GeminiFormat> {
 
     /** Gemini takes files up to 2 GB. */
@@ -56,10 +56,21 @@ final class GeminiApi extends ProviderApi<GeminiFormat> {
             router.postWithRegex("/v1beta/models/([^/:]+):" + call).handler(Http.jsonBody())
                     .handler(ctx -> emulator.realtime().answer(ctx, format, call, ctx.pathParam("param0")));
         }
+        router.post("/v1beta/cachedContents").handler(Http.jsonBody()).handler(this::createCache);
+        router.get("/v1beta/cachedContents/:id").handler(this::getCache);
         router.get("/v1beta/batches").handler(this::list);
         router.postWithRegex("/v1beta/batches/([^/:]+):cancel").handler(this::cancel);
         router.getWithRegex("/v1beta/batches/([^/:]+)").handler(this::get);
         router.deleteWithRegex("/v1beta/batches/([^/:]+)").handler(this::delete);
+    }
+
+    private void createCache(RoutingContext ctx) {
+        Http.json(ctx, 200, CachedContents.json(format.caches().create(Http.object(ctx), System.currentTimeMillis())));
+    }
+
+    private void getCache(RoutingContext ctx) {
+        Http.json(ctx, 200, CachedContents.json(format.caches().named("cachedContents/" + ctx.pathParam("id"),
+                System.currentTimeMillis())));
     }
 
     /** start → {@code x-goog-upload-url}; then chunks with {@code upload}, the last with {@code upload, finalize}. */

@@ -24,11 +24,17 @@ final class GeminiFormat extends BatchFormat {
     private static final int MAX_BATCH_EMBED_REQUESTS = 100;
 
     private final Function<String, Optional<FileRecord>> files;
+    private final CachedContents caches = new CachedContents();
 
     /** {@code files}: the uploaded files by name ({@code files/…}), which {@code fileData} parts must name. */
     GeminiFormat(TokenCounting counting, Function<String, Optional<FileRecord>> files) {
         super(Provider.GEMINI, "request", counting);
         this.files = files;
+    }
+
+    /** The cached contents requests may name ({@code cachedContent}). */
+    CachedContents caches() {
+        return caches;
     }
 
     @Override
@@ -54,6 +60,11 @@ final class GeminiFormat extends BatchFormat {
         }
         Prompts prompts = new Prompts();
         JsonNode system = Json.field(body, "systemInstruction", "system_instruction");
+        CachedContents.Entry cached = cachedContent(body, system);
+        if (cached != null) {
+            // the cached prefix comes first, as if sent
+            prompts.add(Json.MAPPER.getNodeFactory().textNode(cached.text()), false);
+        }
         if (system != null) {
             prompts.add(system.get("parts"), false);
         }
@@ -72,10 +83,28 @@ final class GeminiFormat extends BatchFormat {
         JsonNode schema = Json.field(config, "responseSchema", "response_schema", "responseJsonSchema",
                 "response_json_schema");
         if (schema != null && schema.isObject()) {
-            return req.withSchema(schema);
+            req = req.withSchema(schema);
+        } else if ("application/json".equals(Json.text(config, "responseMimeType", "response_mime_type"))) {
+            req = req.withKind(ParsedRequest.Kind.JSON_OBJECT);
         }
-        String mime = Json.text(config, "responseMimeType", "response_mime_type");
-        return "application/json".equals(mime) ? req.withKind(ParsedRequest.Kind.JSON_OBJECT) : req;
+        return cached == null ? req : req.withCachedTokens(cached.tokens());
+    }
+
+    /**
+     * The cached content the request names, or null. It must exist, be the call's model's, and stand in for the
+     * system instruction and tools: Gemini refuses a request that sets them too.
+     */
+    private CachedContents.Entry cachedContent(JsonNode body, JsonNode system) {
+        String name = Json.text(body, "cachedContent", "cached_content");
+        if (name == null) {
+            return null;
+        }
+        if (system != null || body.has("tools") || body.has("toolConfig") || body.has("tool_config")) {
+            throw ApiError.invalid("CachedContent can not be used with GenerateContent request setting "
+                    + "system_instruction, tools or tool_config.\n\nProposed fix: move those values to CachedContent "
+                    + "from GenerateContent request.");
+        }
+        return caches.named(name, System.currentTimeMillis());
     }
 
     /**
@@ -172,9 +201,12 @@ final class GeminiFormat extends BatchFormat {
         content.put("role", "model");
         candidate.put("finishReason", "STOP");
         candidate.put("index", 0);
-        body.putObject("usageMetadata").put("promptTokenCount", answer.inputTokens())
+        ObjectNode usage = body.putObject("usageMetadata").put("promptTokenCount", answer.inputTokens())
                 .put("candidatesTokenCount", answer.outputTokens())
                 .put("totalTokenCount", answer.inputTokens() + answer.outputTokens());
+        if (req.cachedTokens() > 0) {
+            usage.put("cachedContentTokenCount", Math.min(req.cachedTokens(), answer.inputTokens()));
+        }
         body.put("modelVersion", req.model());
         body.put("responseId", Ids.seeded("", answer.seed(), 22));
         return body;

@@ -14,9 +14,20 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param maxOutputTokens the request's answer budget (or {@link Tokens#DEFAULT_MAX_OUTPUT_TOKENS})
  * @param embeddingInputs how many inputs an embeddings request carries
  * @param dimensions      embedding size
+ * @param cachedTokens    of the prompt, the tokens a Gemini cached content it names holds (they are in promptText)
  */
 record ParsedRequest(String model, String promptText, String userText, Kind kind, JsonNode schema, String toolName,
-                     int maxOutputTokens, int embeddingInputs, int dimensions) {
+                     int maxOutputTokens, int embeddingInputs, int dimensions, int cachedTokens) {
+
+    ParsedRequest(String model, String promptText, String userText, Kind kind, JsonNode schema, String toolName,
+                  int maxOutputTokens, int embeddingInputs, int dimensions) {
+        this(model, promptText, userText, kind, schema, toolName, maxOutputTokens, embeddingInputs, dimensions, 0);
+    }
+
+    ParsedRequest withCachedTokens(int tokens) {
+        return new ParsedRequest(model, promptText, userText, kind, schema, toolName, maxOutputTokens, embeddingInputs,
+                dimensions, tokens);
+    }
 
     enum Kind { TEXT, JSON_OBJECT, SCHEMA, TOOL, EMBEDDING }
 

@@ -6,12 +6,15 @@ import static dev.batchpipe.provider.AdapterFixtures.batchFile;
 import static dev.batchpipe.provider.AdapterFixtures.read;
 import static dev.batchpipe.provider.AdapterFixtures.results;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.batchpipe.sandbox.ReceivedRequest;
 import dev.batchpipe.sandbox.SandboxExtension;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -160,5 +163,71 @@ class GeminiAdapterContractTest {
             assertThat(r.method()).isEqualTo("POST");
             assertThat(r.path()).isEqualTo("/v1beta/" + created.id() + ":cancel");
         });
+    }
+
+    @Test
+    void aCachedContentHoldsTheSystemPromptAndRealtimeCallsNameItInsteadOfSendingIt() throws Exception {
+        GeminiBatchProvider provider = provider(20_000_000);
+        sandbox.server().reset();
+        String system = "You classify news. ".repeat(200);
+        BatchRequest r = withSystem(AdapterFixtures.request(7, MODEL), system);
+
+        GeminiBatchProvider.CachedContent cache = provider.createCachedContent(MODEL, system, Duration.ofMinutes(30));
+
+        ReceivedRequest create = sandbox.server().received().get(0);
+        assertThat(create.method()).isEqualTo("POST");
+        assertThat(create.path()).isEqualTo("/v1beta/cachedContents");
+        assertThat(create.header("x-goog-api-key")).isEqualTo("***");
+        assertThat(read(create.body())).isEqualTo(read("{\"model\":\"models/gemini-2.5-flash\",\"systemInstruction\":"
+                + "{\"parts\":[{\"text\":" + AdapterFixtures.JSON.writeValueAsString(system) + "}]},\"ttl\":\"1800s\"}"));
+        assertThat(cache.name()).startsWith("cachedContents/");
+        assertThat(cache.expiresAt()).isBetween(Instant.now().plusSeconds(1790), Instant.now().plusSeconds(1810));
+
+        sandbox.server().reset();
+        ProviderHttp.Reply reply = camel.http().call(provider.realtime(r.withCachedContent(cache.name())));
+        ReceivedRequest call = sandbox.server().received().get(0);
+        assertThat(call.path()).isEqualTo("/v1beta/models/gemini-2.5-flash:generateContent");
+        JsonNode body = read(call.body());
+        assertThat(body.path("cachedContent").asText()).isEqualTo(cache.name());
+        assertThat(body.has("systemInstruction")).as("the cached part is not sent again").isFalse();
+        assertThat(body.at("/contents/0/parts/0/text").asText()).startsWith("Title: Bank 7");
+        ResultLine answer = provider.answer("r7s1", reply.body());
+        assertThat(answer.outcome()).isEqualTo(ResultLine.Outcome.SUCCEEDED);
+        int cachedTokens = reply.body().at("/usageMetadata/cachedContentTokenCount").asInt();
+        assertThat(cachedTokens).isGreaterThan(500);
+        assertThat(answer.usage().cachedInputTokens()).isEqualTo(cachedTokens);
+        assertThat(answer.usage().inputTokens()).isGreaterThan(cachedTokens);
+    }
+
+    @Test
+    void anUnknownOrExpiredCachedContentIsNotFound() throws Exception {
+        GeminiBatchProvider provider = provider(20_000_000);
+        BatchRequest r = AdapterFixtures.request(8, MODEL);
+        assertThatThrownBy(() -> camel.http().call(provider.realtime(r.withCachedContent("cachedContents/nosuch"))))
+                .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.status()).isEqualTo(404));
+
+        GeminiBatchProvider.CachedContent cache = provider.createCachedContent(MODEL, "You classify news.",
+                Duration.ofSeconds(1));
+        assertThat(camel.http().json(provider.httpGet("/v1beta/" + cache.name())).path("name").asText())
+                .isEqualTo(cache.name());
+        Thread.sleep(Duration.between(Instant.now(), cache.expiresAt()).toMillis() + 100);
+        assertThatThrownBy(() -> camel.http().json(provider.httpGet("/v1beta/" + cache.name())))
+                .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.status()).isEqualTo(404));
+        assertThatThrownBy(() -> camel.http().call(provider.realtime(r.withCachedContent(cache.name()))))
+                .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.status()).isEqualTo(404));
+        // Gemini refuses a request that names a cache and sends a system instruction too
+        GeminiBatchProvider.CachedContent live = provider.createCachedContent(MODEL, "You classify news.",
+                Duration.ofMinutes(5));
+        ObjectNode both = (ObjectNode) read(new String(provider.encode(r), java.nio.charset.StandardCharsets.UTF_8))
+                .path("request");
+        both.put("cachedContent", live.name());
+        assertThatThrownBy(() -> camel.http().json(provider.httpPost(
+                "/v1beta/models/gemini-2.5-flash:generateContent", both)))
+                .isInstanceOfSatisfying(ProviderException.class, e -> assertThat(e.status()).isEqualTo(400));
+    }
+
+    private static BatchRequest withSystem(BatchRequest r, String system) {
+        return new BatchRequest(r.customId(), r.model(), r.endpoint(), system, r.user(), r.maxOutputTokens(),
+                r.temperature(), r.schemaName(), r.schema());
     }
 }
