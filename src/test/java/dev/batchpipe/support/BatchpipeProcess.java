@@ -30,8 +30,12 @@ public final class BatchpipeProcess implements AutoCloseable {
         this.output = output;
     }
 
+    /**
+     * With the client compiler only: the suite starts a few hundred of these, each spending most of its CPU on
+     * start-up, where C2 compiles what a short run never repays (half the CPU time of a {@code process --wait}).
+     */
     public static BatchpipeProcess start(Path workDir, Map<String, String> env, String... args) throws IOException {
-        return start(workDir, List.of("-Xmx512m"), env, args);
+        return start(workDir, List.of("-Xmx512m", "-XX:TieredStopAtLevel=1"), env, args);
     }
 
     public static BatchpipeProcess start(Path workDir, List<String> jvmOptions, Map<String, String> env, String... args)
