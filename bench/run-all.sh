@@ -6,7 +6,8 @@
 # intake, packing and ingest come from one run of N articles through the service (inbox to rows, the built-in sandbox
 # at full speed), timed from the database's own timestamps:
 #   intake   the job opened → received (jobs.created_at → received_at): items / s
-#   packing  received → the last batch recorded, its JSONL on disk (includes up to one pack tick, 250 ms): requests / s
+#   packing  received → the last batch's record committed, its JSONL on disk (its "Packed batch" log line; includes
+#            up to one pack tick, 250 ms): requests / s
 #   ingest   the first batch finished at the provider → the last one ingested (busy time only): rows / s
 # then, on the same database, the same rows are COPYed into the same tables (inside a transaction that is rolled back).
 # inbox and status run bench/inbox-to-rows.sh (INBOX_N articles, -Xmx512m) and bench/status.sh (STATUS_N requests).
@@ -88,7 +89,9 @@ if wanted intake || wanted packing || wanted ingest; then
       j.items_accepted, (SELECT count(*) FROM requests WHERE batch_id IS NOT NULL),
       (SELECT count(*) FROM news_classifications), (SELECT count(*) FROM batches)
       FROM jobs j WHERE j.id = 1" | tr '|' ' ')
-  opened=$1 received=$2 packed=$3 first_finished=$4 ingested=$5 items=$6 batched=$7 rows=$8 batches=$9
+  opened=$1 received=$2 first_finished=$4 ingested=$5 items=$6 batched=$7 rows=$8 batches=$9
+  # a batch's created_at is its recording transaction's start: its end is the log line written after the commit
+  packed=$(date -d "$(date +%F) $(grep 'BatchRecorder .*Packed batch' "$WORK/service.log" | tail -1 | cut -c1-12)" +%s%3N)
   # ingest's busy time: the union of the batches' [finished, ingested] intervals
   ingest_s=$(sql "SELECT round(sum(extract(epoch FROM e - s))::numeric, 3) FROM (
       SELECT min(s) s, max(e) e FROM (SELECT s, e, sum(gap) OVER (ORDER BY s) island FROM (
@@ -140,6 +143,7 @@ echo
 column -t -s "$(printf '\t')" "$TABLE"
 if [ "$PROFILE" = 1 ] && [ -f "$WORK/threads.txt" ]; then
   echo
-  echo "Where the time goes (thread-dump samples every 0.2 s; innermost batchpipe method, and what it was in):"
-  java bench/ThreadSamples.java "$WORK/threads.txt" 10
+  echo "Where the time goes (thread-dump samples every 0.2 s within each stage's window; innermost batchpipe method, and what it was in):"
+  java bench/ThreadSamples.java "$WORK/threads.txt" 10 ${opened:+intake=$opened-$received packing=$received-$packed \
+    ingest=$first_finished-$ingested}
 fi

@@ -80,13 +80,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 import javax.sql.DataSource;
 import org.apache.camel.BeanInject;
 import org.apache.camel.BindToRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
+import org.apache.camel.builder.ThreadPoolProfileBuilder;
 import org.apache.camel.component.quartz.QuartzComponent;
+import org.apache.camel.spi.ThreadPoolProfile;
+import org.apache.camel.util.concurrent.ThreadPoolRejectedPolicy;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -450,6 +454,18 @@ public class BatchpipeConfiguration implements CamelConfiguration {
         OutputWriter writer = new OutputWriter(new EntityResolver(similarity));
         writer.verify(jdbi, tasks);
         return writer;
+    }
+
+    /**
+     * The threads a finished batch's chunks are written on, batchpipe.ingest.writers at once: a chunk's time is mostly
+     * PostgreSQL's, so a second chunk in flight uses the second core. The queue holds as many chunks as there are
+     * writers; when it is full the reading thread writes the next chunk itself, so the lines read ahead stay bounded.
+     */
+    @BindToRegistry(lazy = true)
+    public ExecutorService ingestWriters(CamelContext context, @PropertyInject("batchpipe.ingest.writers") int writers) {
+        ThreadPoolProfile profile = new ThreadPoolProfileBuilder("ingest-writers").poolSize(writers)
+                .maxPoolSize(writers).maxQueueSize(writers).rejectedPolicy(ThreadPoolRejectedPolicy.CallerRuns).build();
+        return context.getExecutorServiceManager().newThreadPool(this, "ingest-write", profile);
     }
 
     @BindToRegistry(lazy = true)

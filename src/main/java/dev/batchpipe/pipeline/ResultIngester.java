@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.SqlStatement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -133,18 +134,30 @@ public final class ResultIngester {
         if (ids.isEmpty()) {
             return requests;
         }
-        h.createQuery("SELECT r.id, r.task, r.template, r.provider, r.model, r.state, r.batch_id, i.payload::text, "
+        inBatch(h.createQuery("SELECT r.id, r.task, r.template, r.provider, r.model, r.state, r.batch_id, i.payload::text, "
                         + "s.submission FROM requests r JOIN items i ON i.id = r.item_id "
-                        + "JOIN request_submissions s ON s.request_id = r.id AND s.batch_id IS NOT DISTINCT FROM :batch "
+                        + "JOIN request_submissions s ON s.request_id = r.id AND " + submittedIn(batchId) + " "
                         + "JOIN (SELECT DISTINCT * FROM unnest(:ids, :submissions)) c(id, submission) "
-                        + "ON c.id = r.id AND c.submission = s.submission ORDER BY r.id FOR UPDATE OF r")
+                        + "ON c.id = r.id AND c.submission = s.submission ORDER BY r.id FOR UPDATE OF r"), batchId)
                 .bindArray("ids", Long.class, ids).bindArray("submissions", Integer.class, submissions)
-                .bind("batch", batchId)
                 .map((rs, ctx) -> new Request(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
                         rs.getString(5), rs.getString(6), rs.getObject(7) == null ? 0 : rs.getLong(7), rs.getString(8),
                         rs.getInt(9)))
                 .forEach(r -> requests.put(r.id(), r));
         return requests;
+    }
+
+    /**
+     * The submission {@code s} was carried by this batch, or by no batch (a realtime call): two plain conditions, as
+     * {@code IS NOT DISTINCT FROM} would compare every submission rather than the chunk's few.
+     */
+    private static String submittedIn(Long batchId) {
+        return batchId == null ? "s.batch_id IS NULL" : "s.batch_id = :batch";
+    }
+
+    /** The statement with {@code :batch} bound where {@link #submittedIn} names it. */
+    private static <T extends SqlStatement<T>> T inBatch(T statement, Long batchId) {
+        return batchId == null ? statement : statement.bind("batch", batchId);
     }
 
     /** The line's answer, parsed and valid against its template's schema, for a request not yet settled; else null. */
@@ -222,11 +235,11 @@ public final class ResultIngester {
         }
         // only a submission made in this very batch: a batch adopted by mistake after a crash (or another
         // installation's custom ids) must never answer requests it was not sent
-        var r = h.createQuery("SELECT r.task, r.template, r.provider, r.model, r.state, r.batch_id, i.payload::text "
+        var r = inBatch(h.createQuery("SELECT r.task, r.template, r.provider, r.model, r.state, r.batch_id, i.payload::text "
                         + "FROM requests r JOIN items i ON i.id = r.item_id "
                         + "JOIN request_submissions s ON s.request_id = r.id AND s.submission = :submission "
-                        + "AND s.batch_id IS NOT DISTINCT FROM :batch WHERE r.id = :id FOR UPDATE OF r")
-                .bind("id", id[0]).bind("submission", (int) id[1]).bind("batch", batchId)
+                        + "AND " + submittedIn(batchId) + " WHERE r.id = :id FOR UPDATE OF r"), batchId)
+                .bind("id", id[0]).bind("submission", (int) id[1])
                 .map((rs, ctx) -> new Request(id[0], rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                         rs.getString(5), rs.getObject(6) == null ? 0 : rs.getLong(6), rs.getString(7), (int) id[1]))
                 .findOne().orElse(null);
@@ -270,10 +283,10 @@ public final class ResultIngester {
      * line of a request sent alone; the items it missed or broke are sent alone from now on.
      */
     private void writeGroup(Handle h, ResultLine line, Long batchId) {
-        List<GroupItem> items = h.createQuery("SELECT s.request_id, s.submission, r.task, r.template "
+        List<GroupItem> items = inBatch(h.createQuery("SELECT s.request_id, s.submission, r.task, r.template "
                         + "FROM request_submissions s JOIN requests r ON r.id = s.request_id "
-                        + "WHERE s.group_id = :g AND s.batch_id IS NOT DISTINCT FROM :batch ORDER BY s.request_id")
-                .bind("g", line.customId()).bind("batch", batchId)
+                        + "WHERE s.group_id = :g AND " + submittedIn(batchId) + " ORDER BY s.request_id"), batchId)
+                .bind("g", line.customId())
                 .map((rs, ctx) -> new GroupItem(new GroupAnswers.Member(rs.getLong(1), rs.getInt(2)), rs.getString(3),
                         rs.getString(4)))
                 .list();
