@@ -12,7 +12,11 @@ import dev.batchpipe.task.TaskDefinition;
 import dev.batchpipe.task.TokenEstimator;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -22,9 +26,18 @@ import org.jdbi.v3.core.Handle;
  */
 public final class RequestFactory {
 
+    private static final int FRAMES = 64;
+
     private final TokenEstimator tokens;
     private final Providers providers;
     private final RequestRenderer renderer;
+    /** The frames counted, the most recently used few (a system prompt that names item fields makes many). */
+    private final Map<Frame, Integer> frames = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Frame, Integer> eldest) {
+            return size() > FRAMES;
+        }
+    });
 
     public RequestFactory(TokenEstimator tokens, Providers providers, RequestRenderer renderer) {
         this.tokens = tokens;
@@ -46,29 +59,49 @@ public final class RequestFactory {
     /**
      * The input tokens of the request of template {@code t} for {@code item}, as packing and quota count them. The
      * item's user prompt is the part that changes from one item to the next; the rest (system prompt, schema, framing)
-     * is counted once per template ({@link TokenEstimator#estimate(String, String, String, String)}).
+     * is counted once per template, provider, model and system prompt ({@link TokenEstimator#frameTokens}), from the
+     * first item's request as its adapter encodes it. An item without images is not rendered and encoded again: its
+     * request differs from that one only in its user prompt. One with images is, each time (their parts are framing).
      */
     public int estimate(String task, TaskDefinition.RequestTemplate t, String provider, String model, JsonNode item) {
-        int images = 0;
-        for (ImagePart image : ImagePart.of(item)) {
-            images += TokenEstimator.imageTokens(provider, image.width(), image.height());
+        List<ImagePart> images = ImagePart.of(item);
+        int media = 0;
+        for (ImagePart image : images) {
+            media += TokenEstimator.imageTokens(provider, image.width(), image.height());
         }
         for (VideoPart video : VideoPart.of(item)) {
-            images += video.tokens();
+            media += video.tokens();
         }
         if (t.isEmbedding()) {
             // an embedding is billed on its input text alone, without the line's framing
-            return tokens.estimate(provider, model, t.user().render(item)) + images;
-        }
-        if (!providers.has(provider)) {
-            String user = t.user().render(item);
-            return tokens.estimate(provider, model, t.system().render(item) + "\n" + user, user) + images;
+            return tokens.estimate(provider, model, t.user().render(item)) + media;
         }
         // rendered without its videos, whose files are uploaded only when the request is sent
-        BatchRequest request = renderer.render(0, 1, task, t.name(), model, t.endpoint(), VideoPart.without(item));
-        String sent = ImageData.withoutImages(new String(providers.get(provider).encode(request), StandardCharsets.UTF_8));
-        return tokens.estimate(provider, model, sent, new String(JsonStringEncoder.getInstance().quoteAsString(
-                request.user()))) + images;
+        JsonNode rendered = VideoPart.without(item);
+        String system = t.system().render(rendered);
+        String user = t.user().render(rendered);
+        boolean encoded = providers.has(provider);
+        // as it stands in the encoded request: a JSON string's content
+        String varying = encoded ? new String(JsonStringEncoder.getInstance().quoteAsString(user)) : user;
+        Frame key = images.isEmpty() ? new Frame(task, t.name(), provider, model, system) : null;
+        Integer frame = key != null && TokenEstimator.splits(varying) ? frames.get(key) : null;
+        if (frame == null) {
+            String sent = encoded ? ImageData.withoutImages(new String(providers.get(provider).encode(
+                    renderer.render(0, 1, task, t.name(), model, t.endpoint(), rendered)), StandardCharsets.UTF_8))
+                    : system + "\n" + user;
+            frame = tokens.frameTokens(model, sent, varying);
+            if (frame < 0) {
+                return tokens.estimate(provider, model, sent) + media;
+            }
+            if (key != null) {
+                frames.put(key, frame);
+            }
+        }
+        return tokens.estimate(provider, model, frame, varying) + media;
+    }
+
+    /** What a request's frame (all of it but the user prompt) is made of, when the item has no images. */
+    private record Frame(String task, String template, String provider, String model, String system) {
     }
 
     /** An item just written, to make requests for. */
@@ -81,25 +114,29 @@ public final class RequestFactory {
             return;
         }
         List<Long> itemIds = new ArrayList<>();
+        List<TaskDefinition.RequestTemplate> ts = new ArrayList<>();
+        List<JsonNode> values = new ArrayList<>();
         List<String> templates = new ArrayList<>();
         List<String> providerNames = new ArrayList<>();
         List<String> models = new ArrayList<>();
         List<String> endpoints = new ArrayList<>();
-        List<Integer> estimates = new ArrayList<>();
         List<Integer> maxOutputs = new ArrayList<>();
         for (NewItem item : items) {
             for (TaskDefinition.RequestTemplate t : task.requests()) {
-                String provider = provider(t, options.provider());
-                String model = model(t, options.provider(), options.model());
                 itemIds.add(item.id());
+                ts.add(t);
+                values.add(item.value());
                 templates.add(t.name());
-                providerNames.add(provider);
-                models.add(model);
+                providerNames.add(provider(t, options.provider()));
+                models.add(model(t, options.provider(), options.model()));
                 endpoints.add(t.endpoint());
-                estimates.add(estimate(task.name(), t, provider, model, item.value()));
                 maxOutputs.add(t.maxOutputTokens());
             }
         }
+        // counting tokens is most of a chunk's work in Java: on every core (the database waits for it meanwhile)
+        List<Integer> estimates = IntStream.range(0, ts.size()).parallel()
+                .mapToObj(i -> estimate(task.name(), ts.get(i), providerNames.get(i), models.get(i), values.get(i)))
+                .toList();
         h.createUpdate("INSERT INTO requests (item_id, job_id, task, template, provider, model, endpoint, priority, "
                         + "estimated_tokens, max_output_tokens, not_before) "
                         + "SELECT u.item, :job, :task, u.template, u.provider, u.model, u.endpoint, :priority, u.tokens, "

@@ -4,8 +4,8 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
-import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Input-token estimates for packing and quota: the whole request as its provider receives it (system prompt,
@@ -20,42 +20,41 @@ public final class TokenEstimator {
     private static final double OTHER_PROVIDER_MARGIN = 1.15;
     /** Shorter item texts are not worth splitting the count for. */
     private static final int MIN_VARYING = 64;
-    private static final int SHARED_COUNTS = 64;
 
     // loaded on first use (a second or so each): commands that take nothing in never pay for it
     private final EncodingRegistry registry = Encodings.newLazyEncodingRegistry();
-
-    /** Requests' shared parts counted (text and model → tokens), the most recently used few. */
-    private final Map<String, Integer> sharedCounts = java.util.Collections.synchronizedMap(
-            new LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
-                    return size() > SHARED_COUNTS;
-                }
-            });
+    /** By model name: looked up once, not per request. */
+    private final Map<String, Words> encodings = new ConcurrentHashMap<>();
 
     /** {@code sent}: the request as sent (its batch line), or its prompts when no adapter can render it. */
     public int estimate(String provider, String model, String sent) {
-        return withOverhead(provider, encodingFor(model).countTokensOrdinary(sent));
+        return withOverhead(provider, encodingFor(model).count(sent));
+    }
+
+    /** Whether {@code varying} is long enough to be counted apart from the rest of its request. */
+    public static boolean splits(String varying) {
+        return varying.length() >= MIN_VARYING;
     }
 
     /**
-     * As {@link #estimate(String, String, String)}, where {@code varying}, found in {@code sent}, is the part that
-     * changes from one request to the next (the item's text): the rest, the same for every request of a template, is
-     * counted once and remembered, so each request costs only its own text. Counted apart, the two sides of each
-     * seam may tokenize a little differently (a token or two per request).
+     * The tokens of {@code sent} less {@code varying}, the part that changes from one request to the next (the item's
+     * text), counted on each side of it: the same for every request of a template, so its callers count it once and
+     * then each request only for its own text ({@link #estimate(String, String, int, String)}). -1 when
+     * {@code varying} is too short to split for ({@link #splits}) or not in {@code sent}. Counted apart, the two sides
+     * of each seam may tokenize a little differently (a token or two per request).
      */
-    public int estimate(String provider, String model, String sent, String varying) {
-        int at = varying.length() < MIN_VARYING ? -1 : sent.indexOf(varying);
+    public int frameTokens(String model, String sent, String varying) {
+        int at = splits(varying) ? sent.indexOf(varying) : -1;
         if (at < 0) {
-            return estimate(provider, model, sent);
+            return -1;
         }
-        Encoding encoding = encodingFor(model);
-        String shared = sent.substring(0, at) + '\u0000' + sent.substring(at + varying.length());
-        int sharedTokens = sharedCounts.computeIfAbsent(model + '\u0000' + shared,
-                k -> encoding.countTokensOrdinary(sent.substring(0, at))
-                        + encoding.countTokensOrdinary(sent.substring(at + varying.length())));
-        return withOverhead(provider, sharedTokens + encoding.countTokensOrdinary(varying));
+        Words encoding = encodingFor(model);
+        return encoding.count(sent.substring(0, at)) + encoding.count(sent.substring(at + varying.length()));
+    }
+
+    /** A request of {@code frameTokens} ({@link #frameTokens}) around {@code varying}. */
+    public int estimate(String provider, String model, int frameTokens, String varying) {
+        return withOverhead(provider, frameTokens + encodingFor(model).count(varying));
     }
 
     private static int withOverhead(String provider, int counted) {
@@ -92,11 +91,66 @@ public final class TokenEstimator {
         return 85 + 170 * (int) (Math.ceil(w / 512) * Math.ceil(h / 512));
     }
 
-    private Encoding encodingFor(String model) {
+    private Words encodingFor(String model) {
+        return encodings.computeIfAbsent(model, m -> new Words(encodingOf(m)));
+    }
+
+    private Encoding encodingOf(String model) {
         String m = model.toLowerCase(java.util.Locale.ROOT);
         // OpenAI's embedding models still use cl100k_base
         boolean legacy = m.startsWith("gpt-4-") || m.equals("gpt-4") || m.startsWith("gpt-3.5")
                 || m.startsWith("text-embedding-");
         return registry.getEncoding(legacy ? EncodingType.CL100K_BASE : EncodingType.O200K_BASE);
+    }
+
+    /**
+     * An encoding's counts, a word at a time, the words' counts remembered: most of a text's words were seen before,
+     * and looking one up costs a fraction of tokenizing it (jtokkit's pre-tokenizing regex, then its byte-pair merges).
+     * The sum is exactly the text's count: a text is cut only before a space between two letters, where OpenAI's
+     * pre-tokenizing patterns (cl100k_base, o200k_base) always end one piece and start the next (a run of letters
+     * ends its piece, and a space before a letter starts one), and tokens never cross pieces.
+     */
+    static final class Words {
+        /** Words longer than this are counted, not remembered. */
+        private static final int MAX_WORD = 32;
+        /** Remembered words at most (a few MB); all are forgotten when full, to follow what the texts are now. */
+        private static final int MAX_WORDS = 65_536;
+
+        private final Encoding encoding;
+        private final Map<String, Integer> counts = new ConcurrentHashMap<>();
+
+        Words(Encoding encoding) {
+            this.encoding = encoding;
+        }
+
+        int count(String text) {
+            int tokens = 0;
+            int from = 0;
+            for (int i = 1; i + 1 < text.length(); i++) {
+                if (text.charAt(i) == ' ' && Character.isLetter(text.charAt(i - 1))
+                        && Character.isLetter(text.charAt(i + 1))) {
+                    tokens += word(text, from, i);
+                    from = i;
+                }
+            }
+            return tokens + word(text, from, text.length());
+        }
+
+        private int word(String text, int from, int to) {
+            if (to - from > MAX_WORD) {
+                return encoding.countTokensOrdinary(text.substring(from, to));
+            }
+            String word = text.substring(from, to);
+            Integer known = counts.get(word);
+            if (known != null) {
+                return known;
+            }
+            int counted = encoding.countTokensOrdinary(word);
+            if (counts.size() >= MAX_WORDS) {
+                counts.clear();
+            }
+            counts.put(word, counted);
+            return counted;
+        }
     }
 }

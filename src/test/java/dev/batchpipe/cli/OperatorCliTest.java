@@ -138,9 +138,8 @@ class OperatorCliTest {
     void theServiceSaysReadyOnceAndItsDatabaseIsEasyToReach() throws Exception {
         int http = BatchpipeProcess.freePort();
         int pg = BatchpipeProcess.freePort();
-        // a quick pack tick: the inbox's job is packed on the tick, not at once (the default waits a minute)
         Map<String, String> env = Map.of("BATCHPIPE_HTTP_PORT", "" + http, "BATCHPIPE_EMBEDDED_PORT", "" + pg,
-                "BATCHPIPE_INBOX_SETTLE", "200ms", "BATCHPIPE_PACK_INTERVAL_MS", "500");
+                "BATCHPIPE_INBOX_SETTLE", "200ms");
         try (BatchpipeProcess service = BatchpipeProcess.start(dir, env, "run")) {
             await().atMost(Duration.ofSeconds(120)).until(() -> service.output().contains("batchpipe ready on"));
             String startup = service.output();

@@ -12,6 +12,7 @@ import dev.batchpipe.provider.Providers;
 import dev.batchpipe.support.PipelineTest;
 import dev.batchpipe.task.TaskDefinition;
 import dev.batchpipe.task.TaskRegistry;
+import dev.batchpipe.task.TokenEstimator;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -50,6 +51,43 @@ class RequestEstimateTest extends PipelineTest {
             } else {
                 // no public tokenizer: o200k on the request as sent, with a margin
                 assertThat(estimate).as(provider).isGreaterThan(O200K.countTokensOrdinary(sent));
+            }
+        }
+    }
+
+    /**
+     * An item's request is rendered and encoded once per template, provider, model and system prompt; later items are
+     * counted for their user prompt only. Their estimates must be what their own request gives: the same number as a
+     * factory that has seen no other item, whatever the text (escapes, other scripts, too short to split for).
+     */
+    @Test
+    void anEstimateIsTheSameWhetherTheFrameWasCountedFromItsOwnRequestOrAnothers() throws Exception {
+        var registry = template.getCamelContext().getRegistry();
+        Providers providers = registry.lookupByNameAndType("providers", Providers.class);
+        RequestRenderer renderer = registry.lookupByNameAndType("requestRenderer", RequestRenderer.class);
+        TaskDefinition.RequestTemplate t = registry.lookupByNameAndType("tasks", TaskRegistry.class)
+                .get("news-classification").requests().get(0);
+        ObjectMapper json = new ObjectMapper();
+        String[] contents = {
+            "Istanbul Bank raised its lending rates on Monday as inflation stayed high. Shares fell. ".repeat(12),
+            "Short.",
+            "Garanti BBVA'nın hisseleri düştü; \"faiz\" kararı sonrası piyasa çalkalandı.\n\nİkinci paragraf: "
+                    + "ÇĞİÖŞÜ çğıöşü, € and ¥, 東京 の 銀行, emoji 📉📈, tabs\tand backslashes \\ here.",
+            "Line one\r\nLine two with \u0001 a control character and \u2028 a line separator, then a number 1234567.",
+        };
+        // one factory for all three: each provider's frame is its own
+        RequestFactory warm = new RequestFactory(new TokenEstimator(), providers, renderer);
+        for (String provider : new String[] {"openai", "anthropic", "gemini"}) {
+            String model = warm.model(t, provider, null);
+            warm.estimate("news-classification", t, provider, model, json.createObjectNode().put("id", "w")
+                    .put("title", "Warm-up").put("contents", "The first article. ".repeat(10)));
+            for (int i = 0; i < contents.length; i++) {
+                JsonNode item = json.createObjectNode().put("id", "e" + i).put("title", "Title " + i)
+                        .put("contents", contents[i]);
+                int own = new RequestFactory(new TokenEstimator(), providers, renderer)
+                        .estimate("news-classification", t, provider, model, item);
+                assertThat(warm.estimate("news-classification", t, provider, model, item))
+                        .as("%s, item %d", provider, i).isEqualTo(own);
             }
         }
     }
