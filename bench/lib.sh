@@ -19,13 +19,16 @@ cd "$(dirname "$0")/.."
 SERVICE=
 SANDBOX=
 BENCH_XMX=${BENCH_XMX:-512m}
-# more JVM options for the service (run-all.sh adds a flight recording with PROFILE=1)
+# more JVM options for the service
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:-}
 
 bench_init() {
   rm -rf "$1"
   mkdir -p "$1"
-  [ -f target/batchpipe.jar ] || mvn -q -B -DskipTests package
+  # a jar older than the sources would measure old code against the current routes/
+  if [ ! -f target/batchpipe.jar ] || [ -n "$(find src pom.xml -newer target/batchpipe.jar -print -quit)" ]; then
+    mvn -q -B -DskipTests package
+  fi
 }
 
 bench_articles() {
