@@ -36,9 +36,7 @@ class QuotaHalvingTest extends PipelineTest {
         long quota = ours / 2;
         sandbox.faults().openAi().enqueuedTokenLimit(MODEL, quota);
         // the limit is known (stated by an earlier refusal), the factor is not
-        db.useHandle(h -> h.createUpdate("INSERT INTO enqueued_quotas (provider, model, learned, learned_from) "
-                + "VALUES ('openai', :m, :q, 'Limit: ' || :q || ' enqueued tokens')").bind("m", MODEL).bind("q", quota)
-                .execute());
+        quotaStatedByARefusal(MODEL, quota);
 
         template.sendBody("direct:pack", null);
         awaitFinished(job);
@@ -51,13 +49,7 @@ class QuotaHalvingTest extends PipelineTest {
         assertThat(refusedTokens).as("within the quota by our count").isLessThanOrEqualTo(quota);
         assertThat(count("SELECT estimated_tokens FROM batches WHERE id = (SELECT min(id) FROM batches WHERE id > ?)",
                 refused)).as("the next batch is at most half the refused one").isLessThanOrEqualTo(refusedTokens / 2);
-        assertThat(count("""
-                SELECT count(*) FROM (
-                    SELECT ids FROM (
-                        SELECT array_agg(s.request_id ORDER BY s.request_id) AS ids
-                        FROM batches b JOIN request_submissions s ON s.batch_id = b.id
-                        WHERE b.error LIKE 'token_limit_exceeded%' GROUP BY b.id) r
-                    GROUP BY ids HAVING count(*) > 1) twice""")).as("refused twice unchanged").isZero();
+        assertThat(refusedTwiceUnchanged()).as("refused twice unchanged").isZero();
         assertThat(count("SELECT count(*) FROM requests WHERE job_id = ? AND attempts > 0", job)).isZero();
     }
 }

@@ -34,9 +34,7 @@ class QuotaWaitTest extends PipelineTest {
         long ours = count("SELECT sum(estimated_tokens) FROM requests WHERE job_id = ?", job);
         long quota = ours / 2;
         sandbox.faults().openAi().enqueuedTokenLimit(MODEL, quota);
-        db.useHandle(h -> h.createUpdate("INSERT INTO enqueued_quotas (provider, model, learned, learned_from) "
-                + "VALUES ('openai', :m, :q, 'Limit: ' || :q || ' enqueued tokens')").bind("m", MODEL).bind("q", quota)
-                .execute());
+        quotaStatedByARefusal(MODEL, quota);
 
         String said;
         try (LogCapture log = LogCapture.start("quota-wait")) {
@@ -68,13 +66,7 @@ class QuotaWaitTest extends PipelineTest {
                 .as("at that finish, not at a tick").isLessThan(Duration.ofSeconds(10));
         assertThat(count("SELECT count(*) FROM batches WHERE id > ? AND id < ?", Math.max(refused, inFlight), next))
                 .as("nothing packed while waiting").isZero();
-        assertThat(count("""
-                SELECT count(*) FROM (
-                    SELECT ids FROM (
-                        SELECT array_agg(s.request_id ORDER BY s.request_id) AS ids
-                        FROM batches b JOIN request_submissions s ON s.batch_id = b.id
-                        WHERE b.error LIKE 'token_limit_exceeded%' GROUP BY b.id) r
-                    GROUP BY ids HAVING count(*) > 1) twice""")).as("refused twice unchanged").isZero();
+        assertThat(refusedTwiceUnchanged()).as("refused twice unchanged").isZero();
         assertThat(count("SELECT count(*) FROM requests WHERE job_id = ? AND attempts > 0", job)).isZero();
 
         // the refused batch's ingest ran once: one poll hands a finished batch to ingest, and the next poll tick does

@@ -117,6 +117,24 @@ public abstract class PipelineTest extends DatabaseTest {
         return job;
     }
 
+    /** The batches refused for quota with the very requests of an earlier refused one: what must never happen. */
+    protected static long refusedTwiceUnchanged() {
+        return count("""
+                SELECT count(*) FROM (
+                    SELECT ids FROM (
+                        SELECT array_agg(s.request_id ORDER BY s.request_id) AS ids
+                        FROM batches b JOIN request_submissions s ON s.batch_id = b.id
+                        WHERE b.error LIKE 'token_limit_exceeded%' GROUP BY b.id) r
+                    GROUP BY ids HAVING count(*) > 1) twice""");
+    }
+
+    /** OpenAI's enqueued-token limit for {@code model}, as learned from an earlier refusal that stated it. */
+    protected static void quotaStatedByARefusal(String model, long quota) {
+        db.useHandle(h -> h.createUpdate("INSERT INTO enqueued_quotas (provider, model, learned, learned_from) "
+                + "VALUES ('openai', :m, :q, 'Limit: ' || :q || ' enqueued tokens')").bind("m", model).bind("q", quota)
+                .execute());
+    }
+
     /**
      * Takes a file in as a job of {@code task} and packs nothing (a file dropped in the inbox is packed at once), so a
      * test can set the provider up for the requests it now knows; returns the job.
