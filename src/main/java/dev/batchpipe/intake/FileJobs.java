@@ -6,6 +6,7 @@ import dev.batchpipe.pipeline.CachedAnswers;
 import dev.batchpipe.pipeline.JobCompletion;
 import dev.batchpipe.task.TaskRegistry;
 import java.io.BufferedWriter;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,15 +15,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The steps of the intake-file route (routes/intake-files.camel.yaml): open the job of a file, stream its records,
- * validate each, commit each chunk, finish. The job is keyed by the file's fingerprint, so a file read again after a
+ * The steps of the intake-file route (routes/intake-files.camel.yaml): open the job of a file, stream its records in
+ * chunks, validate and commit each chunk, finish. The job is keyed by the file's fingerprint, so a file read again after a
  * crash resumes after the last line committed, and one read again after it was taken in completely is recognised
  * and not processed twice. A file that cannot be read at all is rejected at once, with the reason, as its job (the
  * inbox checks permissions first, and leaves such a file in place: InboxIntake.checkReadable). Each chunk's new
@@ -83,19 +86,27 @@ public final class FileJobs {
         return settings.errorsDir().resolve("job-" + jobId + ".errors.jsonl");
     }
 
-    /** The file's records after the lines already committed, streamed; closed by the split when it ends. */
-    public Iterator<InputRecord> records(FileJob job) throws IOException {
+    /**
+     * The file's records after the lines already committed, streamed in chunks of {@code size} records: the chunk is
+     * what the route splits the file into (a split and an aggregate per record cost more than the rest of intake).
+     * Closed by the split when it ends.
+     */
+    public Iterator<List<InputRecord>> chunks(FileJob job, int size) throws IOException {
         RecordReader reader = job.isFetching() ? UrlRecords.open(job.file(), settings.maxRecordBytes())
                 : RecordReader.open(job.file(), settings.maxRecordBytes());
-        return reader.after(job.resumedAfter());
+        return new Chunks(reader.after(job.resumedAfter()), size);
     }
 
     /**
-     * A record as the task accepts it: one that fails the task's input schema becomes a rejected line. A URL list's
-     * line must name an http(s) page; the article fetched from it is checked by {@link #validateArticle}.
+     * A chunk's records as the task accepts them: one that fails the task's input schema becomes a rejected line. A
+     * URL list's line must name an http(s) page; the article fetched from it is checked by {@link #validateArticle}.
      */
-    public InputRecord validate(FileJob job, InputRecord record) {
-        return job.isFetching() ? UrlRecords.check(record) : JobWriter.validate(job.task(), record);
+    public List<InputRecord> validate(FileJob job, List<InputRecord> chunk) {
+        List<InputRecord> checked = new ArrayList<>(chunk.size());
+        for (InputRecord record : chunk) {
+            checked.add(job.isFetching() ? UrlRecords.check(record) : JobWriter.validate(job.task(), record));
+        }
+        return checked;
     }
 
     /** An article fetched for a URL line, as the task accepts it. */
@@ -130,6 +141,39 @@ public final class FileJobs {
 
     public IntakeResult result(FileJob job) {
         return writer.result(job.getId(), job.alreadyTakenIn(), job.errorsFile());
+    }
+
+    /** A reader's records, {@code size} at a time; only one chunk is held. */
+    private static final class Chunks implements Iterator<List<InputRecord>>, Closeable {
+        private final RecordReader reader;
+        private final int size;
+
+        Chunks(RecordReader reader, int size) {
+            this.reader = reader;
+            this.size = size;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return reader.hasNext();
+        }
+
+        @Override
+        public List<InputRecord> next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            List<InputRecord> chunk = new ArrayList<>(size);
+            while (chunk.size() < size && reader.hasNext()) {
+                chunk.add(reader.next());
+            }
+            return chunk;
+        }
+
+        @Override
+        public void close() throws IOException {
+            reader.close();
+        }
     }
 
     /** Why the file cannot be read at all, or null. Checked before reading, as opening a FIFO would block. */
