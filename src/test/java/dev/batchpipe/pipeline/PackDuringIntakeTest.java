@@ -28,7 +28,7 @@ class PackDuringIntakeTest extends PipelineTest {
         Files.writeString(file, articles("ch", 8));
         FileJob job = fileJobs.open(file.toString(), JobOptions.file("news-classification"));
         List<InputRecord> records = new ArrayList<>();
-        fileJobs.records(job).forEachRemaining(r -> records.add(fileJobs.validate(job, r)));
+        fileJobs.chunks(job, 5).forEachRemaining(chunk -> records.addAll(fileJobs.validate(job, chunk)));
 
         fileJobs.commit(job, records.subList(0, 5));
         template.sendBody("direct:pack", null);
