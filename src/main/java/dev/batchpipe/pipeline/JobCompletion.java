@@ -7,7 +7,8 @@ import java.util.List;
 import org.jdbi.v3.core.Handle;
 
 /**
- * Closes jobs whose requests have all reached a final state, and tells the places work came from: rows of a source
+ * Closes jobs whose requests have all reached a final state (only received jobs: the committed chunks of a job still
+ * being taken in are packed and answered before its file ends, and its intake calls this once it is received), and tells the places work came from: rows of a source
  * table become done (or failed, when a request of theirs was dead-lettered), extraction runs get their progress and
  * outcome. State-based and idempotent, so it can run after every batch, by any instance.
  */

@@ -45,7 +45,9 @@ public final class PendingRequests {
     // Rows the account's budget cannot reach in this packing are not read at all: the enqueued tokens (and the queue
     // places) taken by the requests ahead in the group already fill what is left, so they would wait anyway. A
     // request larger than the whole quota does not count against the others (it is dead-lettered, or goes alone when
-    // the quota is one the provider stated). A model that waits for a batch in flight to finish is not read.
+    // the quota is one the provider stated). A model that waits for a batch in flight to finish is not read. The
+    // committed chunks of a job still being taken in are due too: the provider starts on them while intake goes on
+    // (each request is batched once, BatchRecorder; the job closes only once received, JobCompletion).
     private static final String DUE = GROUPS + """
             due AS (
                 SELECT r.id, r.task, r.template, r.provider, r.model, r.endpoint, r.submissions, r.item_id, r.priority, r.alone,
@@ -54,7 +56,7 @@ public final class PendingRequests {
                        coalesce(c.max_queued, 0) AS max_queued, coalesce(c.batch_tokens, 0) AS batch_tokens
                 FROM requests r JOIN jobs j ON j.id = r.job_id
                 LEFT JOIN caps c ON c.provider = r.provider AND c.model = r.model
-                WHERE r.state = 'pending' AND (r.not_before IS NULL OR r.not_before <= now()) AND j.status <> 'receiving'
+                WHERE r.state = 'pending' AND (r.not_before IS NULL OR r.not_before <= now())
                   AND j.mode = 'batch' AND NOT coalesce(c.waiting, false)
                   AND r.provider <> ALL(:held)),
             ranked AS (
