@@ -3,6 +3,7 @@ package dev.batchpipe.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.batchpipe.support.LogCapture;
 import dev.batchpipe.support.PipelineTest;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,7 +19,8 @@ class ProviderFailuresTest extends PipelineTest {
 
     @Override
     protected Map<String, String> settings() {
-        return Map.of("batchpipe.pack.interval-ms", "300", "batchpipe.lease", "2s");
+        return Map.of("batchpipe.pack.interval-ms", "300", "batchpipe.lease", "2s", "batchpipe.http-retry.base-delay",
+                "100ms");
     }
 
     @AfterEach
@@ -132,5 +134,57 @@ class ProviderFailuresTest extends PipelineTest {
                 + "FROM request_submissions s JOIN requests r ON r.id = s.request_id WHERE r.job_id IN (?, ?))", job, job2);
         assertThat(sandbox.stats().openai().batchesCreated() - before).isEqualTo(ours);
         assertThat(count("SELECT count(*) FROM requests WHERE job_id IN (?, ?) AND attempts > 0", job, job2)).isZero();
+    }
+
+    @Test
+    void anIngestCutOffByAFailedDownloadGivesItsLeaseUpSaysSoOnceAndIsIngestedLater() throws Exception {
+        // every attempt fails (retried batchpipe.http-retry.attempts times, 100 ms apart here)
+        sandbox.faults().openAi().target("GET /v1/files/.*/content").serverErrorProbability(1.0);
+        LogCapture capture = LogCapture.start("cut-off-ingest");
+        Path file = drop("news-classification", "cut-off.jsonl", articles("cut", 5));
+        long job = awaitJobFor(file);
+        template.sendBody("direct:pack", null);
+        // the background error handler saw the failure, and the lease was given up (not left to run out: an expired
+        // lease keeps its owner)
+        await().atMost(Duration.ofSeconds(30)).until(() -> capture.text().contains("ingest: ")
+                && count("SELECT count(*) FROM batches WHERE state = 'finished' AND lease_owner IS NULL") == 1);
+        sandbox.faults().reset();
+        awaitFinished(job);
+        String said = capture.text();
+        capture.close();
+
+        assertExactlyOneOutcomePerItem(job, "cut-%");
+        assertThat(said).as(said).contains("(retried on the next tick)").doesNotContain("\tat ");
+    }
+
+    @Test
+    void anIngestTheDatabaseCutsOffSaysOnlyThatTheDatabaseWentEvenWhenTheLeaseCannotBeGivenUp() throws Exception {
+        // as PostgreSQL shutting down says it, and only where the ingest writes: its rows, and giving its lease up
+        db.useHandle(h -> h.execute("""
+                CREATE FUNCTION outage() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'terminating connection due to administrator command' USING ERRCODE = '57P01'; END $$;
+                CREATE TRIGGER results_outage BEFORE INSERT ON results FOR EACH STATEMENT EXECUTE FUNCTION outage();
+                CREATE TRIGGER lease_outage BEFORE UPDATE ON batches FOR EACH ROW
+                    WHEN (OLD.state = 'finished' AND OLD.lease_owner IS NOT NULL AND NEW.lease_owner IS NULL)
+                    EXECUTE FUNCTION outage();
+                """));
+        LogCapture capture = LogCapture.start("outage-in-ingest");
+        try {
+            Path file = drop("news-classification", "outage.jsonl", articles("outage", 5));
+            long job = awaitJobFor(file);
+            template.sendBody("direct:pack", null);
+            await().atMost(Duration.ofSeconds(30)).until(() -> capture.text().contains("The database is unreachable"));
+            db.useHandle(h -> h.execute("DROP TRIGGER results_outage ON results; DROP TRIGGER lease_outage ON batches; "
+                    + "DROP FUNCTION outage()"));
+            // the lease ran out (2 s here), and the batch was taken over and ingested
+            awaitFinished(job);
+            assertExactlyOneOutcomePerItem(job, "outage-%");
+        } finally {
+            db.useHandle(h -> h.execute("DROP TRIGGER IF EXISTS results_outage ON results; "
+                    + "DROP TRIGGER IF EXISTS lease_outage ON batches; DROP FUNCTION IF EXISTS outage()"));
+        }
+        String said = capture.text();
+        capture.close();
+        assertThat(said).as(said).doesNotContain("\tat ").doesNotContain("retried on the next tick");
     }
 }
