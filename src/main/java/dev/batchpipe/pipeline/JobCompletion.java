@@ -8,9 +8,10 @@ import org.jdbi.v3.core.Handle;
 
 /**
  * Closes jobs whose requests have all reached a final state (only received jobs: the committed chunks of a job still
- * being taken in are packed and answered before its file ends, and its intake calls this once it is received), and tells the places work came from: rows of a source
- * table become done (or failed, when a request of theirs was dead-lettered), extraction runs get their progress and
- * outcome. State-based and idempotent, so it can run after every batch, by any instance.
+ * being taken in are packed and answered before its file ends, and its intake calls this once it is received), and
+ * tells the places work came from: rows of a source table become done (or failed, when a request of theirs was
+ * dead-lettered), extraction runs get their progress and outcome. State-based and idempotent, so it can run after
+ * every batch, by any instance.
  */
 public final class JobCompletion {
 
